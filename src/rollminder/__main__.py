@@ -1,0 +1,3 @@
+from rollminder.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""The one small environment object: where the data lives, which profile, and what time it is.
+
+Faces (CLI, web, daemon) build an :class:`Env`; tests swap the clock and the data directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rollminder.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from rollminder.store.sqlite import SqliteStore
+
+DB_NAME = "rollminder.db"
+DEFAULT_PROFILE = "default"
+
+
+def default_home() -> Path:
+    env = os.environ.get("ROLLMINDER_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("rollminder", appauthor=False))
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def clock_from_environment() -> Callable[[], dt.datetime]:
+    """``ROLLMINDER_NOW`` (an ISO instant with offset) starts the clock there; it then runs on in
+    real time, ``ROLLMINDER_CLOCK_SPEED`` times as fast (default 1). For demos and end-to-end tests.
+    """
+    start_text = os.environ.get("ROLLMINDER_NOW")
+    if not start_text:
+        return _system_clock
+    try:
+        start = dt.datetime.fromisoformat(start_text)
+        speed = float(os.environ.get("ROLLMINDER_CLOCK_SPEED", "1"))
+    except ValueError as exc:
+        raise InvalidInput(f"ROLLMINDER_NOW must be an ISO 8601 instant: {start_text!r}") from exc
+    if start.tzinfo is None:
+        raise InvalidInput("ROLLMINDER_NOW needs a UTC offset, e.g. 2026-11-25T10:00+01:00.")
+    import time
+
+    origin = time.monotonic()
+
+    def clock() -> dt.datetime:
+        return (start + dt.timedelta(seconds=(time.monotonic() - origin) * speed)).astimezone(
+            dt.UTC
+        )
+
+    return clock
+
+
+def valid_profile(name: str) -> str:
+    if not name or len(name) > 40 or not all(c.isalnum() or c in "-_." for c in name):
+        raise InvalidInput(
+            f"Profile names are 1-40 letters, digits, '-', '_' or '.': {name[:40]!r} is not one."
+        )
+    return name
+
+
+@dataclass
+class Env:
+    home: Path = field(default_factory=default_home)
+    profile: str = DEFAULT_PROFILE
+    clock: Callable[[], dt.datetime] = _system_clock
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / DB_NAME
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.home / "backups"
+
+    def now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None:  # pragma: no cover - a programming error in a test clock
+            raise ValueError("the clock must return aware datetimes")
+        return now
+
+    def open_store(self) -> SqliteStore:
+        from rollminder.store.sqlite import SqliteStore
+
+        return SqliteStore.open(self.db_path, profile=self.profile, now=self.now())

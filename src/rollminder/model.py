@@ -1,0 +1,151 @@
+"""The domain's values: frozen dataclasses, no IO, no clock.
+
+Conventions:
+- Instants (session start, skip slot, visit time, created_at) are aware datetimes. The store keeps
+  them as UTC; the domain converts to the plan's zone where a wall time matters.
+- Calendar days (pause ranges, roller first use) are plain dates in the plan's zone.
+- Every stored row has a stable text id (a UUID4 hex) so export/import round-trips losslessly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+
+UTC = dt.UTC
+
+
+def new_id() -> str:
+    """A stable, unique row id (used across export and import)."""
+    return uuid.uuid4().hex
+
+
+class Direction(str, Enum):
+    VERTICAL = "vertical"
+    HORIZONTAL = "horizontal"
+    DIAGONAL_UP_RIGHT = "diagonal-up-right"
+    DIAGONAL_UP_LEFT = "diagonal-up-left"
+
+
+ALL_DIRECTIONS: tuple[str, ...] = tuple(d.value for d in Direction)
+
+#: Zones a plan can cover (DOMAIN.md: face = forehead, cheeks, chin and jaw; neck; chest; spots).
+ZONES: tuple[str, ...] = ("forehead", "cheeks", "chin", "neck", "chest", "spots")
+DEFAULT_ZONES: tuple[str, ...] = ("forehead", "cheeks", "chin")
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+REACTIONS: tuple[str, ...] = ("none", "mild", "moderate", "strong")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A home-rolling plan. Validated by :func:`rollminder.rules.validate_plan`."""
+
+    needle_mm: float
+    sessions: int  # sessions per period
+    every_weeks: int  # period length in weeks (1 = "a week"; 3 = "every 3 weeks" for 0.75 mm)
+    weekdays: tuple[int, ...]  # 0 = Monday ... 6 = Sunday, sorted, one per session
+    time: dt.time  # local wall time of each slot
+    tz: str  # IANA zone name
+    minutes: float
+    zones: tuple[str, ...]
+    directions: tuple[str, ...]
+    passes: int
+    rest_hours: int  # minimum rest counted from the last session, in wall-clock hours
+    start: dt.date  # first day the plan counts (slots before it are never "missed")
+    blackout_before_days: int = 7
+    blackout_after_days: int = 14
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Session:
+    """What was actually done."""
+
+    start: dt.datetime  # aware
+    minutes: float
+    zones: tuple[str, ...]
+    reaction: str | None = None  # one of REACTIONS or None when not asked
+    note: str = ""
+    roller_id: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A slot deliberately not done."""
+
+    slot: dt.datetime  # aware: the slot's start
+    reason: str
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Pause:
+    """No sessions and no reminders from ``first`` through ``last`` (inclusive, plan-zone dates)."""
+
+    first: dt.date
+    last: dt.date
+    reason: str = ""
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+    def covers(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
+class Roller:
+    label: str
+    needle_mm: float
+    added: dt.date
+    first_use: dt.date | None = None  # set explicitly or derived from the first logged session
+    initial_uses: int = 0  # uses before it was added to rollminder
+    retired: dt.date | None = None
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Series:
+    """An in-office treatment series: ``count`` visits about ``spacing_weeks`` apart."""
+
+    name: str
+    count: int
+    spacing_weeks: int
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Visit:
+    at: dt.datetime  # aware
+    clinic: str = ""
+    note: str = ""
+    series_id: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-profile settings that are not part of the plan (DOMAIN.md defaults)."""
+
+    roller_max_uses: int = 10
+    roller_max_days: int = 90
+
+
+@dataclass(frozen=True)
+class Log:
+    """Everything the schedule needs besides the plan. Sequences are sorted by time."""
+
+    sessions: tuple[Session, ...] = ()
+    skips: tuple[Skip, ...] = ()
+    pauses: tuple[Pause, ...] = ()
+    visits: tuple[Visit, ...] = ()

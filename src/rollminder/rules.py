@@ -1,0 +1,273 @@
+"""Domain rules as data, each with its source (../shared/DOMAIN.md, docs/domain.md).
+
+Pure: no IO, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
+from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, WEEKDAYS, ZONES, Plan
+
+NOT_MEDICAL_ADVICE = (
+    "rollminder is a reminder and a guide, not medical advice or a medical device. "
+    "Ask a dermatologist before you start home micro-needling "
+    "(American Academy of Dermatology: aad.org/news/microneedling)."
+)
+
+PROFESSIONAL_MM = 1.0
+MAX_NEEDLE_MM = 3.0
+
+
+@dataclass(frozen=True)
+class NeedleRule:
+    """One row of the needle table: applies to needles up to ``max_mm`` (inclusive)."""
+
+    max_mm: float
+    label: str
+    sessions: int  # default sessions per period
+    every_weeks: int  # default period length
+    rest_hours: int  # default minimum rest from the last session
+    floor_hours: int  # the user may never go below this
+    warning: str
+    source: str
+
+
+NEEDLE_TABLE: tuple[NeedleRule, ...] = (
+    NeedleRule(
+        max_mm=0.3,
+        label="up to 0.3 mm",
+        sessions=2,
+        every_weeks=1,
+        rest_hours=48,
+        floor_hours=24,
+        warning="",
+        source=(
+            "Seed article: about 3 minutes, twice a week with ~0.1 mm DIY rollers. Other sources "
+            "range from daily (necolebitchie.com) to every 2 weeks (cynthialoewenblog.com)."
+        ),
+    ),
+    NeedleRule(
+        max_mm=0.5,
+        label="0.5 mm",
+        sessions=1,
+        every_weeks=1,
+        rest_hours=7 * 24,
+        floor_hours=5 * 24,
+        warning="",
+        source=(
+            "1-3 a week (necolebitchie.com); weekly, 2 weeks for sensitive skin "
+            "(scandinavianbiolabs.com); every 3-4 weeks (ansvers). Default: once a week."
+        ),
+    ),
+    NeedleRule(
+        max_mm=PROFESSIONAL_MM - 0.001,
+        label="0.75 mm",
+        sessions=1,
+        every_weeks=3,
+        rest_hours=21 * 24,
+        floor_hours=14 * 24,
+        warning=(
+            "0.75 mm is close to professional depth: roll gently, keep to the rest interval, "
+            "and ask a dermatologist first."
+        ),
+        source="Every 2-4 weeks (necolebitchie.com); every 4 weeks (trendingindia.com).",
+    ),
+)
+
+NO_HOME_PLAN_REASON = (
+    "Needles of 1.0 mm and longer are for professionals (every 4-6 weeks, 1.5 mm is clinic use): "
+    "rollminder makes no home plan for them. Track your clinic visits instead with "
+    "'rollminder visit add' and 'rollminder visit series'."
+)
+
+
+def needle_rule(needle_mm: float) -> NeedleRule:
+    """The table row for a needle length; lengths between rows take the longer (stricter) row."""
+    if not math.isfinite(needle_mm) or needle_mm <= 0 or needle_mm > MAX_NEEDLE_MM:
+        raise InvalidInput(
+            f"Needle length must be a number of millimetres above 0 and at most {MAX_NEEDLE_MM}."
+        )
+    if needle_mm >= PROFESSIONAL_MM:
+        raise NoHomePlan(NO_HOME_PLAN_REASON)
+    for rule in NEEDLE_TABLE:
+        if needle_mm <= rule.max_mm + 1e-9:
+            return rule
+    raise NoHomePlan(NO_HOME_PLAN_REASON)  # pragma: no cover - the table covers < 1.0
+
+
+def default_weekdays(sessions: int, every_weeks: int) -> tuple[int, ...]:
+    """Evenly spread default days: 1 -> Sun, 2 -> Mon+Thu, 3 -> Mon+Wed+Fri, ..."""
+    if every_weeks > 1 or sessions == 1:
+        return (6,) if every_weeks == 1 else (5,)
+    presets = {2: (0, 3), 3: (0, 2, 4), 4: (0, 2, 4, 6), 5: (0, 1, 3, 4, 6), 6: (0, 1, 2, 3, 4, 5)}
+    return presets.get(sessions, tuple(range(min(sessions, 7))))
+
+
+def check_zone(name: str) -> ZoneInfo:
+    try:
+        if not name or name != name.strip() or name.startswith("/") or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(
+            f"Unknown time zone {name!r}: use an IANA name such as Europe/Berlin."
+        ) from exc
+
+
+def _fmt_hours(hours: int) -> str:
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day" if days == 1 else f"{days} days"
+    return f"{hours} h"
+
+
+def period_phrase(sessions: int, every_weeks: int) -> str:
+    what = "1 session" if sessions == 1 else f"{sessions} sessions"
+    return f"{what} a week" if every_weeks == 1 else f"{what} every {every_weeks} weeks"
+
+
+def make_plan(
+    *,
+    needle_mm: float,
+    start: dt.date,
+    sessions: int | None = None,
+    every_weeks: int | None = None,
+    weekdays: tuple[int, ...] | None = None,
+    time: dt.time = dt.time(21, 0),
+    tz: str = "UTC",
+    minutes: float = 3,
+    zones: tuple[str, ...] = DEFAULT_ZONES,
+    directions: tuple[str, ...] = ALL_DIRECTIONS,
+    passes: int = 5,
+    rest_hours: int | None = None,
+    blackout_before_days: int = 7,
+    blackout_after_days: int = 14,
+) -> Plan:
+    """Build a plan from what the person chose, filling the needle table's defaults, and validate."""
+    rule = needle_rule(needle_mm)
+    if every_weeks is None:
+        every_weeks = rule.every_weeks if sessions in (None, 1) else 1
+    if sessions is None:
+        sessions = rule.sessions if every_weeks == rule.every_weeks else 1
+    if weekdays is None:
+        weekdays = default_weekdays(sessions, every_weeks)
+    plan = Plan(
+        needle_mm=round(float(needle_mm), 3),
+        sessions=sessions,
+        every_weeks=every_weeks,
+        weekdays=tuple(sorted(set(weekdays))),
+        time=time.replace(second=0, microsecond=0, tzinfo=None),
+        tz=tz,
+        minutes=minutes,
+        zones=tuple(zones),
+        directions=tuple(directions),
+        passes=passes,
+        rest_hours=rule.rest_hours if rest_hours is None else rest_hours,
+        start=start,
+        blackout_before_days=blackout_before_days,
+        blackout_after_days=blackout_after_days,
+    )
+    validate_plan(plan)
+    return plan
+
+
+def validate_plan(plan: Plan) -> Plan:
+    """Raise :class:`PlanRefused` / :class:`InvalidInput` with one clear line, or return the plan."""
+    rule = needle_rule(plan.needle_mm)
+    check_zone(plan.tz)
+    if not 1 <= plan.every_weeks <= 12:
+        raise InvalidInput("The period must be between 1 and 12 weeks.")
+    if not 1 <= plan.sessions <= 7:
+        raise InvalidInput("Sessions per period must be between 1 and 7.")
+    if plan.every_weeks > 1 and plan.sessions != 1:
+        raise InvalidInput("A plan of several weeks' period has exactly 1 session per period.")
+    if not 1 <= plan.minutes <= 30 or not math.isfinite(plan.minutes):
+        raise InvalidInput("Minutes must be between 1 and 30 (about 3 is usual).")
+    if not 1 <= plan.passes <= 20:
+        raise InvalidInput("Passes per direction must be between 1 and 20 (about 5 is usual).")
+    if not plan.zones:
+        raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
+    bad = [z for z in plan.zones if z not in ZONES]
+    if bad:
+        raise InvalidInput(f"Unknown zone {bad[0]!r}: choose from {', '.join(ZONES)}.")
+    if len(set(plan.zones)) != len(plan.zones):
+        raise InvalidInput("Each zone may be listed once.")
+    if not plan.directions:
+        raise InvalidInput(f"Choose at least one direction: {', '.join(ALL_DIRECTIONS)}.")
+    bad = [d for d in plan.directions if d not in ALL_DIRECTIONS]
+    if bad:
+        raise InvalidInput(f"Unknown direction {bad[0]!r}: choose from {', '.join(ALL_DIRECTIONS)}.")
+    if not 0 <= plan.blackout_before_days <= 60 or not 0 <= plan.blackout_after_days <= 90:
+        raise InvalidInput("Visit blackout must be 0-60 days before and 0-90 days after a visit.")
+    if any(not 0 <= d <= 6 for d in plan.weekdays) or len(set(plan.weekdays)) != len(plan.weekdays):
+        raise InvalidInput("Weekdays must be distinct days from mon to sun.")
+    if not 1 <= plan.rest_hours <= 24 * 7 * 12:
+        raise InvalidInput("Rest must be between 1 hour and 12 weeks.")
+    if plan.rest_hours < rule.floor_hours:
+        raise PlanRefused(
+            f"{plan.needle_mm:g} mm needles need at least {_fmt_hours(rule.floor_hours)} of rest "
+            f"between sessions (default {_fmt_hours(rule.rest_hours)}); "
+            f"{_fmt_hours(plan.rest_hours)} is too short."
+        )
+    period_hours = 7 * 24 * plan.every_weeks
+    fits = period_hours // plan.rest_hours
+    if fits == 0:
+        weeks = -(-plan.rest_hours // (7 * 24))
+        raise PlanRefused(
+            f"{plan.needle_mm:g} mm needles need {_fmt_hours(plan.rest_hours)} of rest: "
+            f"plan 1 session every {weeks} weeks or longer."
+        )
+    if plan.sessions > fits:
+        per = "a week" if plan.every_weeks == 1 else f"every {plan.every_weeks} weeks"
+        most = f"at most {fits} session{' fits' if fits == 1 else 's fit'} {per}"
+        raise PlanRefused(
+            f"{plan.needle_mm:g} mm needles need {_fmt_hours(plan.rest_hours)} of rest "
+            f"(at least {_fmt_hours(rule.floor_hours)}), so {most}; you asked for {plan.sessions}."
+        )
+    if len(plan.weekdays) != plan.sessions:
+        raise InvalidInput(
+            f"Choose {plan.sessions} day{'s' if plan.sessions != 1 else ''} "
+            f"for {period_phrase(plan.sessions, plan.every_weeks)} "
+            f"(you chose {len(plan.weekdays)})."
+        )
+    days = sorted(plan.weekdays)
+    for i, day in enumerate(days):
+        nxt = days[(i + 1) % len(days)]
+        gap = (nxt - day) % 7 or 7
+        if len(days) > 1 and gap * 24 < plan.rest_hours:
+            raise PlanRefused(
+                f"{WEEKDAYS[day].capitalize()} and {WEEKDAYS[nxt].capitalize()} are only "
+                f"{_fmt_hours(gap * 24)} apart; this plan needs {_fmt_hours(plan.rest_hours)} "
+                "of rest. Choose days further apart."
+            )
+    return plan
+
+
+def replan(plan: Plan, **changes: object) -> Plan:
+    """A changed copy of a plan, validated. The start date is kept."""
+    return validate_plan(replace(plan, **changes))  # type: ignore[arg-type]
+
+
+def plan_warning(plan: Plan) -> str:
+    return needle_rule(plan.needle_mm).warning
+
+
+# ---------------------------------------------------------------- rollers and visits
+
+ROLLER_SOURCE = (
+    "Needles dull (AAD). Replace after 8-10 uses (facefirma), 12-15 uses (theglamorouswoman.com) "
+    "or every 3-4 months (levintel.com); default: 10 uses or 90 days, whichever comes first."
+)
+
+SERIES_MIN_WEEKS = 4
+SERIES_MAX_WEEKS = 6
+SERIES_SOURCE = "In-office series: 4-6 sessions spaced 4-6 weeks apart (seed article)."
+BLACKOUT_SOURCE = (
+    "Our default, unsourced: no home rolling from 7 days before to 14 days after a clinic visit. "
+    "Ask your clinician to confirm."
+)

@@ -1,0 +1,359 @@
+"""The schedule engine: which slots come next, and what happened to the past ones.
+
+Pure: the plan, the log and ``now`` come in as arguments. Rules (docs/scheduling.md):
+
+- A *period* is ``plan.every_weeks`` calendar weeks (Monday to Sunday in the plan's zone), counted
+  from the Monday of the week the plan started. Its *quota* is the plan's sessions, less the
+  preferred days that fall before the plan's start or inside a pause or a visit blackout (those are
+  never missed and get no catch-up).
+- Slots are always at the plan's local time. A wall time in a DST gap moves forward by the gap; an
+  ambiguous wall time is its first occurrence.
+- Rest is counted on the wall clock of the plan's zone: 48 h after Monday 21:00 is Wednesday 21:00
+  even across a DST change (see :func:`rest_anchor` for the spring-forward day). A slot keeps the
+  rest interval to every session and every other slot.
+- Planned slots go on the preferred days first. When the period's quota is not met by sessions
+  done plus planned slots still ahead (a slot was missed or skipped, or a preferred day is blocked
+  by rest), catch-up slots fill the earliest later days of the same period that keep the rest
+  interval on both sides, including to the next period's preferred days. If none fits, the slot
+  stays missed.
+- A slot is open (due) from its time until the end of its local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from rollminder.model import Log, Plan, Visit
+
+PLANNED = "planned"
+CATCH_UP = "catch-up"
+
+#: How far ahead :func:`upcoming` looks before giving up (a pause of years, say).
+HORIZON_WEEKS = 5 * 53
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime  # aware, in the plan's zone
+    kind: str  # PLANNED or CATCH_UP
+    due: bool = False  # its time has come and it is still open (today, not done)
+
+    @property
+    def day(self) -> dt.date:
+        return self.start.date()
+
+
+@dataclass(frozen=True)
+class Blackout:
+    first: dt.date
+    last: dt.date
+    visit: Visit
+
+
+@dataclass(frozen=True)
+class Status:
+    """The state now, for ``rollminder next`` and the dashboard.
+
+    ``state`` is one of: ``due`` (a slot is open now), ``paused``, ``blackout``, ``resting``
+    (the last session's rest has not passed), ``waiting`` (the next slot is ahead) and ``none``
+    (nothing can be scheduled within the horizon).
+    """
+
+    state: str
+    until: dt.datetime | None  # end of the pause/blackout/rest, aware in the plan's zone
+    reason: str
+    next: Slot | None
+
+
+@dataclass(frozen=True)
+class PeriodTally:
+    """What a period planned and what came of it (see :func:`tally`)."""
+
+    first: dt.date
+    last: dt.date
+    quota: int  # sessions the plan asks for in the whole period (after pauses, blackouts, start)
+    due: int  # the part of the quota whose days have passed (== quota once the period is over)
+    done: int  # sessions logged in the period (may exceed the quota)
+    skipped: int  # skips counted against what was due
+    missed: int  # due - kept - skipped
+    complete: bool  # the period is over
+
+    @property
+    def kept(self) -> int:
+        return min(self.done, self.quota)
+
+
+# ----------------------------------------------------------------------------- wall-clock helpers
+
+
+def local_slot(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
+    """The aware instant for a wall time on a day: gap times move forward, ambiguous ones are the
+    first occurrence (fold=0)."""
+    naive = dt.datetime.combine(day, time)
+    return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
+
+
+def wall(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """An instant's naive wall-clock time in ``tz`` (rest intervals are measured on it)."""
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+def rest_anchor(instant: dt.datetime, tz: ZoneInfo, plan_time: dt.time) -> dt.datetime:
+    """Where rest is counted from or to: the wall-clock time in the plan's zone, with one
+    exception. On a spring-forward day whose plan time falls in the gap, the slot moves forward by
+    the gap (02:30 -> 03:30); from that slot on, that day's times count as if the clocks had not
+    jumped, so the slot still counts as 02:30 and the next day's 02:30 slot keeps its 24 h."""
+    local = instant.astimezone(tz)
+    naive = local.replace(tzinfo=None)
+    day = naive.date()
+    nominal = dt.datetime.combine(day, plan_time)
+    slot = wall(local_slot(day, plan_time, tz), tz)
+    if slot != nominal and naive >= slot:
+        return naive - (slot - nominal)
+    return naive
+
+
+def from_wall(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def period_first(plan: Plan, day: dt.date) -> dt.date:
+    """The first day (a Monday) of the period holding ``day``."""
+    anchor = monday(plan.start)
+    weeks = (monday(day) - anchor).days // 7
+    return anchor + dt.timedelta(weeks=(weeks // plan.every_weeks) * plan.every_weeks)
+
+
+def blackouts(plan: Plan, visits: Iterable[Visit]) -> list[Blackout]:
+    tz = ZoneInfo(plan.tz)
+    out = []
+    for visit in visits:
+        day = visit.at.astimezone(tz).date()
+        out.append(
+            Blackout(
+                first=day - dt.timedelta(days=plan.blackout_before_days),
+                last=day + dt.timedelta(days=plan.blackout_after_days),
+                visit=visit,
+            )
+        )
+    return sorted(out, key=lambda b: (b.first, b.last))
+
+
+# ----------------------------------------------------------------------------- the engine
+
+
+class _Calendar:
+    """Day-level facts for one plan and log, computed once per call."""
+
+    def __init__(self, plan: Plan, log: Log) -> None:
+        self.plan = plan
+        self.tz = ZoneInfo(plan.tz)
+        self.rest = dt.timedelta(hours=plan.rest_hours)
+        self.pauses = log.pauses
+        self.blackouts = blackouts(plan, log.visits)
+        self.session_walls = sorted(
+            rest_anchor(s.start, self.tz, plan.time) for s in log.sessions
+        )
+        self.session_days: dict[dt.date, int] = {}
+        for w in self.session_walls:
+            self.session_days[w.date()] = self.session_days.get(w.date(), 0) + 1
+        self.skip_days: dict[dt.date, int] = {}
+        for s in log.skips:
+            d = s.slot.astimezone(self.tz).date()
+            self.skip_days[d] = self.skip_days.get(d, 0) + 1
+
+    def unavailable(self, day: dt.date) -> str | None:
+        """Why no session may be planned on ``day``, or None."""
+        if day < self.plan.start:
+            return "before the plan"
+        for p in self.pauses:
+            if p.covers(day):
+                return "paused"
+        for b in self.blackouts:
+            if b.first <= day <= b.last:
+                return "blackout"
+        return None
+
+    def slot_wall(self, day: dt.date) -> dt.datetime:
+        return rest_anchor(local_slot(day, self.plan.time, self.tz), self.tz, self.plan.time)
+
+    def preferred(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        days = []
+        d = first
+        while d <= last:
+            if d.weekday() in self.plan.weekdays:
+                days.append(d)
+            d += dt.timedelta(days=1)
+        return days
+
+    def period(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        first = period_first(self.plan, day)
+        return first, first + dt.timedelta(weeks=self.plan.every_weeks, days=-1)
+
+    def quota(self, first: dt.date, last: dt.date) -> int:
+        available = [d for d in self.preferred(first, last) if self.unavailable(d) is None]
+        return min(self.plan.sessions, len(available))
+
+    def done_in(self, first: dt.date, last: dt.date) -> int:
+        return sum(n for d, n in self.session_days.items() if first <= d <= last)
+
+    def skipped_in(self, first: dt.date, last: dt.date) -> int:
+        return sum(n for d, n in self.skip_days.items() if first <= d <= last)
+
+    def fits(self, candidate: dt.datetime, others: Iterable[dt.datetime]) -> bool:
+        return all(abs(candidate - o) >= self.rest for o in others)
+
+    def near_sessions(self, candidate: dt.datetime) -> list[dt.datetime]:
+        # Sessions within the rest interval on either side are the only ones that can conflict.
+        lo, hi = candidate - self.rest, candidate + self.rest
+        return [w for w in self.session_walls if lo < w < hi]
+
+
+def _plan_period(
+    cal: _Calendar, first: dt.date, last: dt.date, today: dt.date, placed: list[dt.datetime]
+) -> list[tuple[dt.datetime, str]]:
+    """The slots of one period from ``today`` on, given the slots already placed before it."""
+    remaining = cal.quota(first, last) - cal.done_in(first, last)
+    if remaining <= 0:
+        return []
+    start = max(first, today)
+
+    def open_day(d: dt.date) -> bool:
+        return cal.unavailable(d) is None and d not in cal.session_days and d not in cal.skip_days
+
+    # Pass 1: the preferred days, in order.
+    chosen: list[tuple[dt.datetime, str]] = []
+    for d in cal.preferred(start, last):
+        if len(chosen) == remaining:
+            break
+        if not open_day(d):
+            continue
+        w = cal.slot_wall(d)
+        if cal.fits(w, cal.near_sessions(w)) and cal.fits(w, placed[-3:] + [c for c, _ in chosen]):
+            chosen.append((w, PLANNED))
+    deficit = remaining - len(chosen)
+    if deficit <= 0:
+        return chosen
+
+    # Pass 2: catch-ups on the earliest later days that keep rest on both sides, including to
+    # the preferred days of the following period (planned slots take precedence).
+    nxt_first = last + dt.timedelta(days=1)
+    nxt_last = nxt_first + dt.timedelta(weeks=cal.plan.every_weeks, days=-1)
+    ahead = [cal.slot_wall(d) for d in cal.preferred(nxt_first, nxt_last) if open_day(d)]
+    planned_days = {c.date() for c, _ in chosen}
+    d = start
+    while d <= last and deficit > 0:
+        if open_day(d) and d not in planned_days:
+            w = cal.slot_wall(d)
+            neighbours = placed[-3:] + [c for c, _ in chosen] + ahead
+            if cal.fits(w, cal.near_sessions(w)) and cal.fits(w, neighbours):
+                chosen.append((w, CATCH_UP))
+                deficit -= 1
+        d += dt.timedelta(days=1)
+    return sorted(chosen)
+
+
+def upcoming(plan: Plan, log: Log, now: dt.datetime, count: int = 3) -> list[Slot]:
+    """The next ``count`` slots from ``now``: a slot of today still open comes first, marked due."""
+    cal = _Calendar(plan, log)
+    now_local = now.astimezone(cal.tz)
+    today = now_local.date()
+    slots: list[Slot] = []
+    placed: list[dt.datetime] = []
+    first, last = cal.period(today)
+    horizon = today + dt.timedelta(weeks=HORIZON_WEEKS)
+    while len(slots) < count and first <= horizon:
+        for w, kind in _plan_period(cal, first, last, today, placed):
+            placed.append(w)
+            start = local_slot(w.date(), plan.time, cal.tz)
+            slots.append(Slot(start=start, kind=kind, due=start <= now_local))
+            if len(slots) == count:
+                break
+        first = last + dt.timedelta(days=1)
+        last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
+    return slots
+
+
+def status(plan: Plan, log: Log, now: dt.datetime) -> Status:
+    """What the person should know right now."""
+    cal = _Calendar(plan, log)
+    now_local = now.astimezone(cal.tz)
+    today = now_local.date()
+    nxt = upcoming(plan, log, now, count=1)
+    slot = nxt[0] if nxt else None
+    if slot is not None and slot.due:
+        return Status("due", None, "a session is due now", slot)
+    for p in cal.pauses:
+        if p.covers(today):
+            until = local_slot(p.last + dt.timedelta(days=1), dt.time(0), cal.tz)
+            why = f"paused: {p.reason}" if p.reason else "paused"
+            return Status("paused", until, why, slot)
+    for b in cal.blackouts:
+        if b.first <= today <= b.last:
+            until = local_slot(b.last + dt.timedelta(days=1), dt.time(0), cal.tz)
+            where = f" at {b.visit.clinic}" if b.visit.clinic else ""
+            when = b.visit.at.astimezone(cal.tz).date().isoformat()
+            return Status("blackout", until, f"clinic visit{where} on {when}", slot)
+    now_anchor = rest_anchor(now, cal.tz, plan.time)
+    last = [w for w in cal.session_walls if w <= now_anchor]
+    if last and last[-1] + cal.rest > now_anchor:
+        return Status("resting", from_wall(last[-1] + cal.rest, cal.tz), "resting", slot)
+    if slot is None:
+        return Status("none", None, "nothing can be scheduled in the next five years", None)
+    return Status("waiting", None, "next session ahead", slot)
+
+
+def tally(plan: Plan, log: Log, now: dt.datetime, since: dt.date | None = None) -> list[PeriodTally]:
+    """Every period from the plan's start (or ``since``) through the one holding ``now``.
+
+    For the current period only the elapsed part counts toward ``missed``: the preferred days
+    before today (today's slot is still open).
+    """
+    cal = _Calendar(plan, log)
+    today = now.astimezone(cal.tz).date()
+    first, last = cal.period(max(plan.start, since) if since else plan.start)
+    out = []
+    while first <= today:
+        quota = cal.quota(first, last)
+        done = cal.done_in(first, last)
+        complete = last < today
+        if complete:
+            due = quota
+        else:
+            elapsed = cal.preferred(first, today - dt.timedelta(days=1))
+            due = min(quota, len([d for d in elapsed if cal.unavailable(d) is None]))
+        kept_due = min(done, due)
+        skipped = min(cal.skipped_in(first, min(last, today)), due - kept_due)
+        out.append(
+            PeriodTally(
+                first=first,
+                last=last,
+                quota=quota,
+                due=due,
+                done=done,
+                skipped=skipped,
+                missed=max(0, due - kept_due - skipped),
+                complete=complete,
+            )
+        )
+        first = last + dt.timedelta(days=1)
+        last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
+    return out
+
+
+def rest_conflict(plan: Plan, sessions: Sequence[dt.datetime], at: dt.datetime) -> dt.datetime | None:
+    """The session (aware) that ``at`` comes too soon after or before, if any (for warnings)."""
+    tz = ZoneInfo(plan.tz)
+    rest = dt.timedelta(hours=plan.rest_hours)
+    w = rest_anchor(at, tz, plan.time)
+    for s in sessions:
+        if abs(rest_anchor(s, tz, plan.time) - w) < rest:
+            return s
+    return None
