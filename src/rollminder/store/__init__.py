@@ -3,7 +3,7 @@
 ``memory.MemoryStore`` is for tests; ``sqlite.SqliteStore`` is the real one. A store is bound to one
 profile: every row it reads or writes belongs to that profile.
 
-All ``put_*`` methods insert or replace by ``id`` (so import can merge losslessly). Every method that
+All ``put_*`` methods insert or replace by ``id`` (so import can merge losslessly). Each method that
 writes runs in its own transaction unless called inside ``with store.transaction():``, in which
 case the whole block commits or rolls back as one.
 """

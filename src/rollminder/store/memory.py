@@ -1,0 +1,210 @@
+"""A dict-backed :class:`~rollminder.store.Store` for tests.
+
+It behaves like :class:`~rollminder.store.sqlite.SqliteStore`: instants come back in UTC, tuples
+as tuples, rows sorted the same way (ties in insertion order; a replaced row keeps its place), and
+``transaction()`` rolls back on an exception (a snapshot is restored; a nested block restores its
+own snapshot, like a savepoint). Several stores can share one :class:`MemoryDatabase`, one per
+profile, like several profiles in one SQLite file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass
+class _Rows:
+    plans: dict[str, Plan] = dataclasses.field(default_factory=dict)
+    sessions: dict[str, Session] = dataclasses.field(default_factory=dict)
+    skips: dict[str, Skip] = dataclasses.field(default_factory=dict)
+    pauses: dict[str, Pause] = dataclasses.field(default_factory=dict)
+    rollers: dict[str, Roller] = dataclasses.field(default_factory=dict)
+    visits: dict[str, Visit] = dataclasses.field(default_factory=dict)
+    series: dict[str, Series] = dataclasses.field(default_factory=dict)
+    settings: Settings | None = None
+
+    def copy(self) -> _Rows:
+        # The values are frozen dataclasses: copying the dicts is a full snapshot.
+        return _Rows(
+            plans=dict(self.plans),
+            sessions=dict(self.sessions),
+            skips=dict(self.skips),
+            pauses=dict(self.pauses),
+            rollers=dict(self.rollers),
+            visits=dict(self.visits),
+            series=dict(self.series),
+            settings=self.settings,
+        )
+
+
+class MemoryDatabase:
+    """The rows of every profile; share one between stores to model one database file."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, _Rows] = {}
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"the store only takes aware datetimes, not {value!r}")
+    return value.astimezone(dt.UTC)
+
+
+def _normalized(obj: T) -> T:
+    """What the SQLite store would give back: instants in UTC, sequences as tuples."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, dt.datetime):
+            changes[f.name] = _utc(value)
+        elif isinstance(value, list):
+            changes[f.name] = tuple(value)
+    return dataclasses.replace(obj, **changes) if changes else obj  # type: ignore[type-var]
+
+
+def _range(since: dt.datetime | None, until: dt.datetime | None) -> Callable[[dt.datetime], bool]:
+    """``since`` inclusive, ``until`` exclusive."""
+    low = None if since is None else _utc(since)
+    high = None if until is None else _utc(until)
+    return lambda when: (low is None or when >= low) and (high is None or when < high)
+
+
+def _sorted(rows: Iterable[T], key: Callable[[T], Any]) -> list[T]:
+    return sorted(rows, key=key)  # stable: ties keep insertion order
+
+
+class MemoryStore:
+    def __init__(self, profile: str = "default", *, database: MemoryDatabase | None = None) -> None:
+        self.profile = profile
+        self.database = database if database is not None else MemoryDatabase()
+        self.database.profiles.setdefault(profile, _Rows())
+        self.closed = False
+
+    @property
+    def _rows(self) -> _Rows:
+        return self.database.profiles[self.profile]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        snapshot = self._rows.copy()
+        try:
+            yield
+        except BaseException:
+            self.database.profiles[self.profile] = snapshot
+            raise
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plans ------------------------------------------------------------------------------------
+
+    def plan(self) -> Plan | None:
+        plans = self.plans()
+        return plans[-1] if plans else None
+
+    def plans(self) -> list[Plan]:
+        return _sorted(self._rows.plans.values(), lambda p: p.created_at)
+
+    def put_plan(self, plan: Plan) -> None:
+        self._rows.plans[plan.id] = _normalized(plan)
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def sessions(
+        self, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[Session]:
+        inside = _range(since, until)
+        found = (s for s in self._rows.sessions.values() if inside(s.start))
+        return _sorted(found, lambda s: s.start)
+
+    def session(self, id: str) -> Session | None:
+        return self._rows.sessions.get(id)
+
+    def last_session(self, before: dt.datetime | None = None) -> Session | None:
+        found = self.sessions(until=before)
+        return found[-1] if found else None
+
+    def put_session(self, session: Session) -> None:
+        self._rows.sessions[session.id] = _normalized(session)
+
+    def delete_session(self, id: str) -> bool:
+        return self._rows.sessions.pop(id, None) is not None
+
+    def count_sessions(self, roller_id: str | None = None) -> int:
+        sessions = self._rows.sessions.values()
+        if roller_id is None:
+            return len(sessions)
+        return sum(1 for s in sessions if s.roller_id == roller_id)
+
+    # -- skips, pauses, rollers, visits, series ---------------------------------------------------
+
+    def skips(
+        self, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[Skip]:
+        inside = _range(since, until)
+        found = (s for s in self._rows.skips.values() if inside(s.slot))
+        return _sorted(found, lambda s: s.slot)
+
+    def put_skip(self, skip: Skip) -> None:
+        self._rows.skips[skip.id] = _normalized(skip)
+
+    def delete_skip(self, id: str) -> bool:
+        return self._rows.skips.pop(id, None) is not None
+
+    def pauses(self) -> list[Pause]:
+        return _sorted(self._rows.pauses.values(), lambda p: p.first)
+
+    def put_pause(self, pause: Pause) -> None:
+        self._rows.pauses[pause.id] = _normalized(pause)
+
+    def delete_pause(self, id: str) -> bool:
+        return self._rows.pauses.pop(id, None) is not None
+
+    def rollers(self) -> list[Roller]:
+        return _sorted(self._rows.rollers.values(), lambda r: (r.added, r.created_at))
+
+    def put_roller(self, roller: Roller) -> None:
+        self._rows.rollers[roller.id] = _normalized(roller)
+
+    def delete_roller(self, id: str) -> bool:
+        return self._rows.rollers.pop(id, None) is not None
+
+    def visits(self) -> list[Visit]:
+        return _sorted(self._rows.visits.values(), lambda v: v.at)
+
+    def put_visit(self, visit: Visit) -> None:
+        self._rows.visits[visit.id] = _normalized(visit)
+
+    def delete_visit(self, id: str) -> bool:
+        return self._rows.visits.pop(id, None) is not None
+
+    def series(self) -> list[Series]:
+        return _sorted(self._rows.series.values(), lambda s: s.created_at)
+
+    def put_series(self, series: Series) -> None:
+        self._rows.series[series.id] = _normalized(series)
+
+    def delete_series(self, id: str) -> bool:
+        return self._rows.series.pop(id, None) is not None
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        return self._rows.settings or Settings()
+
+    def put_settings(self, settings: Settings) -> None:
+        self._rows.settings = settings

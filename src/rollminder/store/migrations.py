@@ -1,0 +1,198 @@
+"""The SQLite schema, as an ordered list of versioned migrations.
+
+Rules (DESIGN.md, "Conventions"):
+
+- A migration is appended, never edited once released: databases in the wild already ran it.
+- Each one runs in its own transaction together with its row in ``schema_migrations`` and the new
+  ``PRAGMA user_version`` (the per-command fast path reads only that pragma).
+- Never drop-and-recreate a table that holds user data: the log is the user's only copy. Use
+  ``ALTER TABLE ... ADD COLUMN``, or build the new table, copy the rows and swap, in one migration.
+- Columns are named after the dataclass fields in :mod:`rollminder.model`: the store maps them
+  generically, so a new field needs a migration adding its column.
+
+Encodings: instants are UTC ISO-8601 text of fixed width ('2026-11-26T20:00:00.000000+00:00', so
+text order is time order); dates are ISO text; tuples are JSON arrays; ``Plan.time`` is 'HH:MM'.
+Every row belongs to a profile; a row's key is ``(profile_id, id)`` so the same exported row can be
+imported into two profiles without one overwriting the other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+#: Written to the header (``PRAGMA application_id``): tells our files from other SQLite files.
+APPLICATION_ID = 0x526F6C6D  # "Rolm"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    #: SQL statements separated by ';' (run one by one, inside the migration's transaction), or a
+    #: callable given the connection, for changes that need Python (e.g. rewriting values).
+    apply: str | Callable[[sqlite3.Connection], None]
+
+
+_V1_INITIAL = """
+CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE plans (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    needle_mm REAL NOT NULL,
+    sessions INTEGER NOT NULL,
+    every_weeks INTEGER NOT NULL,
+    weekdays TEXT NOT NULL,            -- JSON array of ints, 0 = Monday
+    "time" TEXT NOT NULL,              -- local wall time, 'HH:MM'
+    tz TEXT NOT NULL,                  -- IANA zone name
+    minutes REAL NOT NULL,
+    zones TEXT NOT NULL,               -- JSON array
+    directions TEXT NOT NULL,          -- JSON array
+    passes INTEGER NOT NULL,
+    rest_hours INTEGER NOT NULL,
+    "start" TEXT NOT NULL,             -- ISO date
+    blackout_before_days INTEGER NOT NULL,
+    blackout_after_days INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX plans_by_created ON plans (profile_id, created_at);
+
+CREATE TABLE sessions (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    "start" TEXT NOT NULL,
+    minutes REAL NOT NULL,
+    zones TEXT NOT NULL,
+    reaction TEXT,
+    note TEXT NOT NULL,
+    roller_id TEXT,                    -- no foreign key: import may bring sessions before rollers
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX sessions_by_start ON sessions (profile_id, "start");
+CREATE INDEX sessions_by_roller ON sessions (profile_id, roller_id);
+
+CREATE TABLE skips (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX skips_by_slot ON skips (profile_id, slot);
+
+CREATE TABLE pauses (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    "first" TEXT NOT NULL,
+    "last" TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+
+CREATE TABLE rollers (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    needle_mm REAL NOT NULL,
+    added TEXT NOT NULL,
+    first_use TEXT,
+    initial_uses INTEGER NOT NULL,
+    retired TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+
+CREATE TABLE series (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    "count" INTEGER NOT NULL,
+    spacing_weeks INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+
+CREATE TABLE visits (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    "at" TEXT NOT NULL,
+    clinic TEXT NOT NULL,
+    note TEXT NOT NULL,
+    series_id TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX visits_by_at ON visits (profile_id, "at");
+
+-- One row per (profile, Settings field); the value is JSON. Missing keys take the dataclass
+-- default, so a new Settings field needs no migration.
+CREATE TABLE settings (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    "key" TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (profile_id, "key")
+);
+"""
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _V1_INITIAL),
+]
+
+
+def latest_version(migrations: list[Migration] | None = None) -> int:
+    chosen = MIGRATIONS if migrations is None else migrations
+    return chosen[-1].version if chosen else 0
+
+
+CREATE_SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)"""
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a script into complete statements.
+
+    ``Connection.executescript`` would COMMIT first, which would split a migration across
+    transactions; so a script's statements are executed one by one instead.
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip() and not _only_comments(buffer):
+        raise ValueError(f"incomplete SQL statement in a migration: {buffer.strip()[:60]!r}")
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
+def apply(conn: sqlite3.Connection, migration: Migration, *, applied_at: str) -> None:
+    """Run one migration on ``conn``, which must already be inside a write transaction."""
+    conn.execute(CREATE_SCHEMA_MIGRATIONS)
+    if callable(migration.apply):
+        migration.apply(conn)
+    else:
+        for statement in statements(migration.apply):
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        (migration.version, migration.name, applied_at),
+    )
+    # Both pragmas are part of the transaction: the header changes only if the migration commits.
+    conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
