@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +40,11 @@ def session(when: dt.datetime) -> Session:
 def plan() -> Plan:
     """The plan of the worked examples: 0.25 mm, 2 a week, Mon and Thu, 21:00, Berlin, 48 h."""
     return make_plan(
-        needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21, 0), tz="Europe/Berlin",
+        needle_mm=0.25,
+        sessions=2,
+        weekdays=(0, 3),
+        time=dt.time(21, 0),
+        tz="Europe/Berlin",
         start=dt.date(2026, 11, 25),
     )
 
@@ -169,16 +174,28 @@ def test_weekly_target_met_early_means_no_more_slots_that_week(plan: Plan) -> No
 
 
 def test_spring_forward_gap_moves_the_slot_forward() -> None:
-    p = make_plan(needle_mm=0.25, sessions=2, weekdays=(3, 6), time=dt.time(2, 30),
-                  tz="Europe/Berlin", start=dt.date(2026, 3, 20))
+    p = make_plan(
+        needle_mm=0.25,
+        sessions=2,
+        weekdays=(3, 6),
+        time=dt.time(2, 30),
+        tz="Europe/Berlin",
+        start=dt.date(2026, 3, 20),
+    )
     log = Log(sessions=(session(at(2026, 3, 26, 2, 30)),))
     slots = upcoming(p, log, at(2026, 3, 27, 12), 2)
     assert starts(slots) == ["2026-03-29T03:30:00+02:00", "2026-04-02T02:30:00+02:00"]
 
 
 def test_fall_back_ambiguous_time_is_the_first_occurrence() -> None:
-    p = make_plan(needle_mm=0.25, sessions=2, weekdays=(3, 6), time=dt.time(2, 30),
-                  tz="Europe/Berlin", start=dt.date(2026, 10, 20))
+    p = make_plan(
+        needle_mm=0.25,
+        sessions=2,
+        weekdays=(3, 6),
+        time=dt.time(2, 30),
+        tz="Europe/Berlin",
+        start=dt.date(2026, 10, 20),
+    )
     log = Log(sessions=(session(at(2026, 10, 22, 2, 30)),))
     slot = upcoming(p, log, at(2026, 10, 23, 12), 1)[0]
     assert slot.start.isoformat() == "2026-10-25T02:30:00+02:00"  # CEST, before the clocks go back
@@ -186,8 +203,14 @@ def test_fall_back_ambiguous_time_is_the_first_occurrence() -> None:
 
 def test_rest_is_counted_on_the_wall_clock_across_dst() -> None:
     # Mon 21:00 CET to Wed 21:00 CEST is 47 h of elapsed time but 48 h on the wall: kept.
-    p = make_plan(needle_mm=0.25, sessions=2, weekdays=(0, 2), time=dt.time(21),
-                  tz="Europe/Berlin", start=dt.date(2027, 3, 1))
+    p = make_plan(
+        needle_mm=0.25,
+        sessions=2,
+        weekdays=(0, 2),
+        time=dt.time(21),
+        tz="Europe/Berlin",
+        start=dt.date(2027, 3, 1),
+    )
     log = Log(sessions=(session(at(2027, 3, 22, 21)),))
     slots = upcoming(p, log, at(2027, 3, 23, 12), 1)
     assert slots[0].start == at(2027, 3, 24, 21)
@@ -206,8 +229,15 @@ def test_rest_anchor_only_shifts_times_after_a_spring_forward_jump() -> None:
 
 
 def test_gap_shifted_session_keeps_the_next_days_slot() -> None:
-    p = make_plan(needle_mm=0.1, sessions=2, weekdays=(0, 6), time=dt.time(2, 0),
-                  tz="Europe/Berlin", rest_hours=24, start=dt.date(2026, 3, 17))
+    p = make_plan(
+        needle_mm=0.1,
+        sessions=2,
+        weekdays=(0, 6),
+        time=dt.time(2, 0),
+        tz="Europe/Berlin",
+        rest_hours=24,
+        start=dt.date(2026, 3, 17),
+    )
     log = Log(sessions=(session(at(2026, 3, 29, 3, 0)),))  # Sunday's slot, moved by the gap
     slot = upcoming(p, log, at(2026, 3, 29, 3, 5), 1)[0]
     assert slot.start.isoformat() == "2026-03-30T02:00:00+02:00" and slot.kind == PLANNED
@@ -217,7 +247,7 @@ def test_three_week_plan_for_075() -> None:
     p = make_plan(needle_mm=0.75, start=dt.date(2026, 11, 25), tz="Europe/Berlin")
     assert (p.sessions, p.every_weeks, p.rest_hours) == (1, 3, 21 * 24)
     slots = upcoming(p, Log(), at(2026, 11, 25, 10), 3)
-    gaps = {(b.start - a.start).days for a, b in zip(slots, slots[1:], strict=False)}
+    gaps = {(b.start - a.start).days for a, b in itertools.pairwise(slots)}
     assert gaps == {21}
 
 
@@ -236,8 +266,17 @@ def test_tally_counts_missed_and_skipped(plan: Plan) -> None:
 
 # ------------------------------------------------------------------ invariants (hypothesis)
 
-ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
-         "America/Santiago", "Pacific/Chatham", "UTC", "America/Havana", "Europe/London"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "UTC",
+    "America/Havana",
+    "Europe/London",
+]
 
 
 @st.composite
@@ -249,8 +288,7 @@ def plans(draw: st.DrawFn) -> Plan:
     if needle <= 0.3:
         rest = draw(st.sampled_from([24, 36, 48, 72]))
         sessions = draw(st.integers(1, 168 // rest))
-        days = tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=sessions,
-                                         max_size=sessions))))
+        days = tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=sessions, max_size=sessions))))
         every = 1
     elif needle <= 0.5:
         rest, sessions, every = draw(st.sampled_from([120, 168])), 1, 1
@@ -259,8 +297,16 @@ def plans(draw: st.DrawFn) -> Plan:
         rest, sessions, every = draw(st.sampled_from([336, 504])), 1, draw(st.integers(3, 4))
         days = (draw(st.integers(0, 6)),)
     try:
-        return make_plan(needle_mm=needle, sessions=sessions, every_weeks=every, weekdays=days,
-                         time=time, tz=tz, rest_hours=rest, start=start)
+        return make_plan(
+            needle_mm=needle,
+            sessions=sessions,
+            every_weeks=every,
+            weekdays=days,
+            time=time,
+            tz=tz,
+            rest_hours=rest,
+            start=start,
+        )
     except PlanRefused:
         assume(False)
         raise  # pragma: no cover
@@ -273,10 +319,11 @@ def scenarios(draw: st.DrawFn) -> tuple[Plan, Log, dt.datetime]:
     begin = dt.datetime.combine(plan.start, dt.time(0), tz) - dt.timedelta(days=20)
     now = begin + dt.timedelta(minutes=draw(st.integers(0, 150 * 24 * 60)))
     span = int((now - begin).total_seconds() // 60)
-    instants = st.integers(0, span).map(lambda m: (begin + dt.timedelta(minutes=m)))
+    instants = st.integers(0, span).map(lambda m: begin + dt.timedelta(minutes=m))
     sessions = tuple(session(w) for w in sorted(draw(st.lists(instants, max_size=25))))
-    skips = tuple(Skip(slot=w.astimezone(dt.UTC), reason="r")
-                  for w in draw(st.lists(instants, max_size=4)))
+    skips = tuple(
+        Skip(slot=w.astimezone(dt.UTC), reason="r") for w in draw(st.lists(instants, max_size=4))
+    )
     days = st.dates(plan.start - dt.timedelta(days=10), plan.start + dt.timedelta(days=200))
     pauses = []
     for first in draw(st.lists(days, max_size=2)):
@@ -296,15 +343,20 @@ def blocked(plan: Plan, log: Log, day: dt.date) -> bool:
     tz = ZoneInfo(plan.tz)
     for v in log.visits:
         vd = v.at.astimezone(tz).date()
-        if vd - dt.timedelta(days=plan.blackout_before_days) <= day <= vd + dt.timedelta(
-            days=plan.blackout_after_days
+        if (
+            vd - dt.timedelta(days=plan.blackout_before_days)
+            <= day
+            <= vd + dt.timedelta(days=plan.blackout_after_days)
         ):
             return True
     return False
 
 
-FAST = settings(max_examples=int(__import__("os").environ.get("HYPO_N", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                          HealthCheck.filter_too_much])
+FAST = settings(
+    max_examples=int(__import__("os").environ.get("HYPO_N", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @FAST
@@ -315,7 +367,7 @@ def test_invariants(scenario: tuple[Plan, Log, dt.datetime]) -> None:
     rest = dt.timedelta(hours=plan.rest_hours)
     slots = upcoming(plan, log, now, 8)
     # 4. strictly increasing; none in the past but an open slot of today
-    for a, b in zip(slots, slots[1:], strict=False):
+    for a, b in itertools.pairwise(slots):
         assert a.start < b.start
     for s in slots:
         if s.start <= now:

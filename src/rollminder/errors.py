@@ -31,7 +31,7 @@ class UsageProblem(RollminderError):
 
 
 class PlanRefused(InvalidInput):
-    """The plan asked for breaks a rule from DOMAIN.md (rest floor, weekly target, needle length)."""
+    """The plan breaks a rule from DOMAIN.md (rest floor, weekly target, needle length)."""
 
 
 class NoHomePlan(PlanRefused):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 UTC = dt.UTC
 
@@ -22,7 +22,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     VERTICAL = "vertical"
     HORIZONTAL = "horizontal"
     DIAGONAL_UP_RIGHT = "diagonal-up-right"

@@ -20,6 +20,7 @@ Formulas (also in docs/progress.md):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ class Progress:
 
 def strength_alpha(plan: Plan) -> float:
     n = max(1.0, 4 * plan.sessions / plan.every_weeks)
-    return 1 - 0.5 ** (1 / n)
+    return 1.0 - math.pow(0.5, 1.0 / n)
 
 
 def adherence(periods: list[PeriodTally], since: dt.date) -> float | None:

@@ -148,7 +148,7 @@ def make_plan(
     blackout_before_days: int = 7,
     blackout_after_days: int = 14,
 ) -> Plan:
-    """Build a plan from what the person chose, filling the needle table's defaults, and validate."""
+    """Build a plan from what the person chose, with the needle table's defaults; validate it."""
     rule = needle_rule(needle_mm)
     if every_weeks is None:
         every_weeks = rule.every_weeks if sessions in (None, 1) else 1
@@ -177,7 +177,7 @@ def make_plan(
 
 
 def validate_plan(plan: Plan) -> Plan:
-    """Raise :class:`PlanRefused` / :class:`InvalidInput` with one clear line, or return the plan."""
+    """Raise :class:`PlanRefused` or :class:`InvalidInput` with one clear line, or return it."""
     rule = needle_rule(plan.needle_mm)
     check_zone(plan.tz)
     if not 1 <= plan.every_weeks <= 12:
@@ -201,7 +201,9 @@ def validate_plan(plan: Plan) -> Plan:
         raise InvalidInput(f"Choose at least one direction: {', '.join(ALL_DIRECTIONS)}.")
     bad = [d for d in plan.directions if d not in ALL_DIRECTIONS]
     if bad:
-        raise InvalidInput(f"Unknown direction {bad[0]!r}: choose from {', '.join(ALL_DIRECTIONS)}.")
+        raise InvalidInput(
+            f"Unknown direction {bad[0]!r}: choose from {', '.join(ALL_DIRECTIONS)}."
+        )
     if not 0 <= plan.blackout_before_days <= 60 or not 0 <= plan.blackout_after_days <= 90:
         raise InvalidInput("Visit blackout must be 0-60 days before and 0-90 days after a visit.")
     if any(not 0 <= d <= 6 for d in plan.weekdays) or len(set(plan.weekdays)) != len(plan.weekdays):

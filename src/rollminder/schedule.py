@@ -158,9 +158,7 @@ class _Calendar:
         self.rest = dt.timedelta(hours=plan.rest_hours)
         self.pauses = log.pauses
         self.blackouts = blackouts(plan, log.visits)
-        self.session_walls = sorted(
-            rest_anchor(s.start, self.tz, plan.time) for s in log.sessions
-        )
+        self.session_walls = sorted(rest_anchor(s.start, self.tz, plan.time) for s in log.sessions)
         self.session_days: dict[dt.date, int] = {}
         for w in self.session_walls:
             self.session_days[w.date()] = self.session_days.get(w.date(), 0) + 1
@@ -310,7 +308,9 @@ def status(plan: Plan, log: Log, now: dt.datetime) -> Status:
     return Status("waiting", None, "next session ahead", slot)
 
 
-def tally(plan: Plan, log: Log, now: dt.datetime, since: dt.date | None = None) -> list[PeriodTally]:
+def tally(
+    plan: Plan, log: Log, now: dt.datetime, since: dt.date | None = None
+) -> list[PeriodTally]:
     """Every period from the plan's start (or ``since``) through the one holding ``now``.
 
     For the current period only the elapsed part counts toward ``missed``: the preferred days
@@ -348,7 +348,9 @@ def tally(plan: Plan, log: Log, now: dt.datetime, since: dt.date | None = None) 
     return out
 
 
-def rest_conflict(plan: Plan, sessions: Sequence[dt.datetime], at: dt.datetime) -> dt.datetime | None:
+def rest_conflict(
+    plan: Plan, sessions: Sequence[dt.datetime], at: dt.datetime
+) -> dt.datetime | None:
     """The session (aware) that ``at`` comes too soon after or before, if any (for warnings)."""
     tz = ZoneInfo(plan.tz)
     rest = dt.timedelta(hours=plan.rest_hours)

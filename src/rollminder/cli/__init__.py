@@ -1,0 +1,168 @@
+"""The command line: thin click commands over :mod:`rollminder.service`.
+
+One place (:func:`main`) turns every error into a one-line message and an exit status:
+1 for a refused or failed action, 2 for a wrong command line, 130 for Ctrl-C. A person never
+sees a traceback; unexpected errors are written in full to ``error.log`` in the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from rollminder import __version__
+from rollminder.env import DEFAULT_PROFILE, Env, clock_from_environment, default_home, valid_profile
+from rollminder.errors import RollminderError
+
+if TYPE_CHECKING:
+    from rollminder.service import Rollminder
+    from rollminder.store.sqlite import SqliteStore
+
+
+class Context:
+    """What every command gets: the environment and, opened on first use, the service."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self._store: SqliteStore | None = None
+        self._app: Rollminder | None = None
+
+    @property
+    def app(self) -> Rollminder:
+        if self._app is None:
+            from rollminder.service import Rollminder
+
+            self._store = self.env.open_store()
+            self._app = Rollminder(self._store, self.env.now)
+        return self._app
+
+    @property
+    def store(self) -> SqliteStore:
+        self.app  # noqa: B018 - opens it
+        assert self._store is not None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._app = None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+class OneLineGroup(click.Group):
+    """A group that lists its commands in the order they were added (the help reads as a tour)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ROLLMINDER_HOME",
+    help="Data directory (default: the platform's user data directory; env ROLLMINDER_HOME).",
+)
+@click.option(
+    "--profile",
+    default=DEFAULT_PROFILE,
+    envvar="ROLLMINDER_PROFILE",
+    show_default=True,
+    help="Whose plan and log to use (a household can share one install).",
+)
+@click.version_option(__version__, "--version", prog_name="rollminder")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, profile: str) -> None:
+    """rollminder keeps you on your derma-roller routine: it plans sessions, guides them and
+    keeps an honest log.
+
+    Not medical advice: ask a dermatologist before you start.
+    """
+    env = Env(
+        home=home.expanduser() if home else default_home(),
+        profile=valid_profile(profile),
+        clock=clock_from_environment(),
+    )
+    obj = Context(env)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+def _register() -> None:
+    from rollminder.cli import data, logbook, planning, things
+
+    for module in (planning, logbook, things, data):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    """Write the traceback where a developer can find it; return where that is."""
+    import traceback
+
+    try:
+        home = default_home()
+        home.mkdir(parents=True, exist_ok=True)
+        path = home / "error.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return ""
+
+
+def _usage_hint(exc: click.UsageError) -> str:
+    path = exc.ctx.command_path if exc.ctx is not None else "rollminder"
+    return f" (see '{path} --help')"
+
+
+def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int:
+    """The console script. Never lets a traceback reach the person."""
+    try:
+        try:
+            cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+            code = 0
+        finally:
+            sys.stdout.flush()
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.UsageError as exc:
+        click.echo(f"Error: {exc.format_message()}{_usage_hint(exc)}", err=True)
+        code = 2
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        code = exc.exit_code
+    except RollminderError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo("Aborted.", err=True)
+        code = 130
+    except BrokenPipeError:
+        # `rollminder history | head`: quietly stop writing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        code = 1
+    except Exception as exc:  # the last line of defence: one line, details in a file
+        logged = _log_unexpected(exc)
+        more = f" Details were written to {logged}." if logged else ""
+        what = " ".join(str(exc).split())[:200]
+        click.echo(f"Error: unexpected problem ({type(exc).__name__}: {what}).{more}", err=True)
+        code = 1
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,253 @@
+"""Parsing what people type into domain values, and formatting domain values for people.
+
+Shared by every command module; JSON shapes live here so they stay stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from rollminder.errors import InvalidInput
+from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+
+if TYPE_CHECKING:
+    from rollminder.model import Plan, Session, Skip
+    from rollminder.schedule import Slot, Status
+    from rollminder.service import Rollminder
+
+DAY_NAMES = {
+    **{d: i for i, d in enumerate(WEEKDAYS)},
+    **{
+        n: i
+        for i, n in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    "tues": 1,
+    "wednes": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def split_list(text: str) -> list[str]:
+    return [p for p in text.replace(";", ",").replace("/", ",").replace(" ", ",").split(",") if p]
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    days = []
+    for part in split_list(text.lower()):
+        if part not in DAY_NAMES:
+            raise InvalidInput(f"Unknown day {part!r}: use mon, tue, wed, thu, fri, sat, sun.")
+        days.append(DAY_NAMES[part])
+    if not days:
+        raise InvalidInput("Give at least one day, e.g. --days mon,thu.")
+    return tuple(sorted(set(days)))
+
+
+def parse_clock(text: str) -> dt.time:
+    """'21:00', '21.00', '2100', '9pm', '9:30 am'."""
+    raw = text.strip().lower().replace(" ", "")
+    suffix = ""
+    if raw.endswith(("am", "pm")):
+        raw, suffix = raw[:-2], raw[-2:]
+    raw = raw.replace(".", ":").replace("h", ":")
+    if ":" not in raw and raw.isdigit() and len(raw) in (3, 4):
+        raw = f"{raw[:-2]}:{raw[-2:]}"
+    hour_s, _, minute_s = raw.partition(":")
+    try:
+        if not hour_s.isdigit() or (minute_s and not minute_s.isdigit()) or len(minute_s) > 2:
+            raise ValueError
+        hour, minute = int(hour_s), int(minute_s or 0)
+        if suffix:
+            if not 1 <= hour <= 12:
+                raise ValueError
+            hour = hour % 12 + (12 if suffix == "pm" else 0)
+        return dt.time(hour, minute)
+    except ValueError:
+        raise InvalidInput(
+            f"Could not read {text[:40]!r} as a time of day: try 21:00 or 9pm."
+        ) from None
+
+
+def parse_zones(text: str) -> tuple[str, ...]:
+    zones = [z.lower() for z in split_list(text)]
+    if "face" in zones:  # the whole face, as DOMAIN.md names it
+        i = zones.index("face")
+        zones[i : i + 1] = ["forehead", "cheeks", "chin"]
+    for z in zones:
+        if z not in ZONES:
+            raise InvalidInput(f"Unknown zone {z!r}: choose from face, {', '.join(ZONES)}.")
+    if not zones:
+        raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
+    return tuple(dict.fromkeys(zones))
+
+
+DIRECTION_ALIASES = {
+    "v": "vertical",
+    "h": "horizontal",
+    "d1": "diagonal-up-right",
+    "d2": "diagonal-up-left",
+    "diagonal": "diagonal-up-right,diagonal-up-left",
+    "diagonals": "diagonal-up-right,diagonal-up-left",
+    "all": ",".join(ALL_DIRECTIONS),
+    "star": ",".join(ALL_DIRECTIONS),
+}
+
+
+def parse_directions(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in split_list(text.lower()):
+        for d in DIRECTION_ALIASES.get(part, part).split(","):
+            if d not in ALL_DIRECTIONS:
+                raise InvalidInput(
+                    f"Unknown direction {d!r}: choose from {', '.join(ALL_DIRECTIONS)}, all."
+                )
+            out.append(d)
+    if not out:
+        raise InvalidInput("Choose at least one direction.")
+    return tuple(dict.fromkeys(out))
+
+
+def parse_rest(text: str) -> int:
+    """Rest as hours: '48', '48h', '2d', '1w'."""
+    from rollminder.timeparse import parse_duration
+
+    raw = text.strip()
+    delta = parse_duration(raw + "h") if raw.isdigit() else parse_duration(raw)
+    hours = delta.total_seconds() / 3600
+    if hours != int(hours) or hours <= 0:
+        raise InvalidInput(f"Rest must be a whole number of hours: {text[:40]!r}.")
+    return int(hours)
+
+
+def when(app: Rollminder, text: str | None, *, prefer: str = "past") -> dt.datetime | None:
+    if text is None:
+        return None
+    from rollminder.timeparse import parse_when
+
+    plan_time = app.store.plan().time if app.has_plan() else dt.time(21, 0)  # type: ignore[union-attr]
+    return parse_when(
+        text,
+        now=app.now(),
+        tz=app.zone(),
+        prefer=prefer,  # type: ignore[arg-type]
+        default_time=plan_time,
+    )
+
+
+def day(app: Rollminder, text: str | None, *, prefer: str = "future") -> dt.date | None:
+    if text is None:
+        return None
+    from rollminder.timeparse import parse_date
+
+    return parse_date(text, today=app.local_now().date(), prefer=prefer)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def slot_time(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'Thu 26 Nov 21:00' (with the year when it is not this year's)."""
+    year = "" if now is None or when.year == now.year else f" {when.year}"
+    return f"{when:%a} {when.day} {when:%b}{year} {when:%H:%M}"
+
+
+def countdown(delta: dt.timedelta) -> str:
+    """'2 days 11 h', '3 h 20 min', '5 min'."""
+    minutes = max(0, -int(-delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{plural(days, 'day')} {hours} h" if hours else plural(days, "day")
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def short_id(id: str) -> str:
+    return id[:6]
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "needle_mm": plan.needle_mm,
+        "sessions": plan.sessions,
+        "every_weeks": plan.every_weeks,
+        "days": [WEEKDAYS[d] for d in plan.weekdays],
+        "time": plan.time.strftime("%H:%M"),
+        "tz": plan.tz,
+        "minutes": plan.minutes,
+        "zones": list(plan.zones),
+        "directions": list(plan.directions),
+        "passes": plan.passes,
+        "rest_hours": plan.rest_hours,
+        "start": plan.start.isoformat(),
+        "blackout_before_days": plan.blackout_before_days,
+        "blackout_after_days": plan.blackout_after_days,
+    }
+
+
+def slot_json(slot: Slot) -> dict[str, Any]:
+    return {"start": slot.start.isoformat(), "kind": slot.kind, "due": slot.due}
+
+
+def status_json(status: Status) -> dict[str, Any]:
+    return {
+        "state": status.state,
+        "until": status.until.isoformat() if status.until else None,
+        "reason": status.reason,
+        "next": slot_json(status.next) if status.next else None,
+    }
+
+
+def session_json(s: Session, tz: Any) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "start": s.start.astimezone(tz).isoformat(),
+        "minutes": s.minutes,
+        "zones": list(s.zones),
+        "reaction": s.reaction,
+        "note": s.note,
+        "roller": s.roller_id,
+    }
+
+
+def skip_json(s: Skip, tz: Any) -> dict[str, Any]:
+    return {"id": s.id, "slot": s.slot.astimezone(tz).isoformat(), "reason": s.reason}
+
+
+def plural(n: int | float, word: str) -> str:
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> None:
+    """Aligned columns (rich is too slow to import for the commands people run most)."""
+    all_rows: list[Sequence[str]] = [header, *rows] if header else list(rows)
+    if not all_rows:
+        return
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    for n, row in enumerate(all_rows):
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        click.echo(click.style(line, bold=True) if header and n == 0 else line)
+
+
+def oneline(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def join(items: Iterable[str]) -> str:
+    return ", ".join(items)

@@ -1,0 +1,245 @@
+"""done, skip, pause, pauses, resume, history, stats, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.model import REACTIONS
+
+
+@click.command()
+@click.option(
+    "--at",
+    "at_text",
+    metavar="WHEN",
+    help="When you rolled (default now): 2026-11-26T21:05, 'yesterday 21:00', 'mon 21:05'.",
+)
+@click.option("--minutes", type=float, help="How long (default: the plan's minutes).")
+@click.option("--zones", help="Zones you rolled (default: the plan's).")
+@click.option("--reaction", type=click.Choice(REACTIONS), help="How your skin reacted.")
+@click.option("--note", default="", help="A note for your log.")
+@pass_ctx
+def done(
+    ctx: Context,
+    at_text: str | None,
+    minutes: float | None,
+    zones: str | None,
+    reaction: str | None,
+    note: str,
+) -> None:
+    """Log a session you did."""
+    app = ctx.app
+    at = fmt.when(app, at_text, prefer="past")
+    logged = app.log_session(
+        at=at,
+        minutes=minutes,
+        zones=fmt.parse_zones(zones) if zones else None,
+        reaction=reaction,
+        note=note,
+    )
+    now = app.local_now()
+    s = logged.session
+    click.echo(
+        f"Logged {s.minutes:g} min on {fmt.slot_time(s.start.astimezone(now.tzinfo), now)}"
+        f" ({fmt.join(s.zones)})."
+    )
+    for warning in logged.warnings:
+        click.secho(f"Note: {warning}", fg="yellow")
+    _, slots = app.next(1)
+    if slots:
+        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}.")
+
+
+@click.command()
+@click.option(
+    "--slot",
+    "slot_text",
+    metavar="WHEN",
+    help="Which slot (default: the one due now or the next one).",
+)
+@click.option("--reason", required=True, help="Why, e.g. 'skin irritated'.")
+@pass_ctx
+def skip(ctx: Context, slot_text: str | None, reason: str) -> None:
+    """Skip a slot on purpose; a catch-up is offered later in the week if rest allows."""
+    app = ctx.app
+    slot = fmt.when(app, slot_text, prefer="future")
+    done_skip = app.skip(slot=slot, reason=reason)
+    now = app.local_now()
+    click.echo(
+        f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}: "
+        f"{fmt.oneline(done_skip.reason)}."
+    )
+    _, slots = app.next(1)
+    if slots:
+        kind = " (catch-up)" if slots[0].kind == "catch-up" else ""
+        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}{kind}.")
+
+
+@click.command()
+@click.option("--from", "first", required=True, metavar="DATE", help="First day of the pause.")
+@click.option("--until", "last", required=True, metavar="DATE", help="Last day of the pause.")
+@click.option("--reason", default="", help="Travel, a breakout, ...")
+@pass_ctx
+def pause(ctx: Context, first: str, last: str, reason: str) -> None:
+    """Pause sessions and reminders for a few days (both days included)."""
+    app = ctx.app
+    p = app.pause(fmt.day(app, first), fmt.day(app, last), reason)  # type: ignore[arg-type]
+    click.echo(f"Paused from {p.first:%a %Y-%m-%d} through {p.last:%a %Y-%m-%d}.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the pauses as JSON.")
+@pass_ctx
+def pauses(ctx: Context, as_json: bool) -> None:
+    """List your pauses."""
+    rows = ctx.app.pauses()
+    if as_json:
+        fmt.echo_json(
+            [
+                {
+                    "id": p.id,
+                    "from": p.first.isoformat(),
+                    "until": p.last.isoformat(),
+                    "reason": p.reason,
+                }
+                for p in rows
+            ]
+        )
+        return
+    if not rows:
+        click.echo("No pauses.")
+        return
+    fmt.table(
+        [
+            (
+                fmt.short_id(p.id),
+                f"{p.first:%a %Y-%m-%d}",
+                f"{p.last:%a %Y-%m-%d}",
+                fmt.oneline(p.reason, 40),
+            )
+            for p in rows
+        ],
+        header=("id", "from", "until", "reason"),
+    )
+
+
+@click.command()
+@click.argument("pause_id", required=False)
+@pass_ctx
+def resume(ctx: Context, pause_id: str | None) -> None:
+    """End the pause you are in now (or cancel the pause PAUSE_ID)."""
+    if pause_id:
+        p = ctx.app.cancel_pause(pause_id)
+        click.echo(f"Cancelled the pause {p.first} to {p.last}.")
+        return
+    ended = ctx.app.resume()
+    if ended is None:
+        click.echo("You are not paused today.")
+        return
+    click.echo("Resumed: sessions and reminders are back on.")
+    _, slots = ctx.app.next(1)
+    if slots:
+        click.echo(f"Next: {fmt.slot_time(slots[0].start, ctx.app.local_now())}.")
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only from this day on.")
+@click.option("--skips", "with_skips", is_flag=True, help="Include skipped slots.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON array of sessions {id, start, minutes, zones, reaction, note, roller}.",
+)
+@pass_ctx
+def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) -> None:
+    """Your log of sessions (and, with --skips, skipped slots)."""
+    app = ctx.app
+    tz = app.zone()
+    first = fmt.day(app, since, prefer="past")
+    since_at = dt.datetime.combine(first, dt.time(0), tz) if first else None
+    sessions = app.history(since_at)
+    skipped = app.skips(since_at) if with_skips else []
+    if as_json:
+        out = [{"type": "session", **fmt.session_json(s, tz)} for s in sessions]
+        out += [{"type": "skip", **fmt.skip_json(s, tz)} for s in skipped]
+        out.sort(key=lambda r: str(r.get("start") or r.get("slot")))
+        fmt.echo_json(out)
+        return
+    if not sessions and not skipped:
+        click.echo("Nothing logged yet." if first is None else "Nothing logged since then.")
+        return
+    rows: list[tuple[dt.datetime, tuple[str, ...]]] = []
+    for s in sessions:
+        local = s.start.astimezone(tz)
+        rows.append(
+            (
+                local,
+                (
+                    fmt.short_id(s.id),
+                    f"{local:%a %Y-%m-%d %H:%M}",
+                    f"{s.minutes:g}",
+                    ",".join(s.zones),
+                    s.reaction or "",
+                    fmt.oneline(s.note, 40),
+                ),
+            )
+        )
+    for k in skipped:
+        local = k.slot.astimezone(tz)
+        rows.append(
+            (
+                local,
+                (
+                    fmt.short_id(k.id),
+                    f"{local:%a %Y-%m-%d %H:%M}",
+                    "skip",
+                    "",
+                    "",
+                    fmt.oneline(k.reason, 40),
+                ),
+            )
+        )
+    rows.sort(key=lambda r: r[0])
+    fmt.table([r for _, r in rows], header=("id", "when", "min", "zones", "reaction", "note"))
+
+
+@click.command()
+@click.argument("entry_id")
+@pass_ctx
+def delete(ctx: Context, entry_id: str) -> None:
+    """Delete a logged session or skip by its id (see 'history --skips')."""
+    kind = ctx.app.delete_entry(entry_id)
+    click.echo(f"Deleted the {kind}.")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_ctx
+def stats(ctx: Context, as_json: bool) -> None:
+    """Adherence, streaks and strength."""
+    p = ctx.app.stats()
+    if as_json:
+        fmt.echo_json(p.as_json())
+        return
+    unit = "week" if p.period_weeks == 1 else f"{p.period_weeks}-week period"
+    click.echo(f"Adherence   {_pct(p.adherence_4w)} (4 weeks), {_pct(p.adherence_12w)} (12 weeks)")
+    click.echo(f"Streak      {fmt.plural(p.current_streak, unit)} (best {p.best_streak})")
+    click.echo(f"Strength    {p.strength:.0f}/100")
+    click.echo(
+        f"Sessions    {p.sessions} logged, {p.minutes:g} min in all; "
+        f"{p.kept} kept, {p.missed} missed, {p.skipped} skipped"
+    )
+    if p.last_session:
+        now = ctx.app.local_now()
+        click.echo(f"Last        {fmt.slot_time(p.last_session.astimezone(now.tzinfo), now)}")
+
+
+COMMANDS = [done, skip, pause, pauses, resume, history, delete, stats]

@@ -1,0 +1,279 @@
+"""roller, visit, settings."""
+
+from __future__ import annotations
+
+import click
+
+from rollminder.cli import Context, fmt, pass_ctx
+
+# ------------------------------------------------------------------ rollers
+
+
+@click.group()
+def roller() -> None:
+    """Your rollers and when to replace them."""
+
+
+@roller.command("add")
+@click.option("--label", default="", help="A name, e.g. 'face roller'.")
+@click.option("--needle", type=float, help="Needle length in mm (default: the plan's).")
+@click.option("--first-use", metavar="DATE", help="If already used: the day of first use.")
+@click.option("--uses", type=int, default=0, help="If already used: how many times.")
+@pass_ctx
+def roller_add(
+    ctx: Context, label: str, needle: float | None, first_use: str | None, uses: int
+) -> None:
+    """Add a new roller; it becomes the current one (the old one is retired)."""
+    app = ctx.app
+    new, previous = app.add_roller(
+        label=label,
+        needle_mm=needle,
+        first_use=fmt.day(app, first_use, prefer="past"),
+        initial_uses=uses,
+    )
+    click.echo(
+        f"Added {new.label} ({new.needle_mm:g} mm) as your current roller [{fmt.short_id(new.id)}]."
+    )
+    if previous is not None:
+        click.echo(f"Retired {previous.label} [{fmt.short_id(previous.id)}].")
+    s = app.settings()
+    click.echo(
+        f"Replace it after {s.roller_max_uses} uses or {s.roller_max_days} days of use. "
+        "A new roller comes sterile; disinfect it after every use."
+    )
+
+
+@roller.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the rollers as JSON.")
+@pass_ctx
+def roller_list(ctx: Context, as_json: bool) -> None:
+    """Every roller with its uses and days left."""
+    app = ctx.app
+    wear = [app.roller_wear(r.id) for r in app.rollers()]
+    if as_json:
+        fmt.echo_json(
+            [
+                {
+                    "id": w.roller.id,
+                    "label": w.roller.label,
+                    "needle_mm": w.roller.needle_mm,
+                    "added": w.roller.added.isoformat(),
+                    "first_use": w.roller.first_use.isoformat() if w.roller.first_use else None,
+                    "retired": w.roller.retired.isoformat() if w.roller.retired else None,
+                    "uses": w.uses,
+                    "uses_left": w.uses_left,
+                    "age_days": w.age_days,
+                    "days_left": w.days_left,
+                    "replace_now": w.replace_now,
+                    "reason": w.reason,
+                }
+                for w in wear
+            ]
+        )
+        return
+    if not wear:
+        click.echo("No rollers yet: add yours with 'rollminder roller add'.")
+        return
+    rows = []
+    for w in wear:
+        state = (
+            f"retired {w.roller.retired}"
+            if w.roller.retired
+            else "REPLACE NOW"
+            if w.replace_now
+            else "current"
+        )
+        rows.append(
+            (
+                fmt.short_id(w.roller.id),
+                w.roller.label,
+                f"{w.roller.needle_mm:g} mm",
+                str(w.uses),
+                str(w.uses_left),
+                "-" if w.days_left is None else str(w.days_left),
+                state,
+            )
+        )
+    fmt.table(rows, header=("id", "roller", "needle", "uses", "uses left", "days left", "state"))
+    for w in wear:
+        if w.replace_now:
+            click.secho(f"Replace {w.roller.label}: {w.reason}.", fg="yellow")
+
+
+@roller.command("retire")
+@click.argument("roller_id", required=False)
+@pass_ctx
+def roller_retire(ctx: Context, roller_id: str | None) -> None:
+    """Retire a roller (default: the current one)."""
+    r = ctx.app.retire_roller(roller_id)
+    click.echo(f"Retired {r.label} [{fmt.short_id(r.id)}].")
+
+
+# ------------------------------------------------------------------ visits
+
+
+@click.group()
+def visit() -> None:
+    """In-office treatments: visits and series (no home rolling around them)."""
+
+
+@visit.command("add")
+@click.argument("when_text", metavar="WHEN")
+@click.option("--clinic", default="", help="Where.")
+@click.option("--note", default="", help="What was done.")
+@click.option("--series", "series_id", help="The series it belongs to (see 'visit series').")
+@pass_ctx
+def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: str | None) -> None:
+    """Record a clinic visit (past or booked)."""
+    app = ctx.app
+    at = fmt.when(app, when_text, prefer="future")
+    assert at is not None
+    v = app.add_visit(at=at, clinic=clinic, note=note, series_ref=series_id)
+    now = app.local_now()
+    click.echo(
+        f"Visit on {fmt.slot_time(v.at.astimezone(now.tzinfo), now)} recorded "
+        f"[{fmt.short_id(v.id)}]."
+    )
+    if app.has_plan():
+        p = app.plan()
+        click.echo(
+            f"No home rolling from {p.blackout_before_days} days before to "
+            f"{p.blackout_after_days} days after it; no makeup or workout that day."
+        )
+
+
+@visit.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the visits as JSON.")
+@pass_ctx
+def visit_list(ctx: Context, as_json: bool) -> None:
+    """Your clinic visits."""
+    app = ctx.app
+    tz = app.zone()
+    visits = app.visits()
+    if as_json:
+        fmt.echo_json(
+            [
+                {
+                    "id": v.id,
+                    "at": v.at.astimezone(tz).isoformat(),
+                    "clinic": v.clinic,
+                    "note": v.note,
+                    "series": v.series_id,
+                }
+                for v in visits
+            ]
+        )
+        return
+    if not visits:
+        click.echo("No visits recorded.")
+        return
+    fmt.table(
+        [
+            (
+                fmt.short_id(v.id),
+                f"{v.at.astimezone(tz):%a %Y-%m-%d %H:%M}",
+                fmt.oneline(v.clinic, 30),
+                fmt.oneline(v.note, 40),
+            )
+            for v in visits
+        ],
+        header=("id", "when", "clinic", "note"),
+    )
+
+
+@visit.command("delete")
+@click.argument("visit_id")
+@pass_ctx
+def visit_delete(ctx: Context, visit_id: str) -> None:
+    """Delete a visit."""
+    v = ctx.app.delete_visit(visit_id)
+    click.echo(f"Deleted the visit of {v.at.astimezone(ctx.app.zone()):%Y-%m-%d %H:%M}.")
+
+
+@visit.group("series", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the series as JSON.")
+@click.pass_context
+def visit_series(cctx: click.Context, as_json: bool) -> None:
+    """Your treatment series and when to book the next visit; 'series new' starts one."""
+    if cctx.invoked_subcommand is not None:
+        return
+    ctx: Context = cctx.obj
+    rows = ctx.app.series_status()
+    if as_json:
+        fmt.echo_json(
+            [
+                {
+                    "id": r.series.id,
+                    "name": r.series.name,
+                    "count": r.series.count,
+                    "spacing_weeks": r.series.spacing_weeks,
+                    "visits": [v.id for v in r.visits],
+                    "done": r.done,
+                    "remaining": r.remaining,
+                    "next_visit": r.next_visit.at.isoformat() if r.next_visit else None,
+                    "book_from": r.book_from.isoformat() if r.book_from else None,
+                    "book_until": r.book_until.isoformat() if r.book_until else None,
+                }
+                for r in rows
+            ]
+        )
+        return
+    if not rows:
+        click.echo("No series yet: 'rollminder visit series new NAME --count 5 --weeks 6'.")
+        return
+    now = ctx.app.local_now()
+    for r in rows:
+        click.echo(
+            f"{r.series.name} [{fmt.short_id(r.series.id)}]: {r.done} of "
+            f"{r.series.count} visits done, every {r.series.spacing_weeks} weeks."
+        )
+        if r.next_visit:
+            click.echo(
+                f"  Next visit {fmt.slot_time(r.next_visit.at.astimezone(now.tzinfo), now)}."
+            )
+        elif r.book_from and r.remaining:
+            click.echo(
+                f"  Book the next visit for {r.book_from:%a %d %b} to {r.book_until:%a %d %b %Y}."
+            )
+        elif not r.remaining:
+            click.echo("  Series complete. Maintenance is usually every 3-4 months.")
+
+
+@visit_series.command("new")
+@click.argument("name", default="Clinic series")
+@click.option("--count", type=int, default=5, show_default=True, help="Visits in the series.")
+@click.option("--weeks", type=int, default=6, show_default=True, help="Weeks between visits.")
+@pass_ctx
+def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
+    """Start a treatment series (4-6 visits, 4-6 weeks apart is usual)."""
+    s = ctx.app.add_series(name=name, count=count, spacing_weeks=weeks)
+    click.echo(
+        f"Series {s.name!r} [{fmt.short_id(s.id)}]: {s.count} visits, "
+        f"{s.spacing_weeks} weeks apart. Add visits with "
+        f"'rollminder visit add WHEN --series {fmt.short_id(s.id)}'."
+    )
+
+
+# ------------------------------------------------------------------ settings
+
+
+@click.command()
+@click.option("--roller-uses", type=int, help="Replace a roller after this many uses (10).")
+@click.option("--roller-days", type=int, help="... or this many days after first use (90).")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@pass_ctx
+def settings(ctx: Context, roller_uses: int | None, roller_days: int | None, as_json: bool) -> None:
+    """Show or change your settings."""
+    changes = {
+        k: v
+        for k, v in (("roller_max_uses", roller_uses), ("roller_max_days", roller_days))
+        if v is not None
+    }
+    s = ctx.app.set_settings(**changes) if changes else ctx.app.settings()
+    if as_json:
+        fmt.echo_json({"roller_max_uses": s.roller_max_uses, "roller_max_days": s.roller_max_days})
+        return
+    click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
+
+
+COMMANDS = [roller, visit, settings]
