@@ -1,0 +1,97 @@
+# rollminder: `make run` sets up and runs the app; `make test` sets up and runs the whole suite.
+# Every target works from a fresh clone: the virtualenv and the installs are made on demand and
+# redone when pyproject.toml or constraints.txt change. See docs/development.md.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip
+# Extra arguments: `make test PYTEST_ARGS='-x -k schedule'`, `make bench BENCH_ARGS='--rounds 10'`.
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+# Debian packages the test suite needs, installed by `make system-deps` (part of `make test`) when
+# missing. None yet; the browser and reminder-daemon issues will add chromium, xvfb, dunst.
+APT_PACKAGES :=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test system-deps bench lint fmt lock clean
+
+help:
+	@echo "make run          set up .venv, then run rollminder (setup when no plan, then next)"
+	@echo "make test         set up .venv with dev tools and system packages, run the whole suite"
+	@echo "make lint         ruff format --check, ruff check, mypy"
+	@echo "make fmt          ruff format and ruff check --fix"
+	@echo "make bench        speed benchmarks; results go to docs/benchmarks.md"
+	@echo "make lock         regenerate constraints.txt from pyproject.toml"
+	@echo "make system-deps  install the Debian packages the tests need: $(or $(APT_PACKAGES),none yet)"
+	@echo "make clean        remove .venv, caches and bench/.work"
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	@$(BIN)/rollminder plan >/dev/null 2>&1 || $(BIN)/rollminder setup
+	@$(BIN)/rollminder next
+
+# pytest exits 5 when it collected no test: that fails `make test` like any other failure.
+test: $(DEV_STAMP) system-deps
+	@$(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
+	  [ $$rc -ne 5 ] || echo "make test: pytest ran no tests (exit 5); that is a failure." >&2; \
+	  exit $$rc; }
+
+# Installs only what is missing; runs apt-get update only when something must be installed.
+system-deps:
+	@missing=; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else \
+	  echo "make system-deps: the tests need these Debian packages:$$missing" >&2; \
+	  echo "  not root and no sudo: run 'apt-get install -y$$missing' as root, then retry." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Installing Debian packages:$$missing"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Resolve pyproject.toml's dependencies afresh in a throwaway venv and pin what it installed.
+# The leading comment lines of constraints.txt are kept. (pip builds the wheel in build/: removed.)
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp" build' EXIT && \
+	$(PY) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip && \
+	"$$tmp/venv/bin/python" -m pip install --quiet '.[dev]' && \
+	{ sed -n '/^#/!q;p' constraints.txt; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude rollminder; } > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt && \
+	echo "constraints.txt: $$(grep -c '==' constraints.txt) pins"
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
+	  .hypothesis bench/.work
