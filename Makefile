@@ -32,8 +32,11 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# The source is byte-compiled up front: with PYTHONDONTWRITEBYTECODE set (as on some machines),
+# Python would otherwise recompile every module on every start of the CLI.
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e .
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@
 
 $(DEV_STAMP): $(STAMP) pyproject.toml constraints.txt
@@ -69,6 +72,7 @@ system-deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(DEV_STAMP)

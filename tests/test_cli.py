@@ -197,3 +197,46 @@ def test_profiles_are_separate(planned: Runner) -> None:
     assert planned("--profile", "alex", "plan", "--json").json()["days"] == ["tue", "fri"]
     assert planned("plan", "--json").json()["days"] == ["mon", "thu"]
     assert planned("--profile", "../x", "next").code == 1
+
+
+def test_user_text_is_shown_literally(planned: Runner) -> None:
+    planned("pause", "--from", "2026-12-10", "--until", "2026-12-12", "--reason", "[bold]x[/bold]")
+    assert "[bold]x[/bold]" in planned("pauses").out
+
+
+def test_damaged_database_names_file_and_backup(planned: Runner, home: Path) -> None:
+    planned("done", now="2026-11-26T21:30+01:00")
+    planned("next", now="2026-11-27T08:00+01:00")  # the day's first open backs up the session
+    db = home / "rollminder.db"
+    for side in ("rollminder.db-wal", "rollminder.db-shm"):
+        (home / side).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    line = one_line_error(planned("next", now="2026-11-28T10:00+01:00"))
+    assert str(db) in line and "rollminder-2026-11-27" in line
+    assert db.read_bytes() == before
+    restored = planned("backup", "restore", "--yes", now="2026-11-28T10:00+01:00")
+    assert restored.code == 0, restored.err
+    assert len(planned("history", "--json", now="2026-11-28T10:00+01:00").json()) == 1
+
+
+def test_foreign_import_changes_nothing(planned: Runner, tmp_path: Path) -> None:
+    before = planned("export").out
+    files = [("a.json", b'{"format": "other"}'), ("b.png", b"\x89PNG\r\n"), ("c.json", b"")]
+    for name, content in files:
+        path = tmp_path / name
+        path.write_bytes(content)
+        line = one_line_error(planned("import", str(path)))
+        assert name in line
+    assert "Cannot read" in one_line_error(planned("import", str(tmp_path / "missing.json")))
+    assert planned("export").out == before
+
+
+def test_system_clock_is_the_default(planned: Runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time_machine
+
+    monkeypatch.delenv("ROLLMINDER_NOW")
+    from rollminder.cli import main
+
+    with time_machine.travel("2026-11-30T22:00+01:00", tick=False):
+        assert main(["status", "--json"]) == 0

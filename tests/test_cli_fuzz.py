@@ -31,7 +31,10 @@ def _walk(
     group: click.Group, path: tuple[str, ...] = ()
 ) -> list[tuple[tuple[str, ...], click.Command]]:
     out = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
         here = (*path, name)
         out.append((here, command))
         if isinstance(command, click.Group):
@@ -99,9 +102,12 @@ def test_junk_gets_one_line_and_changes_nothing(
     target: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    command = cli
+    command: click.Command = cli
     for part in path:
-        command = command.commands[part]  # type: ignore[attr-defined]
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), part)
+        assert found is not None
+        command = found
     baseline = {"export": planned("export").out}
 
     @settings(

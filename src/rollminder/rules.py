@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
@@ -23,8 +24,7 @@ PROFESSIONAL_MM = 1.0
 MAX_NEEDLE_MM = 3.0
 
 
-@dataclass(frozen=True)
-class NeedleRule:
+class NeedleRule(NamedTuple):
     """One row of the needle table: applies to needles up to ``max_mm`` (inclusive)."""
 
     max_mm: float

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder.model import Log, Plan, Visit
@@ -35,8 +35,7 @@ CATCH_UP = "catch-up"
 HORIZON_WEEKS = 5 * 53
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     start: dt.datetime  # aware, in the plan's zone
     kind: str  # PLANNED or CATCH_UP
     due: bool = False  # its time has come and it is still open (today, not done)
@@ -46,15 +45,13 @@ class Slot:
         return self.start.date()
 
 
-@dataclass(frozen=True)
-class Blackout:
+class Blackout(NamedTuple):
     first: dt.date
     last: dt.date
     visit: Visit
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     """The state now, for ``rollminder next`` and the dashboard.
 
     ``state`` is one of: ``due`` (a slot is open now), ``paused``, ``blackout``, ``resting``
@@ -68,8 +65,7 @@ class Status:
     next: Slot | None
 
 
-@dataclass(frozen=True)
-class PeriodTally:
+class PeriodTally(NamedTuple):
     """What a period planned and what came of it (see :func:`tally`)."""
 
     first: dt.date

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollminder import progress, rules, schedule
+from rollminder import rules, schedule
 from rollminder.errors import Conflict, InvalidInput, NoPlan, NotFound
 from rollminder.model import (
     REACTIONS,
@@ -28,18 +29,19 @@ from rollminder.model import (
 )
 from rollminder.store import Store
 
+if TYPE_CHECKING:
+    from rollminder.progress import Progress
+
 MAX_NOTE = 2000
 MAX_NAME = 120
 
 
-@dataclass(frozen=True)
-class Logged:
+class Logged(NamedTuple):
     session: Session
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RollerWear:
+class RollerWear(NamedTuple):
     roller: Roller
     uses: int
     uses_left: int
@@ -49,8 +51,7 @@ class RollerWear:
     reason: str  # why it should be replaced, or ""
 
 
-@dataclass(frozen=True)
-class SeriesStatus:
+class SeriesStatus(NamedTuple):
     series: Series
     visits: tuple[Visit, ...]
     done: int  # visits before now
@@ -529,6 +530,8 @@ class Rollminder:
 
     # ------------------------------------------------------------------ progress
 
-    def stats(self) -> progress.Progress:
+    def stats(self) -> Progress:
+        from rollminder import progress
+
         plan = self.plan()
         return progress.compute(plan, self.log_for(plan, full=True), self.now())

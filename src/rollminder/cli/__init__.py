@@ -56,14 +56,49 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-class OneLineGroup(click.Group):
-    """A group that lists its commands in the order they were added (the help reads as a tour)."""
+#: Every command, in the order the help lists them (it reads as a tour), and where it lives.
+#: A command's module is imported only when that command runs: start-up time is a feature.
+COMMANDS = {
+    "setup": "planning:setup",
+    "plan": "planning:plan",
+    "next": "planning:next_",
+    "status": "planning:status",
+    "done": "logbook:done",
+    "skip": "logbook:skip",
+    "pause": "logbook:pause",
+    "pauses": "logbook:pauses",
+    "resume": "logbook:resume",
+    "history": "logbook:history",
+    "delete": "logbook:delete",
+    "stats": "logbook:stats",
+    "roller": "things:roller",
+    "visit": "things:visit",
+    "settings": "things:settings",
+    "export": "data:export",
+    "import": "data:import_",
+    "backup": "data:backup",
+}
+
+
+class LazyGroup(click.Group):
+    """Loads a command's module on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        import importlib
+
+        module, attr = spec.split(":")
+        command = getattr(importlib.import_module(f"rollminder.cli.{module}"), attr)
+        assert isinstance(command, click.Command)
+        return command
 
 
-@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -93,17 +128,6 @@ def cli(ctx: click.Context, home: Path | None, profile: str) -> None:
     obj = Context(env)
     ctx.obj = obj
     ctx.call_on_close(obj.close)
-
-
-def _register() -> None:
-    from rollminder.cli import data, logbook, planning, things
-
-    for module in (planning, logbook, things, data):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def _log_unexpected(exc: BaseException) -> str:

@@ -134,6 +134,3 @@ def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
     click.echo(f"Restored {source}.")
     if kept is not None:
         click.echo(f"The data you had before is kept in {kept}.")
-
-
-COMMANDS = [export, import_, backup]

@@ -6,7 +6,6 @@ Shared by every command module; JSON shapes live here so they stay stable.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +177,8 @@ def short_id(id: str) -> str:
 
 
 def echo_json(value: Any) -> None:
+    import json
+
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
 
 
@@ -242,6 +243,18 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) ->
     for n, row in enumerate(all_rows):
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         click.echo(click.style(line, bold=True) if header and n == 0 else line)
+
+
+def rich_table(rows: Sequence[Sequence[str]], header: Sequence[str], title: str = "") -> None:
+    """A boxed table for the less frequent listings (rich is imported only here)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(*header, title=title or None, title_justify="left", highlight=False)
+    for row in rows:
+        grid.add_row(*(Text(cell) for cell in row))  # Text: a note's "[bold]" stays literal
+    Console(soft_wrap=False).print(grid)
 
 
 def oneline(text: str, width: int = 60) -> str:

@@ -112,7 +112,7 @@ def pauses(ctx: Context, as_json: bool) -> None:
     if not rows:
         click.echo("No pauses.")
         return
-    fmt.table(
+    fmt.rich_table(
         [
             (
                 fmt.short_id(p.id),
@@ -122,7 +122,7 @@ def pauses(ctx: Context, as_json: bool) -> None:
             )
             for p in rows
         ],
-        header=("id", "from", "until", "reason"),
+        ("id", "from", "until", "reason"),
     )
 
 
@@ -240,6 +240,3 @@ def stats(ctx: Context, as_json: bool) -> None:
     if p.last_session:
         now = ctx.app.local_now()
         click.echo(f"Last        {fmt.slot_time(p.last_session.astimezone(now.tzinfo), now)}")
-
-
-COMMANDS = [done, skip, pause, pauses, resume, history, delete, stats]

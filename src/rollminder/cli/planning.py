@@ -346,6 +346,3 @@ def status(ctx: Context, as_json: bool) -> None:
     if state.next and state.state not in ("due", "waiting"):
         line += f" Next: {fmt.slot_time(state.next.start, now)}."
     click.echo(line)
-
-
-COMMANDS = [setup, plan, next_, status]

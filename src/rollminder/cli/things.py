@@ -94,7 +94,7 @@ def roller_list(ctx: Context, as_json: bool) -> None:
                 state,
             )
         )
-    fmt.table(rows, header=("id", "roller", "needle", "uses", "uses left", "days left", "state"))
+    fmt.rich_table(rows, ("id", "roller", "needle", "uses", "uses left", "days left", "state"))
     for w in wear:
         if w.replace_now:
             click.secho(f"Replace {w.roller.label}: {w.reason}.", fg="yellow")
@@ -167,7 +167,7 @@ def visit_list(ctx: Context, as_json: bool) -> None:
     if not visits:
         click.echo("No visits recorded.")
         return
-    fmt.table(
+    fmt.rich_table(
         [
             (
                 fmt.short_id(v.id),
@@ -177,7 +177,7 @@ def visit_list(ctx: Context, as_json: bool) -> None:
             )
             for v in visits
         ],
-        header=("id", "when", "clinic", "note"),
+        ("id", "when", "clinic", "note"),
     )
 
 
@@ -274,6 +274,3 @@ def settings(ctx: Context, roller_uses: int | None, roller_days: int | None, as_
         fmt.echo_json({"roller_max_uses": s.roller_max_uses, "roller_max_days": s.roller_max_days})
         return
     click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
-
-
-COMMANDS = [roller, visit, settings]

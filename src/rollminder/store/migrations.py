@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Written to the header (``PRAGMA application_id``): tells our files from other SQLite files.
 APPLICATION_ID = 0x526F6C6D  # "Rolm"
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     version: int
     name: str
     #: SQL statements separated by ';' (run one by one, inside the migration's transaction), or a
