@@ -179,9 +179,8 @@ def generate(now: dt.datetime = NOW, years: int = YEARS, seed: int = 10) -> Data
 
 def write(home: Path, data: Dataset, now: dt.datetime = NOW) -> Path:
     """Store ``data`` as the default profile of a fresh data directory ``home``. The adapter."""
-    from rollminder.store.sqlite import SqliteStore
-
     from rollminder.env import DB_NAME, DEFAULT_PROFILE
+    from rollminder.store.sqlite import SqliteStore
 
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)

@@ -140,6 +140,10 @@ def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: s
             f"No home rolling from {p.blackout_before_days} days before to "
             f"{p.blackout_after_days} days after it; no makeup or workout that day."
         )
+        click.echo(
+            "That blackout is our default, not from a source: ask your clinician, and change it "
+            "with 'rollminder plan set --blackout-before N --blackout-after N'."
+        )
 
 
 @visit.command("list")
