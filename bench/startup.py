@@ -16,6 +16,8 @@ NAME = "startup"
 DESCRIPTION = "CLI start-up: rollminder next/history/stats vs python -c pass and todoman"
 
 PY_PASS = "python -c pass"
+#: The floor any click CLI pays before its first line of code: shown, not targeted.
+PY_CLICK = "python -c 'import click'"
 TODO = "todo list"
 NEXT = "rollminder next"
 HISTORY = "rollminder history"
@@ -38,7 +40,10 @@ def commands(now: dt.datetime, data_home: str | None) -> tuple[list[Command], di
     """The commands to time; rollminder's only when its data directory could be built."""
     base = {"TZ": "Europe/Berlin", "LC_ALL": "C.UTF-8", "COLUMNS": "100", "NO_COLOR": "1"}
     python = str(common.project_bin("python"))
-    cmds = [Command(PY_PASS, (python, "-c", "pass"), common.clean_env(base))]
+    cmds = [
+        Command(PY_PASS, (python, "-c", "pass"), common.clean_env(base)),
+        Command(PY_CLICK, (python, "-c", "import click"), common.clean_env(base)),
+    ]
     if data_home is not None:
         env = common.clean_env(
             {**base, "ROLLMINDER_HOME": data_home, "ROLLMINDER_NOW": now.isoformat()}

@@ -22,6 +22,7 @@ Pure: the plan, the log and ``now`` come in as arguments. Rules (docs/scheduling
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -162,6 +163,10 @@ class _Calendar:
         for s in log.skips:
             d = s.slot.astimezone(self.tz).date()
             self.skip_days[d] = self.skip_days.get(d, 0) + 1
+        # Sorted day lists, so counting a period's sessions is two bisections (10 years of
+        # history: stats would otherwise rescan every session for every week).
+        self.session_dates = [w.date() for w in self.session_walls]
+        self.skip_dates = sorted(s.slot.astimezone(self.tz).date() for s in log.skips)
 
     def unavailable(self, day: dt.date) -> str | None:
         """Why no session may be planned on ``day``, or None."""
@@ -196,18 +201,20 @@ class _Calendar:
         return min(self.plan.sessions, len(available))
 
     def done_in(self, first: dt.date, last: dt.date) -> int:
-        return sum(n for d, n in self.session_days.items() if first <= d <= last)
+        return bisect_right(self.session_dates, last) - bisect_left(self.session_dates, first)
 
     def skipped_in(self, first: dt.date, last: dt.date) -> int:
-        return sum(n for d, n in self.skip_days.items() if first <= d <= last)
+        return bisect_right(self.skip_dates, last) - bisect_left(self.skip_dates, first)
 
     def fits(self, candidate: dt.datetime, others: Iterable[dt.datetime]) -> bool:
         return all(abs(candidate - o) >= self.rest for o in others)
 
     def near_sessions(self, candidate: dt.datetime) -> list[dt.datetime]:
         # Sessions within the rest interval on either side are the only ones that can conflict.
-        lo, hi = candidate - self.rest, candidate + self.rest
-        return [w for w in self.session_walls if lo < w < hi]
+        walls = self.session_walls
+        lo = bisect_right(walls, candidate - self.rest)
+        hi = bisect_left(walls, candidate + self.rest)
+        return walls[lo:hi]
 
 
 def _plan_period(
