@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
-from rollminder.rules import make_plan, needle_rule
+from rollminder.rules import make_plan, needle_rule, replan, validate_plan
 
 START = dt.date(2026, 11, 25)
 
@@ -78,3 +79,42 @@ def test_zone_and_ranges() -> None:
         make_plan(needle_mm=0.25, minutes=0, start=START)
     with pytest.raises(InvalidInput, match="zone"):
         make_plan(needle_mm=0.25, zones=("eyelids",), start=START)
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"sessions": "2"},
+        {"sessions": True},
+        {"every_weeks": 1.5},
+        {"weekdays": "mon"},
+        {"weekdays": (0, "thu")},
+        {"time": "21:00"},
+        {"tz": 1},
+        {"minutes": "3"},
+        {"zones": "cheeks"},
+        {"directions": (1,)},
+        {"passes": 5.0},
+        {"rest_hours": "48"},
+        {"blackout_before_days": "7"},
+        {"needle_mm": "0.25"},
+        {"start": dt.datetime(2026, 11, 25, 10)},
+        {"start": dt.date(1, 1, 1)},
+        {"start": dt.date(9999, 1, 4)},
+    ],
+)
+def test_wrong_types_and_far_dates_give_one_line_errors(choices: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput) as err:
+        make_plan(**{"needle_mm": 0.25, "start": START, **choices})  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)
+
+
+def test_validate_plan_checks_types_of_a_stored_plan() -> None:
+    plan = make_plan(needle_mm=0.25, start=START)
+    with pytest.raises(InvalidInput, match="whole number"):
+        validate_plan(replace(plan, sessions=True))
+    with pytest.raises(InvalidInput, match="start"):
+        validate_plan(replace(plan, start=dt.date(1, 1, 1)))
+    with pytest.raises(InvalidInput, match="no setting"):
+        replan(plan, colour="blue")
+    assert replan(plan, minutes=4).minutes == 4

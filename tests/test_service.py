@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from rollminder.errors import Conflict, InvalidInput, NoPlan, NotFound
+from rollminder.errors import (
+    Conflict,
+    InvalidInput,
+    NoPlan,
+    NotFound,
+    PlanRefused,
+    RollminderError,
+)
+from rollminder.model import Pause
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 
@@ -122,3 +133,272 @@ def test_skip_defaults_to_the_next_slot(app: Rollminder) -> None:
     assert skip.slot == dt.datetime(2026, 11, 26, 21, tzinfo=TZ)
     with pytest.raises(InvalidInput):
         app.skip(reason="   ")
+
+
+# ------------------------------------------------------------------ one transaction per write
+
+
+class Recording:
+    """A store that records each call and the transaction it ran in (None: outside any)."""
+
+    def __init__(self, inner: MemoryStore) -> None:
+        self.inner = inner
+        self.depth = 0
+        self.tx = 0
+        self.calls: list[tuple[str, int | None]] = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if not self.depth:
+            self.tx += 1
+        self.depth += 1
+        try:
+            with self.inner.transaction():
+                yield
+        finally:
+            self.depth -= 1
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, self.tx if self.depth else None))
+            return attr(*args, **kwargs)
+
+        return call if callable(attr) else attr
+
+
+def test_every_write_checks_and_writes_in_one_transaction(clock: Clock) -> None:
+    store = Recording(MemoryStore())
+    app = Rollminder(store, clock)
+
+    def check(use_case: Callable[[], object], reads: str) -> None:
+        store.calls.clear()
+        use_case()
+        writes = {tx for name, tx in store.calls if name.startswith(("put_", "delete_"))}
+        assert writes and None not in writes and len(writes) == 1, store.calls
+        # what the use case checks before it writes is read inside that same transaction
+        assert (reads, writes.pop()) in store.calls, store.calls
+
+    check(lambda: app.set_plan(needle_mm=0.25, tz="Europe/Berlin"), "plan")
+    check(lambda: app.set_plan(minutes=4), "plan")
+    check(lambda: app.set_settings(roller_max_uses=12), "settings")
+    check(lambda: app.add_roller(label="face"), "rollers")
+    check(lambda: app.add_roller(label="new"), "rollers")
+    check(lambda: app.retire_roller(), "rollers")
+    check(lambda: app.log_session(), "sessions")
+    check(lambda: app.skip(reason="flare"), "skips")
+    check(lambda: app.pause(dt.date(2026, 12, 1), dt.date(2026, 12, 3)), "pauses")
+    check(lambda: app.pause(dt.date(2026, 11, 25), dt.date(2026, 11, 25)), "pauses")
+    check(lambda: app.resume(), "pauses")
+    series = app.add_series(name="Face", count=4, spacing_weeks=5)
+    check(lambda: app.add_series(name="Neck", count=4, spacing_weeks=5), "put_series")
+    check(lambda: app.add_visit(at=clock.now, series_ref=series.id), "visits")
+    check(lambda: app.delete_visit(app.visits()[0].id), "visits")
+    check(lambda: app.cancel_pause(app.pauses()[0].id), "pauses")
+    check(lambda: app.delete_entry(app.history()[0].id), "sessions")
+
+
+# ------------------------------------------------------------------ plan changes
+
+
+def test_a_new_plan_starts_today_in_its_own_zone(clock: Clock) -> None:
+    # Thursday 00:30 in Berlin is still Wednesday in UTC: the plan starts on Thursday, and
+    # Wednesday's slot (before the plan) is neither due nor missed.
+    clock.set(2026, 11, 26, 0, 30)
+    app = Rollminder(MemoryStore(), clock)
+    plan = app.set_plan(needle_mm=0.25, sessions=2, weekdays=(0, 2), tz="Europe/Berlin")
+    assert plan.start == dt.date(2026, 11, 26)
+    stats = app.stats()
+    assert (stats.missed, stats.adherence_4w) == (0, None)
+
+
+def test_set_plan_merging(app: Rollminder, clock: Clock) -> None:
+    clock.set(2026, 12, 1)
+    # A new needle with chosen days: its other defaults, the chosen days.
+    plan = app.set_plan(needle_mm=0.5, weekdays=(5,))
+    assert (plan.sessions, plan.weekdays, plan.rest_hours) == (1, (5,), 168)
+    # Back to a short needle asking for 3 a week: default days for 3, rest chosen.
+    plan = app.set_plan(needle_mm=0.25, sessions=3, rest_hours=24)
+    assert (plan.sessions, plan.weekdays, plan.rest_hours) == (3, (0, 2, 4), 24)
+    # The same needle again changes nothing else; a zone change keeps the start.
+    plan = app.set_plan(needle_mm=0.25, tz="America/New_York")
+    assert (plan.sessions, plan.rest_hours, plan.tz) == (3, 24, "America/New_York")
+    assert plan.start == dt.date(2026, 11, 25)
+    # 0.75 mm: every 3 weeks, one day.
+    plan = app.set_plan(needle_mm=0.75)
+    assert (plan.sessions, plan.every_weeks, plan.weekdays, plan.rest_hours) == (1, 3, (5,), 504)
+    # A refused change leaves the plan as it was.
+    with pytest.raises(PlanRefused):
+        app.set_plan(needle_mm=0.25, sessions=5)
+    assert app.plan() == plan
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"colour": "blue"},
+        {"minutes": "3"},
+        {"sessions": 2.5},
+        {"sessions": True},
+        {"weekdays": "mon"},
+        {"time": "21:00"},
+        {"tz": 5},
+        {"zones": "cheeks"},
+        {"needle_mm": "0.25"},
+        {"start": dt.datetime(2026, 11, 25, 10, tzinfo=TZ)},
+    ],
+)
+def test_set_plan_refuses_unknown_or_mistyped_choices(
+    app: Rollminder, choices: dict[str, object]
+) -> None:
+    before = app.plan()
+    with pytest.raises(InvalidInput):
+        app.set_plan(**choices)
+    assert app.plan() == before
+    with pytest.raises(InvalidInput):
+        Rollminder(MemoryStore(), app.clock).set_plan(**{"needle_mm": 0.25, **choices})
+
+
+def test_stats_judge_past_weeks_by_the_plan_then(clock: Clock) -> None:
+    # Once a week on Sundays for 4 weeks, then twice a week: still 100 %, not 50 %.
+    app = Rollminder(MemoryStore(), clock)
+    app.set_plan(needle_mm=0.5, tz="Europe/Berlin")
+    for week in range(4):
+        clock.now = dt.datetime(2026, 11, 29, 21, 5, tzinfo=TZ) + dt.timedelta(weeks=week)
+        app.log_session()
+    clock.set(2026, 12, 21, 9)
+    app.set_plan(needle_mm=0.25, sessions=2)
+    stats = app.stats()
+    assert (stats.kept, stats.missed, stats.adherence_4w, stats.current_streak) == (4, 0, 1, 4)
+
+
+# ------------------------------------------------------------------ faces pass odd values
+
+
+NAIVE = dt.datetime(2026, 11, 25, 9)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.log_session(at=NAIVE),
+        lambda a: a.log_session(at="yesterday"),
+        lambda a: a.log_session(minutes="3"),
+        lambda a: a.log_session(minutes=float("nan")),
+        lambda a: a.log_session(zones=[3]),
+        lambda a: a.log_session(note=5),
+        lambda a: a.log_session(roller_id=7),
+        lambda a: a.skip(slot=NAIVE, reason="x"),
+        lambda a: a.skip(slot=dt.datetime(9999, 12, 31, 23, tzinfo=TZ), reason="x"),
+        lambda a: a.skip(slot=dt.datetime(2027, 12, 31, 23, tzinfo=TZ), reason="x"),
+        lambda a: a.skip(reason=None),
+        lambda a: a.history(since=NAIVE),
+        lambda a: a.skips(since=NAIVE),
+        lambda a: a.pause(dt.datetime(2026, 12, 1, tzinfo=TZ), dt.date(2026, 12, 3)),
+        lambda a: a.pause(dt.date(2026, 12, 1), "2026-12-03"),
+        lambda a: a.pause(dt.date(9999, 12, 30), dt.date(9999, 12, 31)),
+        lambda a: a.add_visit(at=NAIVE),
+        lambda a: a.add_visit(at=dt.datetime(1, 1, 1, tzinfo=TZ)),
+        lambda a: a.add_visit(at=dt.datetime(2026, 12, 16, 10, tzinfo=TZ), clinic=5),
+        lambda a: a.add_roller(needle_mm="0.25"),
+        lambda a: a.add_roller(initial_uses="3"),
+        lambda a: a.add_roller(first_use=dt.datetime(2026, 11, 1, tzinfo=TZ)),
+        lambda a: a.add_series(name="x", count="5", spacing_weeks=6),
+        lambda a: a.set_settings(roller_max_uses="10"),
+        lambda a: a.set_settings(colour=3),
+        lambda a: a.delete_entry(None),
+        lambda a: a.retire_roller(5),
+        lambda a: a.next("3"),
+    ],
+)
+def test_odd_values_give_one_line_errors(
+    app: Rollminder, call: Callable[[Rollminder], object]
+) -> None:
+    with pytest.raises(RollminderError) as err:
+        call(app)
+    assert "\n" not in str(err.value)
+
+
+def test_a_note_of_none_is_an_empty_note(app: Rollminder) -> None:
+    assert app.log_session(note=None).session.note == ""  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ log, rollers, series, pauses
+
+
+def test_a_session_in_a_clinic_blackout_warns(app: Rollminder, clock: Clock) -> None:
+    app.add_visit(at=dt.datetime(2026, 12, 16, 10, tzinfo=TZ), clinic="Derm")
+    clock.set(2026, 12, 10, 21)
+    logged = app.log_session()
+    assert any("clinic visit of Wed 2026-12-16" in w for w in logged.warnings)
+    clock.set(2026, 12, 31, 21)
+    assert not app.log_session().warnings
+
+
+def test_a_late_logged_session_keeps_the_roller_of_its_day(app: Rollminder, clock: Clock) -> None:
+    old, _ = app.add_roller(label="old", first_use=dt.date(2026, 11, 1))
+    clock.set(2026, 11, 27, 10)
+    new, _ = app.add_roller(label="new")
+    # Yesterday's session, logged after the new roller came: it was done with the old one.
+    logged = app.log_session(at=dt.datetime(2026, 11, 26, 21, tzinfo=TZ))
+    assert logged.session.roller_id == old.id
+    assert app.roller_wear(new.id).uses == 0 and app.roller_wear(new.id).age_days is None
+    clock.set(2026, 11, 30, 22)
+    assert app.log_session().session.roller_id == new.id
+
+
+def test_history_logged_before_any_roller_goes_to_the_first(clock: Clock) -> None:
+    app = Rollminder(MemoryStore(), clock)
+    app.set_plan(needle_mm=0.25, tz="Europe/Berlin")
+    roller, _ = app.add_roller(label="face")
+    logged = app.log_session(at=dt.datetime(2026, 11, 2, 21, tzinfo=TZ))
+    assert logged.session.roller_id == roller.id
+    app.retire_roller()
+    clock.set(2026, 11, 26, 22)
+    assert app.log_session().session.roller_id is None  # none in use now
+
+
+def test_a_roller_used_before_it_was_added_ages_from_then(app: Rollminder, clock: Clock) -> None:
+    # Added on 25 Nov with 5 earlier uses (first use unknown), used again on 26 Nov: its age
+    # counts from 25 Nov at the latest, not from the first session logged here.
+    roller, _ = app.add_roller(label="face", initial_uses=5)
+    clock.set(2026, 11, 26, 22)
+    app.log_session()
+    clock.set(2027, 2, 24, 10)  # 91 days after it was added
+    wear = app.roller_wear(roller.id)
+    assert (wear.uses, wear.age_days, wear.replace_now) == (6, 91, True)
+
+
+def test_series_booking_window_spacing_and_overdue(app: Rollminder, clock: Clock) -> None:
+    usual = app.add_series(name="Face", count=5, spacing_weeks=5)
+    wide = app.add_series(name="Scars", count=3, spacing_weeks=8)
+    app.add_visit(at=dt.datetime(2026, 11, 20, 10, tzinfo=TZ), series_ref=usual.id)
+    app.add_visit(at=dt.datetime(2026, 11, 21, 10, tzinfo=TZ), series_ref=wide.id)
+    first, second = app.series_status()
+    assert (first.book_from, first.book_until) == (dt.date(2026, 12, 18), dt.date(2027, 1, 1))
+    # Spaced 8 weeks by the clinic: not from 4 weeks, but in the week 8 weeks on.
+    assert (second.book_from, second.book_until) == (dt.date(2027, 1, 16), dt.date(2027, 1, 22))
+    # Nothing booked and the window gone by: book now, not in the past.
+    clock.set(2027, 2, 1)
+    first, _ = app.series_status()
+    assert first.book_from == first.book_until == dt.date(2027, 2, 1)
+
+
+def test_resume_ends_overlapping_pauses(app: Rollminder, clock: Clock) -> None:
+    # Overlapping pauses can come from an import; resuming must leave today free.
+    app.store.put_pause(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 12, 5)))
+    app.store.put_pause(Pause(first=dt.date(2026, 11, 24), last=dt.date(2026, 12, 10)))
+    assert app.next()[0].state == "paused"
+    assert app.resume() is not None
+    assert not any(p.covers(dt.date(2026, 11, 25)) for p in app.pauses())
+    assert app.next()[0].state != "paused"
+
+
+def test_a_new_period_or_the_same_count_keeps_the_persons_days(app: Rollminder) -> None:
+    assert app.set_plan(weekdays=(1, 4)).weekdays == (1, 4)
+    assert app.set_plan(sessions=2).weekdays == (1, 4)  # the same count: Tue and Fri stay
+    assert app.set_plan(sessions=3, rest_hours=24).weekdays == (0, 2, 4)  # a new count: defaults
+    app.set_plan(needle_mm=0.75, weekdays=(6,))
+    plan = app.set_plan(every_weeks=4)
+    assert (plan.every_weeks, plan.weekdays) == (4, (6,))  # Sunday stays

@@ -13,14 +13,17 @@ Formulas (also in docs/progress.md):
 - **Strength** (0-100) is an exponential moving average over due slots in time order, missed
   before kept within a period: a kept slot moves it ``alpha`` of the way up to 100, a missed one
   ``alpha`` of the way down to 0, with ``alpha = 1 - 0.5 ** (1 / n)`` and ``n`` the slots the plan
-  asks for in 4 weeks. So 4 weeks of perfect adherence from zero reach 50, 8 weeks 75; 4 weeks of
-  missing everything halve it.
+  (the version in force in that period) asks for in 4 weeks. So 4 weeks of perfect adherence from
+  zero reach 50, 8 weeks 75; 4 weeks of missing everything halve it.
+- Given the plan's earlier ``versions``, each period is judged by the plan in force then
+  (:func:`rollminder.schedule.tally`): raising the weekly target does not rewrite the past.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -61,7 +64,11 @@ class Progress:
 
 
 def strength_alpha(plan: Plan) -> float:
-    n = max(1.0, 4 * plan.sessions / plan.every_weeks)
+    return _alpha(4 * plan.sessions / plan.every_weeks)
+
+
+def _alpha(per_4_weeks: float) -> float:
+    n = max(1.0, per_4_weeks)
     return 1.0 - math.pow(0.5, 1.0 / n)
 
 
@@ -89,9 +96,10 @@ def streaks(periods: list[PeriodTally]) -> tuple[int, int]:
 
 
 def strength(plan: Plan, periods: list[PeriodTally]) -> float:
-    alpha = strength_alpha(plan)
     s = 0.0
     for p in periods:
+        # Each period moves at the pace of the plan in force then (its slots per 4 weeks).
+        alpha = _alpha(p.per_4_weeks) if p.per_4_weeks else strength_alpha(plan)
         for _ in range(p.missed):
             s *= 1 - alpha
         for _ in range(p.kept):
@@ -99,8 +107,10 @@ def strength(plan: Plan, periods: list[PeriodTally]) -> float:
     return 100 * s
 
 
-def compute(plan: Plan, log: Log, now: dt.datetime) -> Progress:
-    periods = tally(plan, log, now)
+def compute(plan: Plan, log: Log, now: dt.datetime, versions: Sequence[Plan] = ()) -> Progress:
+    """The figures for ``plan`` (the current version); pass the earlier ``versions`` so past
+    periods are judged by the plan in force then (see :func:`rollminder.schedule.tally`)."""
+    periods = tally(plan, log, now, versions=versions)
     today = now.astimezone(ZoneInfo(plan.tz)).date()
     this_monday = today - dt.timedelta(days=today.weekday())
     current, best = streaks(periods)

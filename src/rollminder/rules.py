@@ -131,6 +131,55 @@ def period_phrase(sessions: int, every_weeks: int) -> str:
     return f"{what} a week" if every_weeks == 1 else f"{what} every {every_weeks} weeks"
 
 
+#: Plan fields by type, with the words a person sees in an error.
+_WHOLE_FIELDS = {
+    "sessions": "Sessions per period",
+    "every_weeks": "The period in weeks",
+    "passes": "Passes per direction",
+    "rest_hours": "Rest in hours",
+    "blackout_before_days": "Days of blackout before a visit",
+    "blackout_after_days": "Days of blackout after a visit",
+}
+_NUMBER_FIELDS = {"needle_mm": "The needle length", "minutes": "Minutes"}
+_NAME_FIELDS = {"zones": "Zones", "directions": "Directions"}
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+
+def check_types(values: dict[str, object]) -> None:
+    """One clear line when a plan field has the wrong type (None means "not given")."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        if key in _WHOLE_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(f"{_WHOLE_FIELDS[key]} must be a whole number.")
+        elif key in _NUMBER_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidInput(f"{_NUMBER_FIELDS[key]} must be a number.")
+        elif key in _NAME_FIELDS:
+            if not isinstance(value, tuple | list) or not all(isinstance(v, str) for v in value):
+                raise InvalidInput(f"{_NAME_FIELDS[key]} must be a list of names.")
+        elif key == "weekdays":
+            if not isinstance(value, tuple | list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                raise InvalidInput("Weekdays must be days from mon to sun.")
+        elif key == "time":
+            if not isinstance(value, dt.time):
+                raise InvalidInput("The time must be a time of day, such as 21:00.")
+        elif key == "tz":
+            if not isinstance(value, str):
+                raise InvalidInput("The time zone must be an IANA name such as Europe/Berlin.")
+        elif key == "start":
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                raise InvalidInput("The plan's start must be a day, such as 2026-11-25.")
+            if not MIN_YEAR <= value.year <= MAX_YEAR:
+                raise InvalidInput(
+                    f"The plan's start must be between the years {MIN_YEAR} and {MAX_YEAR}."
+                )
+
+
 def make_plan(
     *,
     needle_mm: float,
@@ -149,6 +198,24 @@ def make_plan(
     blackout_after_days: int = 14,
 ) -> Plan:
     """Build a plan from what the person chose, with the needle table's defaults; validate it."""
+    check_types(
+        {
+            "needle_mm": needle_mm,
+            "start": start,
+            "sessions": sessions,
+            "every_weeks": every_weeks,
+            "weekdays": weekdays,
+            "time": time,
+            "tz": tz,
+            "minutes": minutes,
+            "zones": zones,
+            "directions": directions,
+            "passes": passes,
+            "rest_hours": rest_hours,
+            "blackout_before_days": blackout_before_days,
+            "blackout_after_days": blackout_after_days,
+        }
+    )
     rule = needle_rule(needle_mm)
     if every_weeks is None:
         every_weeks = rule.every_weeks if sessions in (None, 1) else 1
@@ -178,6 +245,8 @@ def make_plan(
 
 def validate_plan(plan: Plan) -> Plan:
     """Raise :class:`PlanRefused` or :class:`InvalidInput` with one clear line, or return it."""
+    check_types({f: getattr(plan, f) for f in (*_WHOLE_FIELDS, *_NUMBER_FIELDS, *_NAME_FIELDS)})
+    check_types({"weekdays": plan.weekdays, "time": plan.time, "tz": plan.tz, "start": plan.start})
     rule = needle_rule(plan.needle_mm)
     check_zone(plan.tz)
     if not 1 <= plan.every_weeks <= 12:
@@ -252,6 +321,17 @@ def validate_plan(plan: Plan) -> Plan:
 
 def replan(plan: Plan, **changes: object) -> Plan:
     """A changed copy of a plan, validated. The start date is kept."""
+    unknown = sorted(
+        set(changes)
+        - {*_WHOLE_FIELDS, *_NUMBER_FIELDS, *_NAME_FIELDS}
+        - {
+            "weekdays",
+            "time",
+            "tz",
+        }
+    )
+    if unknown:
+        raise InvalidInput(f"A plan has no setting {unknown[0]!r}.")
     return validate_plan(replace(plan, **changes))  # type: ignore[arg-type]
 
 

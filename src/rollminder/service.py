@@ -61,7 +61,65 @@ class SeriesStatus(NamedTuple):
     book_until: dt.date | None
 
 
-def _text(value: str, what: str, limit: int) -> str:
+#: Dates and times the service accepts (as rollminder.timeparse reads them).
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+#: The plan's fields a person may choose (``set_plan``); ``start`` only for a new plan.
+PLAN_CHOICES = frozenset(
+    {
+        "needle_mm",
+        "sessions",
+        "every_weeks",
+        "weekdays",
+        "time",
+        "tz",
+        "minutes",
+        "zones",
+        "directions",
+        "passes",
+        "rest_hours",
+        "blackout_before_days",
+        "blackout_after_days",
+    }
+)
+
+
+def _instant(value: object, what: str) -> dt.datetime:
+    """An aware datetime within the years rollminder handles, or a one-line error."""
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise InvalidInput(f"The {what} needs a date and a time with a time zone.")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(f"The {what} must be between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
+
+def _day(value: object, what: str) -> dt.date:
+    """A calendar day (not a datetime) within the years rollminder handles."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidInput(f"The {what} must be a day, such as 2026-12-16.")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(f"The {what} must be between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
+
+def _whole(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"The {what} must be a whole number.")
+    return value
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidInput(f"The {what} must be a number.")
+    return float(value)
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be text.")
     value = value.strip()
     if len(value) > limit:
         raise InvalidInput(f"The {what} is too long: at most {limit} characters.")
@@ -78,6 +136,10 @@ def _after(now: dt.datetime, previous: dt.datetime | None) -> dt.datetime:
 
 
 def check_zones(zones: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(zones, str):
+        zones = zones.split(",")
+    if not all(isinstance(z, str) for z in zones):
+        raise InvalidInput(f"Zones are names: {', '.join(ZONES)}.")
     out = tuple(dict.fromkeys(z.strip().lower() for z in zones if z.strip()))
     if not out:
         raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
@@ -85,6 +147,37 @@ def check_zones(zones: Sequence[str]) -> tuple[str, ...]:
         if z not in ZONES:
             raise InvalidInput(f"Unknown zone {z!r}: choose from {', '.join(ZONES)}.")
     return out
+
+
+def _roller_on(rollers: Sequence[Roller], day: dt.date) -> Roller | None:
+    """The roller in use on ``day``: from its first use (or the day it was added) through the
+    day it was retired; on a changeover day, the newer one. A day before any roller was in use
+    (history logged after the fact) goes to the first roller."""
+    found = first = None
+    for r in rollers:  # sorted by added, then created_at
+        began = min(r.added, r.first_use) if r.first_use else r.added
+        if began <= day and (r.retired is None or day <= r.retired):
+            found = r
+        if first is None or began < first[0]:
+            first = (began, r)
+    if found is None and first is not None and day < first[0]:
+        return first[1]
+    return found
+
+
+def series_window(last: dt.date, spacing_weeks: int) -> tuple[dt.date, dt.date]:
+    """When to book the visit after the one on ``last``. A series spaced within the usual 4-6
+    weeks may book anywhere in 4-6 weeks (seed article); one the clinic spaced otherwise books
+    in the week its spacing falls on (never earlier than the clinic asked)."""
+    if rules.SERIES_MIN_WEEKS <= spacing_weeks <= rules.SERIES_MAX_WEEKS:
+        lo, hi = (
+            dt.timedelta(weeks=rules.SERIES_MIN_WEEKS),
+            dt.timedelta(weeks=rules.SERIES_MAX_WEEKS),
+        )
+    else:
+        lo = dt.timedelta(weeks=spacing_weeks)
+        hi = lo + dt.timedelta(days=6)
+    return last + lo, last + hi
 
 
 class Rollminder:
@@ -134,42 +227,46 @@ class Rollminder:
     # ------------------------------------------------------------------ plan
 
     def set_plan(self, **choices: object) -> Plan:
-        """Create the plan, or change the current one (only the given choices change)."""
-        current = self.store.plan()
-        today = self.local_now().date()
-        if current is None:
-            start = choices.pop("start", None) or today
-            plan = rules.make_plan(start=start, **choices)  # type: ignore[arg-type]
-        else:
-            merged: dict[str, object] = {
-                k: getattr(current, k)
-                for k in (
-                    "needle_mm",
-                    "sessions",
-                    "every_weeks",
-                    "weekdays",
-                    "time",
-                    "tz",
-                    "minutes",
-                    "zones",
-                    "directions",
-                    "passes",
-                    "rest_hours",
-                    "blackout_before_days",
-                    "blackout_after_days",
+        """Create the plan, or change the current one (only the given choices change).
+
+        A new needle brings its own defaults (sessions, period, days, rest) unless they are
+        chosen too; a new number of sessions brings default days unless days are chosen (a new
+        period keeps the days). A change keeps the plan's start date. The check and the write
+        are one transaction, so two changes at once cannot both build on the same old plan.
+        """
+        unknown = sorted(set(choices) - PLAN_CHOICES - {"start"})
+        if unknown:
+            raise InvalidInput(f"A plan has no setting {unknown[0]!r}.")
+        given = {k: v for k, v in choices.items() if v is not None}
+        rules.check_types(given)
+        with self.store.transaction():
+            current = self.store.plan()
+            now = self.now()
+            if current is None:
+                start = (
+                    given.pop("start", None)
+                    or now.astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
                 )
-            }
-            if "needle_mm" in choices and choices["needle_mm"] != current.needle_mm:
-                # A new needle brings its own defaults unless the person chose them too.
-                for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
-                    merged.pop(key)
-            if "sessions" in choices or "every_weeks" in choices:
-                merged.pop("weekdays", None)
-            merged.update({k: v for k, v in choices.items() if v is not None})
-            merged.pop("start", None)
-            plan = rules.make_plan(start=current.start, **merged)  # type: ignore[arg-type]
-        plan = replace(plan, created_at=_after(self.now(), current.created_at if current else None))
-        self.store.put_plan(plan)
+                plan = rules.make_plan(start=start, **given)  # type: ignore[arg-type]
+            else:
+                given.pop("start", None)
+                merged: dict[str, object] = {k: getattr(current, k) for k in PLAN_CHOICES}
+                if "needle_mm" in given and given["needle_mm"] != current.needle_mm:
+                    # A new needle brings its own defaults unless the person chose them too.
+                    for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
+                        merged.pop(key)
+                merged.update(given)
+                if (
+                    ("sessions" in given or "every_weeks" in given)
+                    and "weekdays" not in given
+                    and len(current.weekdays) != merged.get("sessions")
+                ):
+                    # A new number of sessions brings default days; the person's days stay
+                    # while they still number the sessions.
+                    merged.pop("weekdays", None)
+                plan = rules.make_plan(start=current.start, **merged)  # type: ignore[arg-type]
+            plan = replace(plan, created_at=_after(now, current.created_at if current else None))
+            self.store.put_plan(plan)
         return plan
 
     def preview(self, plan: Plan, count: int = 4) -> list[schedule.Slot]:
@@ -178,7 +275,7 @@ class Rollminder:
     # ------------------------------------------------------------------ schedule
 
     def next(self, count: int = 3) -> tuple[schedule.Status, list[schedule.Slot]]:
-        if not 1 <= count <= 100:
+        if not 1 <= _whole(count, "count") <= 100:
             raise InvalidInput("--count must be between 1 and 100.")
         plan = self.plan()
         log = self.log_for(plan)
@@ -199,16 +296,19 @@ class Rollminder:
     ) -> Logged:
         plan = self.plan()
         now = self.now()
-        at = now if at is None else at
+        at = now if at is None else _instant(at, "session's time")
         if at > now + dt.timedelta(minutes=1):
             raise InvalidInput("A session cannot be logged in the future.")
         if at.year < 2000:
             raise InvalidInput("That date is too far in the past.")
-        minutes = plan.minutes if minutes is None else minutes
+        minutes = plan.minutes if minutes is None else _number(minutes, "session's minutes")
         if not 0 < minutes <= 120:
             raise InvalidInput("Minutes must be more than 0 and at most 120.")
         if reaction is not None and reaction not in REACTIONS:
             raise InvalidInput(f"Reaction must be one of {', '.join(REACTIONS)}.")
+        if roller_id is not None and not isinstance(roller_id, str):
+            raise InvalidInput("The roller is named by its id.")
+        tz = ZoneInfo(plan.tz)
         session = Session(
             start=at.astimezone(dt.UTC).replace(second=0, microsecond=0),
             minutes=round(float(minutes), 2),
@@ -218,26 +318,38 @@ class Rollminder:
             roller_id=roller_id,
             created_at=now,
         )
+        day = session.start.astimezone(tz).date()
         warnings: list[str] = []
         with self.store.transaction():
+            rollers = self.store.rollers()
             if roller_id is None:
-                current = self.current_roller()
-                session = replace(session, roller_id=current.id if current else None)
-            elif not any(r.id == roller_id for r in self.store.rollers()):
+                # The roller in use that day (a session logged late keeps the roller it had).
+                used = _roller_on(rollers, day)
+                session = replace(session, roller_id=used.id if used else None)
+            elif not any(r.id == roller_id for r in rollers):
                 raise NotFound(f"No roller {roller_id!r}.")
             window = dt.timedelta(hours=plan.rest_hours)
             near = self.store.sessions(since=session.start - window, until=session.start + window)
             if any(s.start == session.start for s in near):
-                local = session.start.astimezone(ZoneInfo(plan.tz))
+                local = session.start.astimezone(tz)
                 raise Conflict(f"A session at {local:%Y-%m-%d %H:%M} is already logged.")
+            visits = self.store.visits()
             self.store.put_session(session)
         clash = schedule.rest_conflict(plan, [s.start for s in near], session.start)
         if clash is not None:
-            local = clash.astimezone(ZoneInfo(plan.tz))
+            local = clash.astimezone(tz)
             warnings.append(
                 f"This was less than {plan.rest_hours} h from the session of "
                 f"{local:%a %Y-%m-%d %H:%M}: the plan asks for more rest."
             )
+        for b in schedule.blackouts(plan, visits):
+            if b.first <= day <= b.last:
+                warnings.append(
+                    f"This was within the no-home-rolling days around your clinic visit of "
+                    f"{b.visit.at.astimezone(tz):%a %Y-%m-%d}; ask your clinician before rolling "
+                    "that close to a treatment."
+                )
+                break
         if session.roller_id:
             wear = self.roller_wear(session.roller_id)
             if wear.replace_now:
@@ -251,6 +363,10 @@ class Rollminder:
         plan = self.plan()
         now = self.now()
         tz = ZoneInfo(plan.tz)
+        if slot is not None:
+            slot = _instant(slot, "slot to skip")
+            if slot > now + dt.timedelta(days=366):
+                raise InvalidInput("You can skip a slot at most a year ahead.")
         with self.store.transaction():
             if slot is None:
                 upcoming = schedule.upcoming(plan, self.log_for(plan), now, 1)
@@ -266,14 +382,18 @@ class Rollminder:
         return skip
 
     def history(self, since: dt.datetime | None = None) -> list[Session]:
+        since = None if since is None else _instant(since, "start of the history")
         return self.store.sessions(since=since)
 
     def skips(self, since: dt.datetime | None = None) -> list[Skip]:
+        since = None if since is None else _instant(since, "start of the history")
         return self.store.skips(since=since)
 
     def _find(
         self, rows: Sequence[Roller | Visit | Series | Pause | Session | Skip], ref: str, what: str
     ) -> str:
+        if not isinstance(ref, str):
+            raise InvalidInput(f"Give the {what} id (at least 4 characters).")
         ref = ref.strip().lower()
         if len(ref) < 4:
             raise InvalidInput(f"Give at least 4 characters of the {what} id.")
@@ -299,6 +419,8 @@ class Rollminder:
     # ------------------------------------------------------------------ pauses
 
     def pause(self, first: dt.date, last: dt.date, reason: str = "") -> Pause:
+        first = _day(first, "pause's first day")
+        last = _day(last, "pause's last day")
         if last < first:
             raise InvalidInput("The pause must end on or after the day it starts.")
         if (last - first).days > 366 * 2:
@@ -323,8 +445,13 @@ class Rollminder:
         return self.store.pauses()
 
     def resume(self) -> Pause | None:
-        """End the pause that holds today (it ends yesterday; removed if it began today)."""
+        """End the pause that holds today (it ends yesterday; removed if it began today).
+
+        Pauses that overlap (an import can bring them) all end, so resuming always resumes.
+        Returns the pause as it was, or None when today is not paused.
+        """
         today = self.local_now().date()
+        ended = None
         with self.store.transaction():
             for p in self.store.pauses():
                 if p.covers(today):
@@ -332,8 +459,8 @@ class Rollminder:
                         self.store.delete_pause(p.id)
                     else:
                         self.store.put_pause(replace(p, last=today - dt.timedelta(days=1)))
-                    return p
-        return None
+                    ended = ended or p
+        return ended
 
     def cancel_pause(self, ref: str) -> Pause:
         with self.store.transaction():
@@ -348,10 +475,16 @@ class Rollminder:
         return self.store.settings()
 
     def set_settings(self, **changes: int) -> Settings:
-        s = replace(self.store.settings(), **changes)
-        if not 1 <= s.roller_max_uses <= 1000 or not 1 <= s.roller_max_days <= 3650:
-            raise InvalidInput("Roller limits: 1-1000 uses and 1-3650 days.")
-        self.store.put_settings(s)
+        known = {"roller_max_uses": "roller uses", "roller_max_days": "roller days"}
+        for key, value in changes.items():
+            if key not in known:
+                raise InvalidInput(f"There is no setting {key!r}.")
+            _whole(value, known[key])
+        with self.store.transaction():
+            s = replace(self.store.settings(), **changes)
+            if not 1 <= s.roller_max_uses <= 1000 or not 1 <= s.roller_max_days <= 3650:
+                raise InvalidInput("Roller limits: 1-1000 uses and 1-3650 days.")
+            self.store.put_settings(s)
         return s
 
     def current_roller(self) -> Roller | None:
@@ -373,6 +506,10 @@ class Rollminder:
             if plan is None:
                 raise InvalidInput("Give the needle length (--needle) or set up a plan first.")
             needle_mm = plan.needle_mm
+        needle_mm = _number(needle_mm, "needle length")
+        initial_uses = _whole(initial_uses, "number of earlier uses")
+        if first_use is not None:
+            first_use = _day(first_use, "first use")
         if not 0 < needle_mm <= rules.MAX_NEEDLE_MM:
             raise InvalidInput(
                 f"Needle length must be above 0 and at most {rules.MAX_NEEDLE_MM} mm."
@@ -433,8 +570,9 @@ class Rollminder:
                 else None
             )
             first_use = first.start.astimezone(self.zone()).date() if first else None
-            if first_use is None and roller.initial_uses:
-                first_use = roller.added
+            if roller.initial_uses:
+                # Used before it was added: its first use was on that day at the latest.
+                first_use = roller.added if first_use is None else min(first_use, roller.added)
         end = roller.retired or self.local_now().date()
         age = None if first_use is None else (end - first_use).days
         uses_left = max(0, settings.roller_max_uses - uses)
@@ -459,6 +597,7 @@ class Rollminder:
     def add_visit(
         self, *, at: dt.datetime, clinic: str = "", note: str = "", series_ref: str | None = None
     ) -> Visit:
+        at = _instant(at, "visit's time")
         with self.store.transaction():
             series_id = None
             if series_ref is not None:
@@ -486,13 +625,16 @@ class Rollminder:
             return next(v for v in visits if v.id == vid)
 
     def add_series(self, *, name: str, count: int, spacing_weeks: int) -> Series:
+        count = _whole(count, "number of visits")
+        spacing_weeks = _whole(spacing_weeks, "number of weeks between visits")
         if not 1 <= count <= 12:
             raise InvalidInput("A series has 1 to 12 visits (4-6 is usual).")
         if not 1 <= spacing_weeks <= 26:
             raise InvalidInput("Visits are 1 to 26 weeks apart (4-6 is usual).")
         name = _text(name, "name", MAX_NAME) or "Clinic series"
         series = Series(name=name, count=count, spacing_weeks=spacing_weeks, created_at=self.now())
-        self.store.put_series(series)
+        with self.store.transaction():
+            self.store.put_series(series)
         return series
 
     def series_status(self) -> list[SeriesStatus]:
@@ -507,14 +649,16 @@ class Rollminder:
             book_from = book_until = None
             if not upcoming and len(mine) < s.count:
                 tz = self.zone()
+                today = now.astimezone(tz).date()
                 if mine:
-                    last = mine[-1].at.astimezone(tz).date()
-                    lo = min(s.spacing_weeks, rules.SERIES_MIN_WEEKS)
-                    hi = max(s.spacing_weeks, rules.SERIES_MAX_WEEKS)
-                    book_from = last + dt.timedelta(weeks=lo)
-                    book_until = last + dt.timedelta(weeks=hi)
+                    book_from, book_until = series_window(
+                        mine[-1].at.astimezone(tz).date(), s.spacing_weeks
+                    )
+                    # A window already past: book now (never a window in the past).
+                    book_from = max(book_from, today)
+                    book_until = max(book_until, book_from)
                 else:
-                    book_from = book_until = now.astimezone(tz).date()
+                    book_from = book_until = today
             out.append(
                 SeriesStatus(
                     s,
@@ -534,4 +678,5 @@ class Rollminder:
         from rollminder import progress
 
         plan = self.plan()
-        return progress.compute(plan, self.log_for(plan, full=True), self.now())
+        log = self.log_for(plan, full=True)
+        return progress.compute(plan, log, self.now(), versions=self.store.plans())
