@@ -71,3 +71,117 @@ def test_setup_without_a_terminal_needs_yes(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "Error: setup needs a terminal to ask its questions, or --yes with options."
     ]
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLMINDER_")}
+    env.update(
+        ROLLMINDER_HOME=str(home),
+        ROLLMINDER_NOW="2026-11-25T10:00+01:00",
+        TZ="Europe/Berlin",
+        **extra,
+    )
+    return env
+
+
+def _spawn(home: Path, *args: str, **extra: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "rollminder", *args],
+        env=_env(home, NO_COLOR="1", **extra),
+        encoding="utf-8",
+        timeout=20,
+    )
+
+
+def _plan(home: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-m", "rollminder", "plan", "--json"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plan: dict[str, object] = json.loads(result.stdout)
+    return plan
+
+
+def test_wizard_refuses_a_session_count_the_needle_cannot_take(tmp_path: Path) -> None:
+    """0.5 mm and 2 a week: asked again at once (it used to ask for days forever)."""
+    child = _spawn(tmp_path, "setup")
+    child.expect(r"Needle length \(mm\) \[0.25\]: ")
+    child.sendline("0.5")
+    child.expect(r"Sessions a week \[1\]: ")
+    child.sendline("2")
+    child.expect("at most 1 session fits a week")
+    child.expect(r"Sessions a week \[1\]: ")
+    child.sendline("1")
+    for prompt in (r"Which days \[sun\]: ", r"At what time", r"Time zone", r"Zones .*: "):
+        child.expect(prompt)
+        child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert _plan(tmp_path)["days"] == ["sun"]
+
+
+def test_wizard_offers_the_current_plan_and_a_no_changes_nothing(tmp_path: Path) -> None:
+    options = ["--needle", "0.5", "--time", "20:15", "--days", "wed", "--zones", "neck"]
+    first = subprocess.run(
+        [sys.executable, "-m", "rollminder", "setup", *options, "--tz", "Asia/Tokyo", "--yes"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert first.returncode == 0, first.stderr
+    before = _plan(tmp_path)
+    child = _spawn(tmp_path, "setup")
+    child.expect(r"Replace its settings\? \[y/N\]: ")
+    child.sendline("n")
+    child.expect("Error: Cancelled: your plan was not changed.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1  # not 130: nobody pressed Ctrl-C
+    child = _spawn(tmp_path, "setup")
+    child.expect(r"Replace its settings\? \[y/N\]: ")
+    child.sendline("y")
+    for prompt in (
+        r"Needle length \(mm\) \[0.5\]: ",
+        r"Sessions a week \[1\]: ",
+        r"Which days \[wed\]: ",
+        r"At what time \[20:15\]: ",
+        r"Time zone \[Asia/Tokyo\]: ",
+        r"Zones .* \[neck\]: ",
+    ):
+        child.expect(prompt)
+        child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    after = _plan(tmp_path)
+    assert {k: v for k, v in after.items() if k != "start"} == {
+        k: v for k, v in before.items() if k != "start"
+    }
+
+
+def test_ctrl_c_and_ctrl_d_at_a_prompt_end_the_line(tmp_path: Path) -> None:
+    for key in ("\x03", "\x04"):
+        child = _spawn(tmp_path, "setup")
+        child.expect(r"Needle length \(mm\) \[0.25\]: ")
+        child.send(key)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 130
+        assert child.before.endswith("\r\nAborted.\r\n"), repr(child.before)
+
+
+def test_no_color_is_honoured(tmp_path: Path) -> None:
+    setup = ["setup", "--needle", "0.75", "--tz", "Europe/Berlin", "--yes"]
+    colored = pexpect.spawn(
+        sys.executable, ["-m", "rollminder", *setup], env=_env(tmp_path), encoding="utf-8"
+    )
+    colored.expect(pexpect.EOF)
+    assert "\x1b[" in colored.before  # the check below can see colours
+    plain = _spawn(tmp_path, "plan", "set", "--needle", "0.75")
+    plain.expect(pexpect.EOF)
+    assert "close to professional depth" in plain.before and "\x1b[" not in plain.before

@@ -41,13 +41,26 @@ def clock_from_environment() -> Callable[[], dt.datetime]:
     start_text = os.environ.get("ROLLMINDER_NOW")
     if not start_text:
         return _system_clock
+    example = "e.g. ROLLMINDER_NOW=2026-11-25T10:00+01:00"
     try:
-        start = dt.datetime.fromisoformat(start_text)
-        speed = float(os.environ.get("ROLLMINDER_CLOCK_SPEED", "1"))
+        start = dt.datetime.fromisoformat(start_text.strip())
     except ValueError as exc:
-        raise InvalidInput(f"ROLLMINDER_NOW must be an ISO 8601 instant: {start_text!r}") from exc
+        raise InvalidInput(
+            f"ROLLMINDER_NOW must be an ISO 8601 instant: {start_text[:40]!r} is not ({example})."
+        ) from exc
     if start.tzinfo is None:
-        raise InvalidInput("ROLLMINDER_NOW needs a UTC offset, e.g. 2026-11-25T10:00+01:00.")
+        raise InvalidInput(f"ROLLMINDER_NOW needs a UTC offset ({example}).")
+    if not 2000 <= start.year <= 2200:
+        raise InvalidInput(f"ROLLMINDER_NOW must lie between the years 2000 and 2200 ({example}).")
+    speed_text = os.environ.get("ROLLMINDER_CLOCK_SPEED", "1")
+    try:
+        speed = float(speed_text)
+    except ValueError:
+        speed = -1.0
+    if not 0 <= speed <= 1_000_000:  # also refuses nan and inf
+        raise InvalidInput(
+            f"ROLLMINDER_CLOCK_SPEED must be a number from 0 to 1000000, not {speed_text[:40]!r}."
+        )
     import time
 
     origin = time.monotonic()

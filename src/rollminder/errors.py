@@ -56,3 +56,7 @@ class StorageError(RollminderError):
 
 class ImportFailed(RollminderError):
     """An import file is malformed or foreign. Nothing was changed."""
+
+
+class Cancelled(RollminderError):
+    """The person answered no to a confirmation: nothing was changed."""

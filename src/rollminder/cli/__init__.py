@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rollminder import __version__
 from rollminder.env import DEFAULT_PROFILE, Env, clock_from_environment, default_home, valid_profile
-from rollminder.errors import RollminderError
+from rollminder.errors import InvalidInput, RollminderError
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -80,8 +80,34 @@ COMMANDS = {
 }
 
 
+class StdoutClosed(Exception):
+    """The reader of our standard output went away (``rollminder history | head``).
+
+    Not an OSError, so that click's own EPIPE handling (exit status 1) lets it through to
+    :func:`main`, which stops writing quietly.
+    """
+
+
 class LazyGroup(click.Group):
     """Loads a command's module on first use."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:  # --help is printed while the command line is parsed
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError as exc:
+            raise StdoutClosed from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise StdoutClosed from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -98,15 +124,37 @@ class LazyGroup(click.Group):
         return command
 
 
+#: Where unexpected errors are logged: the data directory in use, once the command line is read.
+_home_in_use: Path | None = None
+
+
+def _data_dir(text: str | None) -> Path:
+    """The data directory from --home / ROLLMINDER_HOME, or the platform's default."""
+    if text is None:
+        return default_home()
+    if not text.strip():
+        raise InvalidInput(
+            "The data directory name is blank: give a folder with --home DIR or ROLLMINDER_HOME."
+        )
+    home = Path(text).expanduser()
+    if home.exists() and not home.is_dir():
+        raise InvalidInput(
+            f"The data directory {home} is a file, not a folder: "
+            "choose a folder with --home or ROLLMINDER_HOME."
+        )
+    return home
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
-    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     envvar="ROLLMINDER_HOME",
     help="Data directory (default: the platform's user data directory; env ROLLMINDER_HOME).",
 )
 @click.option(
     "--profile",
+    metavar="NAME",
     default=DEFAULT_PROFILE,
     envvar="ROLLMINDER_PROFILE",
     show_default=True,
@@ -114,17 +162,17 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, "--version", prog_name="rollminder")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, profile: str) -> None:
+def cli(ctx: click.Context, home: str | None, profile: str) -> None:
     """rollminder keeps you on your derma-roller routine: it plans sessions, guides them and
     keeps an honest log.
 
     Not medical advice: ask a dermatologist before you start.
     """
-    env = Env(
-        home=home.expanduser() if home else default_home(),
-        profile=valid_profile(profile),
-        clock=clock_from_environment(),
-    )
+    global _home_in_use
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
+        ctx.color = False
+    env = Env(home=_data_dir(home), profile=valid_profile(profile), clock=clock_from_environment())
+    _home_in_use = env.home
     obj = Context(env)
     ctx.obj = obj
     ctx.call_on_close(obj.close)
@@ -135,7 +183,7 @@ def _log_unexpected(exc: BaseException) -> str:
     import traceback
 
     try:
-        home = default_home()
+        home = _home_in_use or default_home()
         home.mkdir(parents=True, exist_ok=True)
         path = home / "error.log"
         with path.open("a", encoding="utf-8") as fh:
@@ -150,8 +198,29 @@ def _usage_hint(exc: click.UsageError) -> str:
     return f" (see '{path} --help')"
 
 
+def _safe_streams() -> None:
+    """On a terminal or pipe that is not UTF-8 (LANG=en_US.ISO-8859-1, Windows cp1252), print
+    what can be printed and a '?' for the rest, rather than stop half way with an error.
+    JSON and exports stay lossless: they escape or write UTF-8 themselves (see fmt.echo_json)."""
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf_8") and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
+def _interrupted_at_prompt(exc: BaseException) -> bool:
+    """Ctrl-C or Ctrl-D at a prompt: the cursor still sits after the question."""
+    return exc.__cause__ is None and isinstance(exc.__context__, KeyboardInterrupt | EOFError)
+
+
 def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int:
     """The console script. Never lets a traceback reach the person."""
+    global _home_in_use
+    _home_in_use = None
+    _safe_streams()
+    no_args_is_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
     try:
         try:
             cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
@@ -160,6 +229,11 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
             sys.stdout.flush()
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except no_args_is_help as exc:
+        # `rollminder` or `rollminder roller` alone: show what there is to do, not an error.
+        assert isinstance(exc, click.UsageError) and exc.ctx is not None
+        click.echo(exc.ctx.get_help(), color=exc.ctx.color)
+        code = 0
     except click.UsageError as exc:
         click.echo(f"Error: {exc.format_message()}{_usage_hint(exc)}", err=True)
         code = 2
@@ -169,10 +243,12 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
     except RollminderError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         code = exc.exit_code
-    except (click.Abort, KeyboardInterrupt, EOFError):
+    except (click.Abort, KeyboardInterrupt, EOFError) as exc:
+        if _interrupted_at_prompt(exc) or isinstance(exc, KeyboardInterrupt | EOFError):
+            click.echo(err=True)  # end the line the ^C or ^D was typed on
         click.echo("Aborted.", err=True)
         code = 130
-    except BrokenPipeError:
+    except (StdoutClosed, BrokenPipeError):
         # `rollminder history | head`: quietly stop writing.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

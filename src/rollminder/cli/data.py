@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
 
 from rollminder.cli import Context, pass_ctx
-from rollminder.errors import ImportFailed, InvalidInput
+from rollminder.errors import Cancelled, ImportFailed, InvalidInput
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -20,7 +21,12 @@ def write_atomically(path: Path, text: str) -> None:
     path = path.expanduser()
     if path.is_dir():
         raise InvalidInput(f"{path} is a folder: give a file name.")
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".rollminder-")
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rollminder-")
+    except OSError as exc:
+        why = "that folder does not exist" if not folder.is_dir() else exc.strerror or str(exc)
+        raise InvalidInput(f"Cannot write {path}: {why}.") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -45,23 +51,33 @@ def write_atomically(path: Path, text: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="File to write (default: standard output).",
 )
 @pass_ctx
-def export(ctx: Context, form: str, output: Path | None) -> None:
+def export(ctx: Context, form: str, output: str | None) -> None:
     """Export your plan and log."""
     from rollminder import transfer
 
+    if output is not None and not output.strip():
+        raise InvalidInput("Give a file name to write to: --output FILE.")
+
     text = transfer.export_json(ctx.store) if form == "json" else transfer.export_csv(ctx.store)
     if output is None:
-        click.echo(text, nl=False)
+        # UTF-8 whatever the terminal's encoding: the export is a file format (import reads UTF-8).
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # pragma: no cover - a text-only stdout
+            click.echo(text, nl=False)
+            return
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
         return
-    write_atomically(output, text)
+    write_atomically(Path(output), text)
     click.echo(f"Exported to {output}.", err=True)
 
 
-@click.command("import")
+@click.command("import", short_help="Import a JSON export (importing twice changes nothing).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def import_(ctx: Context, file: Path) -> None:
@@ -88,18 +104,26 @@ def import_(ctx: Context, file: Path) -> None:
     click.echo(report.summary())
 
 
-@click.group()
+@click.group(short_help="Backups of your data: list, now, restore.")
 def backup() -> None:
     """Backups of your data (one is made automatically each day; the last 7 are kept)."""
 
 
 @backup.command("list")
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON array of {path, bytes}, oldest first."
+)
 @pass_ctx
-def backup_list(ctx: Context) -> None:
-    """List the backups."""
+def backup_list(ctx: Context, as_json: bool) -> None:
+    """List the backups, oldest first."""
     from rollminder.store.sqlite import list_backups
 
     found = list_backups(ctx.env.backup_dir)
+    if as_json:
+        from rollminder.cli import fmt
+
+        fmt.echo_json([{"path": str(p), "bytes": p.stat().st_size} for p in found])
+        return
     if not found:
         click.echo("No backups yet.")
     for path in found:
@@ -128,7 +152,7 @@ def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
     if source is None:
         raise InvalidInput("There is no backup to restore.")
     if not yes and not click.confirm(f"Replace your data with {source}?", default=False):
-        raise click.Abort
+        raise Cancelled("Cancelled: nothing was restored, your data is unchanged.")
     ctx.close()
     kept = restore_backup(ctx.env.db_path, source, now=ctx.env.now())
     click.echo(f"Restored {source}.")

@@ -37,6 +37,44 @@ DAY_NAMES = {
 # ------------------------------------------------------------------ parsing
 
 
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[Any]  # generic in click 8.2+
+else:
+    _ParamType = click.ParamType
+
+
+class Number(_ParamType):
+    """A number people type ('2.5', '3'), said in words when it is not one."""
+
+    name = "number"
+
+    def __init__(self, whole: bool = False, low: float | None = None, high: float | None = None):
+        self.whole, self.low, self.high = whole, low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number: float = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text) if self.whole else float(text)
+            except ValueError:
+                kind = "a whole number" if self.whole else "a number"
+                self.fail(f"{str(value)[:40]!r} is not {kind}.", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{str(value)[:40]!r} is not a number.", param, ctx)
+        low, high = self.low, self.high
+        if low is not None and high is not None and not low <= number <= high:
+            self.fail(f"{number:g} is not between {low:g} and {high:g}.", param, ctx)
+        if low is not None and number < low:
+            self.fail(f"it must be at least {low:g}, not {number:g}.", param, ctx)
+        if high is not None and number > high:
+            self.fail(f"it must be at most {high:g}, not {number:g}.", param, ctx)
+        return number
+
+
 def split_list(text: str) -> list[str]:
     return [p for p in text.replace(";", ",").replace("/", ",").replace(" ", ",").split(",") if p]
 
@@ -154,6 +192,12 @@ def day(app: Rollminder, text: str | None, *, prefer: str = "future") -> dt.date
 # ------------------------------------------------------------------ formatting
 
 
+def day_text(day: dt.date, today: dt.date | None = None) -> str:
+    """'Thu 26 Nov' (with the year when it is not this year's): the one way sentences name a day."""
+    year = "" if today is not None and day.year == today.year else f" {day.year}"
+    return f"{day:%a} {day.day} {day:%b}{year}"
+
+
 def slot_time(when: dt.datetime, now: dt.datetime | None = None) -> str:
     """'Thu 26 Nov 21:00' (with the year when it is not this year's)."""
     year = "" if now is None or when.year == now.year else f" {when.year}"
@@ -177,9 +221,13 @@ def short_id(id: str) -> str:
 
 
 def echo_json(value: Any) -> None:
+    """Pretty JSON. On an output that is not UTF-8, non-ASCII text is escaped (still lossless)."""
     import json
+    import sys
 
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    utf = encoding in ("utf8", "utf_8")
+    click.echo(json.dumps(value, indent=2, ensure_ascii=not utf, sort_keys=False))
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -215,7 +263,9 @@ def status_json(status: Status) -> dict[str, Any]:
 
 
 def session_json(s: Session, tz: Any) -> dict[str, Any]:
+    """One row of ``history --json``. Every row has the same keys, sessions and skips alike."""
     return {
+        "type": "session",
         "id": s.id,
         "start": s.start.astimezone(tz).isoformat(),
         "minutes": s.minutes,
@@ -223,11 +273,23 @@ def session_json(s: Session, tz: Any) -> dict[str, Any]:
         "reaction": s.reaction,
         "note": s.note,
         "roller": s.roller_id,
+        "reason": None,
     }
 
 
 def skip_json(s: Skip, tz: Any) -> dict[str, Any]:
-    return {"id": s.id, "slot": s.slot.astimezone(tz).isoformat(), "reason": s.reason}
+    """A skipped slot as a ``history --json`` row: ``start`` is the slot, ``reason`` why."""
+    return {
+        "type": "skip",
+        "id": s.id,
+        "start": s.slot.astimezone(tz).isoformat(),
+        "minutes": None,
+        "zones": [],
+        "reaction": None,
+        "note": "",
+        "roller": None,
+        "reason": s.reason,
+    }
 
 
 def plural(n: int | float, word: str) -> str:
@@ -251,10 +313,19 @@ def rich_table(rows: Sequence[Sequence[str]], header: Sequence[str], title: str 
     from rich.table import Table
     from rich.text import Text
 
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError  # `| head`: cli.main stops quietly (rich would exit 1)
+
     grid = Table(*header, title=title or None, title_justify="left", highlight=False)
     for row in rows:
         grid.add_row(*(Text(cell) for cell in row))  # Text: a note's "[bold]" stays literal
-    Console(soft_wrap=False).print(grid)
+    console = PipeConsole(soft_wrap=False)
+    if not console.is_terminal:
+        # Piped or redirected: one line per row, whatever the width (grep, awk, a file).
+        console = PipeConsole(soft_wrap=False, width=1000)  # a table is as wide as its cells
+    console.print(grid)
 
 
 def oneline(text: str, width: int = 60) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.model import REACTIONS
+
+if TYPE_CHECKING:
+    from rollminder.service import Rollminder
 
 
 @click.command()
@@ -17,8 +21,10 @@ from rollminder.model import REACTIONS
     metavar="WHEN",
     help="When you rolled (default now): 2026-11-26T21:05, 'yesterday 21:00', 'mon 21:05'.",
 )
-@click.option("--minutes", type=float, help="How long (default: the plan's minutes).")
-@click.option("--zones", help="Zones you rolled (default: the plan's).")
+@click.option(
+    "--minutes", type=fmt.Number(), metavar="MIN", help="How long (default: the plan's minutes)."
+)
+@click.option("--zones", metavar="ZONES", help="Zones you rolled (default: the plan's).")
 @click.option("--reaction", type=click.Choice(REACTIONS), help="How your skin reacted.")
 @click.option("--note", default="", help="A note for your log.")
 @pass_ctx
@@ -36,7 +42,7 @@ def done(
     logged = app.log_session(
         at=at,
         minutes=minutes,
-        zones=fmt.parse_zones(zones) if zones else None,
+        zones=None if zones is None else fmt.parse_zones(zones),
         reaction=reaction,
         note=note,
     )
@@ -48,17 +54,15 @@ def done(
     )
     for warning in logged.warnings:
         click.secho(f"Note: {warning}", fg="yellow")
-    _, slots = app.next(1)
-    if slots:
-        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}.")
+    _echo_next(app)
 
 
-@click.command()
+@click.command(short_help="Skip a slot on purpose, with a reason.")
 @click.option(
     "--slot",
     "slot_text",
     metavar="WHEN",
-    help="Which slot (default: the one due now or the next one).",
+    help="Which slot (default: the one due now or the next one), e.g. 'mon 21:00'.",
 )
 @click.option("--reason", required=True, help="Why, e.g. 'skin irritated'.")
 @pass_ctx
@@ -72,22 +76,28 @@ def skip(ctx: Context, slot_text: str | None, reason: str) -> None:
         f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}: "
         f"{fmt.oneline(done_skip.reason)}."
     )
-    _, slots = app.next(1)
-    if slots:
-        kind = " (catch-up)" if slots[0].kind == "catch-up" else ""
-        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}{kind}.")
+    _echo_next(app)
 
 
-@click.command()
-@click.option("--from", "first", required=True, metavar="DATE", help="First day of the pause.")
-@click.option("--until", "last", required=True, metavar="DATE", help="Last day of the pause.")
-@click.option("--reason", default="", help="Travel, a breakout, ...")
+@click.command(short_help="Pause sessions and reminders for some days.")
+@click.option(
+    "--from",
+    "first",
+    required=True,
+    metavar="DATE",
+    help="First day of the pause, e.g. 2026-12-20, 'tomorrow' or 'fri'.",
+)
+@click.option(
+    "--until", "last", required=True, metavar="DATE", help="Last day of the pause (included)."
+)
+@click.option("--reason", default="", help="Why, e.g. travel or a breakout.")
 @pass_ctx
 def pause(ctx: Context, first: str, last: str, reason: str) -> None:
     """Pause sessions and reminders for a few days (both days included)."""
     app = ctx.app
     p = app.pause(fmt.day(app, first), fmt.day(app, last), reason)  # type: ignore[arg-type]
-    click.echo(f"Paused from {p.first:%a %Y-%m-%d} through {p.last:%a %Y-%m-%d}.")
+    today = app.local_now().date()
+    click.echo(f"Paused from {fmt.day_text(p.first, today)} through {fmt.day_text(p.last, today)}.")
 
 
 @click.command()
@@ -133,26 +143,31 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     """End the pause you are in now (or cancel the pause PAUSE_ID)."""
     if pause_id:
         p = ctx.app.cancel_pause(pause_id)
-        click.echo(f"Cancelled the pause {p.first} to {p.last}.")
+        today = ctx.app.local_now().date()
+        click.echo(
+            f"Cancelled the pause from {fmt.day_text(p.first, today)} "
+            f"through {fmt.day_text(p.last, today)}."
+        )
         return
     ended = ctx.app.resume()
     if ended is None:
         click.echo("You are not paused today.")
         return
     click.echo("Resumed: sessions and reminders are back on.")
-    _, slots = ctx.app.next(1)
-    if slots:
-        click.echo(f"Next: {fmt.slot_time(slots[0].start, ctx.app.local_now())}.")
+    _echo_next(ctx.app)
 
 
 @click.command()
-@click.option("--since", metavar="DATE", help="Only from this day on.")
+@click.option(
+    "--since", metavar="DATE", help="Only from this day on, e.g. 2026-11-01 or '2 weeks ago'."
+)
 @click.option("--skips", "with_skips", is_flag=True, help="Include skipped slots.")
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="JSON array of sessions {id, start, minutes, zones, reaction, note, roller}.",
+    help="A JSON array of {type, id, start, minutes, zones, reaction, note, roller, reason}; "
+    "type is 'session' or 'skip'.",
 )
 @pass_ctx
 def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) -> None:
@@ -164,10 +179,10 @@ def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) ->
     sessions = app.history(since_at)
     skipped = app.skips(since_at) if with_skips else []
     if as_json:
-        out = [{"type": "session", **fmt.session_json(s, tz)} for s in sessions]
-        out += [{"type": "skip", **fmt.skip_json(s, tz)} for s in skipped]
-        out.sort(key=lambda r: str(r.get("start") or r.get("slot")))
-        fmt.echo_json(out)
+        entries = [(s.start, fmt.session_json(s, tz)) for s in sessions]
+        entries += [(k.slot, fmt.skip_json(k, tz)) for k in skipped]
+        entries.sort(key=lambda e: e[0])  # by the instant: offsets differ across DST
+        fmt.echo_json([row for _, row in entries])
         return
     if not sessions and not skipped:
         click.echo("Nothing logged yet." if first is None else "Nothing logged since then.")
@@ -196,10 +211,10 @@ def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) ->
                 (
                     fmt.short_id(k.id),
                     f"{local:%a %Y-%m-%d %H:%M}",
-                    "skip",
+                    "-",
                     "",
                     "",
-                    fmt.oneline(k.reason, 40),
+                    fmt.oneline(f"skipped: {k.reason}", 40),
                 ),
             )
         )
@@ -207,13 +222,22 @@ def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) ->
     fmt.table([r for _, r in rows], header=("id", "when", "min", "zones", "reaction", "note"))
 
 
-@click.command()
+@click.command(short_help="Delete a logged session or skip by its id.")
 @click.argument("entry_id")
 @pass_ctx
 def delete(ctx: Context, entry_id: str) -> None:
     """Delete a logged session or skip by its id (see 'history --skips')."""
     kind = ctx.app.delete_entry(entry_id)
     click.echo(f"Deleted the {kind}.")
+
+
+def _echo_next(app: Rollminder) -> None:
+    """'Next: Tue 1 Dec 21:00 (catch-up).' after a change to the log."""
+    _, slots = app.next(1)
+    if slots:
+        now = app.local_now()
+        kind = " (catch-up)" if slots[0].kind == "catch-up" else ""
+        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}{kind}.")
 
 
 def _pct(value: float | None) -> str:
@@ -227,11 +251,21 @@ def stats(ctx: Context, as_json: bool) -> None:
     """Adherence, streaks and strength."""
     p = ctx.app.stats()
     if as_json:
-        fmt.echo_json(p.as_json())
+        figures = p.as_json()
+        if p.last_session is not None:  # in the plan's zone, like every other JSON time
+            figures["last_session"] = p.last_session.astimezone(ctx.app.zone()).isoformat()
+        fmt.echo_json(figures)
         return
-    unit = "week" if p.period_weeks == 1 else f"{p.period_weeks}-week period"
-    click.echo(f"Adherence   {_pct(p.adherence_4w)} (4 weeks), {_pct(p.adherence_12w)} (12 weeks)")
-    click.echo(f"Streak      {fmt.plural(p.current_streak, unit)} (best {p.best_streak})")
+    if p.adherence_4w is None and p.adherence_12w is None:
+        click.echo("Adherence   nothing was due yet")
+    else:
+        click.echo(
+            f"Adherence   {_pct(p.adherence_4w)} (4 weeks), {_pct(p.adherence_12w)} (12 weeks)"
+        )
+    unit = "week" if p.period_weeks == 1 else f"period of {p.period_weeks} weeks"
+    units = "weeks" if p.period_weeks == 1 else f"periods of {p.period_weeks} weeks"
+    streak = f"{p.current_streak} {unit if p.current_streak == 1 else units} in a row"
+    click.echo(f"Streak      {streak} (best {p.best_streak})")
     click.echo(f"Strength    {p.strength:.0f}/100")
     click.echo(
         f"Sessions    {p.sessions} logged, {p.minutes:g} min in all; "

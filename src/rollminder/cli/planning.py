@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
-from rollminder.errors import InvalidInput, RollminderError
+from rollminder.errors import Cancelled, InvalidInput, RollminderError
 from rollminder.model import WEEKDAYS, ZONES
 
 
@@ -35,34 +35,51 @@ def local_zone_name() -> str:
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The plan's options, shared by `setup` and `plan set`."""
+    number, whole = fmt.Number(), fmt.Number(whole=True)
     options = [
-        click.option("--needle", type=float, help="Needle length in mm (0.25, 0.5, 0.75)."),
+        click.option(
+            "--needle", type=number, metavar="MM", help="Needle length in mm (0.25, 0.5, 0.75)."
+        ),
         click.option(
             "--per-week",
             "sessions",
-            type=int,
+            type=whole,
+            metavar="N",
             help="Sessions per week (per period with --every-weeks).",
         ),
-        click.option("--every-weeks", type=int, help="Period in weeks (0.75 mm: 3)."),
-        click.option("--days", help="Preferred days, e.g. mon,thu."),
-        click.option("--time", "clock", help="Local time of the sessions, e.g. 21:00."),
-        click.option("--tz", help="IANA time zone, e.g. Europe/Berlin."),
-        click.option("--minutes", type=float, help="Session length in minutes (about 3)."),
-        click.option("--zones", help=f"Zones: face or {', '.join(ZONES)}."),
+        click.option(
+            "--every-weeks", type=whole, metavar="N", help="Period in weeks (0.75 mm: 3)."
+        ),
+        click.option("--days", metavar="DAYS", help="Preferred days, e.g. mon,thu."),
+        click.option(
+            "--time", "clock", metavar="TIME", help="Local time of the sessions, e.g. 21:00 or 9pm."
+        ),
+        click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. Europe/Berlin."),
+        click.option(
+            "--minutes", type=number, metavar="MIN", help="Session length in minutes (about 3)."
+        ),
+        click.option("--zones", metavar="ZONES", help=f"Zones: face or {', '.join(ZONES)}."),
         click.option(
             "--directions",
+            metavar="DIRS",
             help="vertical, horizontal, diagonal-up-right, diagonal-up-left, or all.",
         ),
-        click.option("--passes", type=int, help="Passes per direction (about 5)."),
-        click.option("--rest", help="Minimum rest from the last session, e.g. 48h or 7d."),
+        click.option("--passes", type=whole, metavar="N", help="Passes per direction (about 5)."),
+        click.option(
+            "--rest",
+            metavar="DURATION",
+            help="Minimum rest from the last session, e.g. 48h or 7d.",
+        ),
         click.option(
             "--blackout-before",
-            type=int,
+            type=whole,
+            metavar="DAYS",
             help="Days without home rolling before a clinic visit (default 7).",
         ),
         click.option(
             "--blackout-after",
-            type=int,
+            type=whole,
+            metavar="DAYS",
             help="Days without home rolling after a clinic visit (default 14).",
         ),
     ]
@@ -96,7 +113,7 @@ def plan_choices(**opts: Any) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def describe_plan(plan: Any, now: dt.datetime | None = None) -> None:
+def describe_plan(plan: Any, now: dt.datetime) -> None:
     from rollminder.rules import period_phrase, plan_warning
 
     days = ", ".join(WEEKDAYS[d].capitalize() for d in plan.weekdays)
@@ -112,14 +129,13 @@ def describe_plan(plan: Any, now: dt.datetime | None = None) -> None:
         )
     )
     rest = plan.rest_hours
-    click.echo(
-        f"Rest       at least {rest // 24} days" if rest % 24 == 0 else f"Rest       {rest} h"
-    )
+    rest_text = fmt.plural(rest // 24, "day") if rest % 24 == 0 else f"{rest} h"
+    click.echo(f"Rest       at least {rest_text} between sessions")
     click.echo(
         f"Clinic     no home rolling {plan.blackout_before_days} days before to "
         f"{plan.blackout_after_days} days after a visit"
     )
-    click.echo(f"Since      {plan.start:%a %Y-%m-%d}")
+    click.echo(f"Since      {fmt.day_text(plan.start, now.date())}")
     warning = plan_warning(plan)
     if warning:
         click.secho(f"Note: {warning}", fg="yellow")
@@ -150,18 +166,61 @@ def _count(text: str) -> int:
     return int(text)
 
 
+#: Plan fields a new needle length replaces with its own defaults (as service.set_plan does).
+_NEEDLE_DEFAULTS = ("sessions", "every_weeks", "weekdays", "rest_hours")
+
+
+def _kept_from(current: Any, choices: dict[str, Any]) -> dict[str, Any]:
+    """What the current plan keeps when ``choices`` are applied to it (as service.set_plan)."""
+    if current is None:
+        return {}
+    kept = {
+        k: getattr(current, k)
+        for k in (
+            "needle_mm",
+            "sessions",
+            "every_weeks",
+            "weekdays",
+            "time",
+            "tz",
+            "minutes",
+            "zones",
+            "directions",
+            "passes",
+            "rest_hours",
+            "blackout_before_days",
+            "blackout_after_days",
+        )
+    }
+    if "needle_mm" in choices and choices["needle_mm"] != current.needle_mm:
+        for key in _NEEDLE_DEFAULTS:
+            kept.pop(key)
+    if "sessions" in choices or "every_weeks" in choices:
+        kept.pop("weekdays", None)
+    return kept
+
+
 def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
+    """Ask for what the options did not give. With a plan already there, its settings are the
+    defaults; every answer is checked at once, and a refused one is asked again."""
     from rollminder.rules import (
         NEEDLE_TABLE,
         NO_HOME_PLAN_REASON,
+        check_zone,
+        default_weekdays,
         make_plan,
         needle_rule,
         period_phrase,
     )
 
+    current = ctx.app.store.plan()
+    today = ctx.app.local_now().date()
+
     def check_plan(**partial: Any) -> None:
-        """Refuse an answer as soon as the plan so far breaks a rule (asked again)."""
-        make_plan(start=ctx.app.local_now().date(), **partial)
+        """Refuse an answer as soon as the plan so far breaks a rule."""
+        merged = {**_kept_from(current, partial), **partial}
+        merged.pop("tz", None)  # checked on its own
+        make_plan(start=today, **merged)
 
     click.echo("Needle lengths and what rollminder plans for them:")
     for rule in NEEDLE_TABLE:
@@ -180,50 +239,70 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         return value
 
     choices = dict(given)
+    if "tz" in choices:
+        check_zone(choices["tz"])
     if "needle_mm" not in choices:
-        choices["needle_mm"] = _ask("Needle length (mm)", "0.25", needle)
+        default = f"{current.needle_mm:g}" if current else "0.25"
+        choices["needle_mm"] = _ask("Needle length (mm)", default, needle)
     rule = needle_rule(choices["needle_mm"])
+    # The current plan's routine is offered only while the needle stays the same.
+    kept = current if current is not None and current.needle_mm == choices["needle_mm"] else None
     if "sessions" not in choices and "every_weeks" not in choices:
         if rule.every_weeks == 1:
-            choices["sessions"] = _ask("Sessions a week", str(rule.sessions), _count)
+
+            def sessions(text: str) -> int:
+                n = _count(text)
+                weekdays = choices.get("weekdays") or default_weekdays(n, 1)
+                check_plan(**{**choices, "sessions": n, "every_weeks": 1, "weekdays": weekdays})
+                return n
+
+            count = kept.sessions if kept and kept.every_weeks == 1 else rule.sessions
+            choices["sessions"] = _ask("Sessions a week", str(count), sessions)
+            choices["every_weeks"] = 1
         else:
             choices["sessions"], choices["every_weeks"] = 1, rule.every_weeks
     if "weekdays" not in choices:
-        from rollminder.rules import default_weekdays
-
-        default = default_weekdays(
-            choices.get("sessions", rule.sessions), choices.get("every_weeks", rule.every_weeks)
-        )
+        n, weeks = choices.get("sessions", rule.sessions), choices.get("every_weeks", 1)
+        same_routine = kept is not None and (kept.sessions, kept.every_weeks) == (n, weeks)
+        default_days = kept.weekdays if kept and same_routine else default_weekdays(n, weeks)
 
         def days(text: str) -> tuple[int, ...]:
             weekdays = fmt.parse_days(text)
             check_plan(**{**choices, "weekdays": weekdays})
             return weekdays
 
-        choices["weekdays"] = _ask("Which days", ",".join(WEEKDAYS[d] for d in default), days)
+        choices["weekdays"] = _ask("Which days", ",".join(WEEKDAYS[d] for d in default_days), days)
+    else:
+        # Options that cannot make a plan together: say so now, not after every question.
+        check_plan(**choices)
     if "time" not in choices:
-        choices["time"] = _ask("At what time", "21:00", fmt.parse_clock)
+        default = f"{current.time:%H:%M}" if current else "21:00"
+        choices["time"] = _ask("At what time", default, fmt.parse_clock)
     if "tz" not in choices:
-        from rollminder.rules import check_zone
-
         choices["tz"] = _ask(
-            "Time zone", local_zone_name(), lambda t: check_zone(t.strip()) and t.strip()
+            "Time zone",
+            current.tz if current else local_zone_name(),
+            lambda t: check_zone(t.strip()) and t.strip(),
         )
     if "zones" not in choices:
         choices["zones"] = _ask(
-            "Zones (face, forehead, cheeks, chin, neck, chest, spots)",
-            "forehead,cheeks,chin",
+            f"Zones (face, {', '.join(ZONES)})",
+            ",".join(current.zones) if current else "forehead,cheeks,chin",
             fmt.parse_zones,
         )
     return choices
 
 
-@click.command()
+@click.command(short_help="Create your plan: a short wizard, or options and --yes.")
 @plan_options
 @click.option("--yes", "-y", is_flag=True, help="Don't ask: use the options and defaults.")
 @pass_ctx
 def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
-    """Create your plan (a short wizard, or all at once with options and --yes)."""
+    """Create your plan: a short wizard, or all at once with options and --yes.
+
+    With a plan already there, the wizard offers its settings as the answers, and --yes
+    changes only the options you give.
+    """
     from rollminder.rules import NOT_MEDICAL_ADVICE
 
     app = ctx.app
@@ -232,20 +311,21 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
     if not yes and not interactive:
         raise InvalidInput("setup needs a terminal to ask its questions, or --yes with options.")
     click.secho(NOT_MEDICAL_ADVICE, fg="yellow")
+    exists = app.has_plan()
     if (
-        app.has_plan()
+        exists
         and interactive
         and not click.confirm("You already have a plan. Replace its settings?", default=False)
     ):
-        raise click.Abort
+        raise Cancelled("Cancelled: your plan was not changed.")
     if interactive:
         choices = _wizard(ctx, choices)
-    else:
+    elif not exists:
         choices.setdefault("needle_mm", 0.25)
         choices.setdefault("tz", local_zone_name())
     plan = app.set_plan(**choices)
     click.echo()
-    describe_plan(plan)
+    describe_plan(plan, app.local_now())
     show_preview(ctx, plan)
     click.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
 
@@ -265,36 +345,64 @@ def plan(cctx: click.Context, as_json: bool) -> None:
     if as_json:
         fmt.echo_json(fmt.plan_json(current))
     else:
-        describe_plan(current)
+        describe_plan(current, ctx.app.local_now())
 
 
-@plan.command("set")
+@plan.command("set", short_help="Change your plan: only the options you give change.")
 @plan_options
 @pass_ctx
 def plan_set(ctx: Context, /, **opts: Any) -> None:
-    """Change your plan: only the options you give change (new needle, new defaults)."""
+    """Change your plan: only the options you give change.
+
+    A new needle length brings its own routine (sessions, days) and rest, unless you give those
+    options too.
+    """
     choices = plan_choices(**opts)
     if not choices:
         raise InvalidInput("Nothing to change: give at least one option (see --help).")
     ctx.app.plan()  # a plan must exist
     updated = ctx.app.set_plan(**choices)
-    describe_plan(updated)
+    describe_plan(updated, ctx.app.local_now())
     show_preview(ctx, updated)
 
 
 # ------------------------------------------------------------------ next and status
 
 
-def _state_line(status: Any, now: dt.datetime) -> str:
-    until = fmt.slot_time(status.until, now) if status.until else ""
+def _last_day(until: dt.datetime) -> dt.date:
+    """A pause or blackout 'until' midnight ends the day before: that is the day people name."""
+    return (until - dt.timedelta(seconds=1)).date()
+
+
+def _blackout_reason(ctx: Context, today: dt.date) -> str:
+    from rollminder.schedule import blackouts
+
+    for b in blackouts(ctx.app.plan(), ctx.app.visits()):
+        if b.first <= today <= b.last:
+            local = b.visit.at.astimezone(ctx.app.zone())
+            where = f" at {b.visit.clinic}" if b.visit.clinic else ""
+            return f"clinic visit{where} on {fmt.day_text(local.date(), today)}"
+    return ""  # pragma: no cover - the schedule found one
+
+
+def _state_line(ctx: Context, status: Any, now: dt.datetime) -> str:
+    today = now.date()
     if status.state == "due":
         return "Due now: it's time to roll."
-    if status.state == "paused":
-        return f"Paused until {until} ({status.reason})."
-    if status.state == "blackout":
-        return f"No home rolling until {until}: {status.reason}."
-    if status.state == "resting":
-        return f"Resting until {until}."
+    if status.state == "paused" and status.until:
+        why = status.reason.removeprefix("paused").removeprefix(": ")
+        through = fmt.day_text(_last_day(status.until), today)
+        return f"Paused through {through}: {why}." if why else f"Paused through {through}."
+    if status.state == "blackout" and status.until:
+        through = fmt.day_text(_last_day(status.until), today)
+        why = _blackout_reason(ctx, today)
+        return (
+            f"No home rolling through {through}: {why}."
+            if why
+            else f"No home rolling through {through}."
+        )
+    if status.state == "resting" and status.until:
+        return f"Resting until {fmt.slot_time(status.until, now)}."
     if status.state == "none":
         return "Nothing can be scheduled in the next five years (check your pauses)."
     if status.next is not None:
@@ -305,16 +413,28 @@ def _state_line(status: Any, now: dt.datetime) -> str:
     return "On track."
 
 
-@click.command("next")
+def _slot_line(slot: Any, now: dt.datetime) -> str:
+    """'Tue 1 Dec 21:00', with '(catch-up)' and '(due now)' where they apply."""
+    marks = [m for m, on in (("catch-up", slot.kind == "catch-up"), ("due now", slot.due)) if on]
+    return fmt.slot_time(slot.start, now) + (f" ({', '.join(marks)})" if marks else "")
+
+
+@click.command("next", short_help="Your next sessions and the state now.")
 @click.option(
     "--count",
     "-n",
-    type=click.IntRange(1, 100),
+    type=fmt.Number(whole=True, low=1, high=100),
+    metavar="N",
     default=3,
-    show_default=True,
-    help="How many slots to show.",
+    help="How many sessions to show, 1 to 100 (default 3).",
 )
-@click.option("--json", "as_json", is_flag=True, help="A JSON array of {start, kind, due}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="A JSON array of {start, kind, due}: start in ISO 8601 with the offset; kind "
+    "'planned' or 'catch-up'.",
+)
 @pass_ctx
 def next_(ctx: Context, count: int, as_json: bool) -> None:
     """Your next sessions, and the state now (due, resting, paused, clinic blackout)."""
@@ -323,11 +443,9 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         fmt.echo_json([fmt.slot_json(s) for s in slots])
         return
     now = ctx.app.local_now()
-    click.echo(_state_line(status, now))
+    click.echo(_state_line(ctx, status, now))
     for s in slots:
-        mark = " (due now)" if s.due else ""
-        kind = " catch-up" if s.kind == "catch-up" else ""
-        click.echo(f"  {fmt.slot_time(s.start, now)}{kind}{mark}")
+        click.echo(f"  {_slot_line(s, now)}")
     if not slots:
         click.echo("  No sessions ahead.")
 
@@ -342,7 +460,7 @@ def status(ctx: Context, as_json: bool) -> None:
         fmt.echo_json(fmt.status_json(state))
         return
     now = ctx.app.local_now()
-    line = _state_line(state, now)
+    line = _state_line(ctx, state, now)
     if state.next and state.state not in ("due", "waiting"):
-        line += f" Next: {fmt.slot_time(state.next.start, now)}."
+        line += f" Next: {_slot_line(state.next, now)}."
     click.echo(line)

@@ -14,11 +14,19 @@ def roller() -> None:
     """Your rollers and when to replace them."""
 
 
-@roller.command("add")
+@roller.command("add", short_help="Add a new roller; it becomes the current one.")
 @click.option("--label", default="", help="A name, e.g. 'face roller'.")
-@click.option("--needle", type=float, help="Needle length in mm (default: the plan's).")
+@click.option(
+    "--needle", type=fmt.Number(), metavar="MM", help="Needle length in mm (default: the plan's)."
+)
 @click.option("--first-use", metavar="DATE", help="If already used: the day of first use.")
-@click.option("--uses", type=int, default=0, help="If already used: how many times.")
+@click.option(
+    "--uses",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    default=0,
+    help="If already used: how many times.",
+)
 @pass_ctx
 def roller_add(
     ctx: Context, label: str, needle: float | None, first_use: str | None, uses: int
@@ -31,8 +39,9 @@ def roller_add(
         first_use=fmt.day(app, first_use, prefer="past"),
         initial_uses=uses,
     )
+    what = new.label if label.strip() else "a roller"  # an unnamed one is called '0.25 mm roller'
     click.echo(
-        f"Added {new.label} ({new.needle_mm:g} mm) as your current roller [{fmt.short_id(new.id)}]."
+        f"Added {what} ({new.needle_mm:g} mm) as your current roller [{fmt.short_id(new.id)}]."
     )
     if previous is not None:
         click.echo(f"Retired {previous.label} [{fmt.short_id(previous.id)}].")
@@ -76,8 +85,9 @@ def roller_list(ctx: Context, as_json: bool) -> None:
         return
     rows = []
     for w in wear:
+        retired = w.roller.retired is not None
         state = (
-            f"retired {w.roller.retired}"
+            f"retired {w.roller.retired:%Y-%m-%d}"
             if w.roller.retired
             else "REPLACE NOW"
             if w.replace_now
@@ -89,8 +99,8 @@ def roller_list(ctx: Context, as_json: bool) -> None:
                 w.roller.label,
                 f"{w.roller.needle_mm:g} mm",
                 str(w.uses),
-                str(w.uses_left),
-                "-" if w.days_left is None else str(w.days_left),
+                "-" if retired else str(w.uses_left),
+                "-" if retired or w.days_left is None else str(w.days_left),
                 state,
             )
         )
@@ -112,7 +122,7 @@ def roller_retire(ctx: Context, roller_id: str | None) -> None:
 # ------------------------------------------------------------------ visits
 
 
-@click.group()
+@click.group(short_help="In-office treatments: visits and series.")
 def visit() -> None:
     """In-office treatments: visits and series (no home rolling around them)."""
 
@@ -136,9 +146,10 @@ def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: s
     )
     if app.has_plan():
         p = app.plan()
+        day_of = "; no makeup or workout that day" if v.at > app.now() else ""
         click.echo(
             f"No home rolling from {p.blackout_before_days} days before to "
-            f"{p.blackout_after_days} days after it; no makeup or workout that day."
+            f"{p.blackout_after_days} days after it{day_of}."
         )
         click.echo(
             "That blackout is our default, not from a source: ask your clinician, and change it "
@@ -191,10 +202,15 @@ def visit_list(ctx: Context, as_json: bool) -> None:
 def visit_delete(ctx: Context, visit_id: str) -> None:
     """Delete a visit."""
     v = ctx.app.delete_visit(visit_id)
-    click.echo(f"Deleted the visit of {v.at.astimezone(ctx.app.zone()):%Y-%m-%d %H:%M}.")
+    now = ctx.app.local_now()
+    click.echo(f"Deleted the visit of {fmt.slot_time(v.at.astimezone(now.tzinfo), now)}.")
 
 
-@visit.group("series", invoke_without_command=True)
+@visit.group(
+    "series",
+    invoke_without_command=True,
+    short_help="Your treatment series; 'series new' starts one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the series as JSON.")
 @click.pass_context
 def visit_series(cctx: click.Context, as_json: bool) -> None:
@@ -203,6 +219,7 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
         return
     ctx: Context = cctx.obj
     rows = ctx.app.series_status()
+    tz = ctx.app.zone()
     if as_json:
         fmt.echo_json(
             [
@@ -214,7 +231,9 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
                     "visits": [v.id for v in r.visits],
                     "done": r.done,
                     "remaining": r.remaining,
-                    "next_visit": r.next_visit.at.isoformat() if r.next_visit else None,
+                    "next_visit": r.next_visit.at.astimezone(tz).isoformat()
+                    if r.next_visit
+                    else None,
                     "book_from": r.book_from.isoformat() if r.book_from else None,
                     "book_until": r.book_until.isoformat() if r.book_until else None,
                 }
@@ -235,24 +254,41 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
             click.echo(
                 f"  Next visit {fmt.slot_time(r.next_visit.at.astimezone(now.tzinfo), now)}."
             )
-        elif r.book_from and r.remaining:
-            click.echo(
-                f"  Book the next visit for {r.book_from:%a %d %b} to {r.book_until:%a %d %b %Y}."
-            )
+        elif r.remaining and not r.visits:
+            click.echo("  Book your first visit.")
+        elif r.book_from and r.book_until and r.remaining:
+            today = now.date()
+            first, last = fmt.day_text(r.book_from, today), fmt.day_text(r.book_until, today)
+            window = f"for {first}" if first == last else f"between {first} and {last}"
+            click.echo(f"  Book the next visit {window}.")
         elif not r.remaining:
             click.echo("  Series complete. Maintenance is usually every 3-4 months.")
 
 
 @visit_series.command("new")
 @click.argument("name", default="Clinic series")
-@click.option("--count", type=int, default=5, show_default=True, help="Visits in the series.")
-@click.option("--weeks", type=int, default=6, show_default=True, help="Weeks between visits.")
+@click.option(
+    "--count",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    default=5,
+    show_default=True,
+    help="Visits in the series.",
+)
+@click.option(
+    "--weeks",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    default=6,
+    show_default=True,
+    help="Weeks between visits.",
+)
 @pass_ctx
 def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     """Start a treatment series (4-6 visits, 4-6 weeks apart is usual)."""
     s = ctx.app.add_series(name=name, count=count, spacing_weeks=weeks)
     click.echo(
-        f"Series {s.name!r} [{fmt.short_id(s.id)}]: {s.count} visits, "
+        f"Series '{s.name}' [{fmt.short_id(s.id)}]: {s.count} visits, "
         f"{s.spacing_weeks} weeks apart. Add visits with "
         f"'rollminder visit add WHEN --series {fmt.short_id(s.id)}'."
     )
@@ -262,8 +298,18 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
 
 
 @click.command()
-@click.option("--roller-uses", type=int, help="Replace a roller after this many uses (10).")
-@click.option("--roller-days", type=int, help="... or this many days after first use (90).")
+@click.option(
+    "--roller-uses",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    help="Replace a roller after this many uses (default 10).",
+)
+@click.option(
+    "--roller-days",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    help="... or this many days after its first use (default 90).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @pass_ctx
 def settings(ctx: Context, roller_uses: int | None, roller_days: int | None, as_json: bool) -> None:
