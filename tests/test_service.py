@@ -68,12 +68,25 @@ def test_rest_warning_and_duplicate(app: Rollminder, clock: Clock) -> None:
     clock.set(2026, 11, 27, 22)
     app.log_session(at=dt.datetime(2026, 11, 26, 21, tzinfo=TZ))
     logged = app.log_session(at=dt.datetime(2026, 11, 27, 21, tzinfo=TZ))
-    assert any("less than 48 h" in w for w in logged.warnings)
-    with pytest.raises(Conflict):
+    assert any(
+        "less than 2 days from the session of Thu 26 Nov 2026 21:00" in w for w in logged.warnings
+    )
+    with pytest.raises(Conflict, match="Fri 27 Nov 2026 21:00 is already logged"):
         app.log_session(at=dt.datetime(2026, 11, 27, 21, tzinfo=TZ))
     with pytest.raises(InvalidInput, match="future"):
         app.log_session(at=dt.datetime(2026, 11, 28, 21, tzinfo=TZ))
     assert len(app.history()) == 2
+
+
+def test_rest_warning_names_the_nearest_session(app: Rollminder, clock: Clock) -> None:
+    clock.set(2026, 11, 30, 12)
+    app.log_session(at=dt.datetime(2026, 11, 27, 21, tzinfo=TZ))
+    app.log_session(at=dt.datetime(2026, 11, 29, 9, tzinfo=TZ))
+    logged = app.log_session(at=dt.datetime(2026, 11, 30, 9, tzinfo=TZ))
+    assert [w for w in logged.warnings if "less than" in w] == [
+        "This was less than 2 days from the session of Sun 29 Nov 2026 09:00: the plan asks "
+        "for more rest."
+    ]
 
 
 def test_roller_wear_by_uses_and_by_age(app: Rollminder, clock: Clock) -> None:
@@ -331,7 +344,7 @@ def test_a_session_in_a_clinic_blackout_warns(app: Rollminder, clock: Clock) -> 
     app.add_visit(at=dt.datetime(2026, 12, 16, 10, tzinfo=TZ), clinic="Derm")
     clock.set(2026, 12, 10, 21)
     logged = app.log_session()
-    assert any("clinic visit of Wed 2026-12-16" in w for w in logged.warnings)
+    assert any("clinic visit of Wed 16 Dec 2026" in w for w in logged.warnings)
     clock.set(2026, 12, 31, 21)
     assert not app.log_session().warnings
 

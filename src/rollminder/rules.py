@@ -119,7 +119,7 @@ def check_zone(name: str) -> ZoneInfo:
         ) from exc
 
 
-def _fmt_hours(hours: int) -> str:
+def fmt_hours(hours: int) -> str:
     if hours % 24 == 0:
         days = hours // 24
         return f"{days} day" if days == 1 else f"{days} days"
@@ -281,24 +281,24 @@ def validate_plan(plan: Plan) -> Plan:
         raise InvalidInput("Rest must be between 1 hour and 12 weeks.")
     if plan.rest_hours < rule.floor_hours:
         raise PlanRefused(
-            f"{plan.needle_mm:g} mm needles need at least {_fmt_hours(rule.floor_hours)} of rest "
-            f"between sessions (default {_fmt_hours(rule.rest_hours)}); "
-            f"{_fmt_hours(plan.rest_hours)} is too short."
+            f"{plan.needle_mm:g} mm needles need at least {fmt_hours(rule.floor_hours)} of rest "
+            f"between sessions (default {fmt_hours(rule.rest_hours)}); "
+            f"{fmt_hours(plan.rest_hours)} is too short."
         )
     period_hours = 7 * 24 * plan.every_weeks
     fits = period_hours // plan.rest_hours
     if fits == 0:
         weeks = -(-plan.rest_hours // (7 * 24))
         raise PlanRefused(
-            f"{plan.needle_mm:g} mm needles need {_fmt_hours(plan.rest_hours)} of rest: "
+            f"{plan.needle_mm:g} mm needles need {fmt_hours(plan.rest_hours)} of rest: "
             f"plan 1 session every {weeks} weeks or longer."
         )
     if plan.sessions > fits:
         per = "a week" if plan.every_weeks == 1 else f"every {plan.every_weeks} weeks"
         most = f"at most {fits} session{' fits' if fits == 1 else 's fit'} {per}"
         raise PlanRefused(
-            f"{plan.needle_mm:g} mm needles need {_fmt_hours(plan.rest_hours)} of rest "
-            f"(at least {_fmt_hours(rule.floor_hours)}), so {most}; you asked for {plan.sessions}."
+            f"{plan.needle_mm:g} mm needles need {fmt_hours(plan.rest_hours)} of rest "
+            f"(at least {fmt_hours(rule.floor_hours)}), so {most}; you asked for {plan.sessions}."
         )
     if len(plan.weekdays) != plan.sessions:
         raise InvalidInput(
@@ -313,7 +313,7 @@ def validate_plan(plan: Plan) -> Plan:
         if len(days) > 1 and gap * 24 < plan.rest_hours:
             raise PlanRefused(
                 f"{WEEKDAYS[day].capitalize()} and {WEEKDAYS[nxt].capitalize()} are only "
-                f"{_fmt_hours(gap * 24)} apart; this plan needs {_fmt_hours(plan.rest_hours)} "
+                f"{fmt_hours(gap * 24)} apart; this plan needs {fmt_hours(plan.rest_hours)} "
                 "of rest. Choose days further apart."
             )
     return plan

@@ -478,11 +478,10 @@ def _tally_period(cal: _Calendar, first: dt.date, last: dt.date, today: dt.date)
 def rest_conflict(
     plan: Plan, sessions: Sequence[dt.datetime], at: dt.datetime
 ) -> dt.datetime | None:
-    """The session (aware) that ``at`` comes too soon after or before, if any (for warnings)."""
+    """The nearest session (aware) that ``at`` comes too soon after or before, if any."""
     tz = ZoneInfo(plan.tz)
     rest = dt.timedelta(hours=plan.rest_hours)
     w = rest_anchor(at, tz, plan.time)
-    for s in sessions:
-        if abs(rest_anchor(s, tz, plan.time) - w) < rest:
-            return s
-    return None
+    gaps = [(abs(rest_anchor(s, tz, plan.time) - w), s) for s in sessions if s != at]
+    near = [(gap, s) for gap, s in gaps if gap < rest]
+    return min(near)[1] if near else None

@@ -135,6 +135,15 @@ def _after(now: dt.datetime, previous: dt.datetime | None) -> dt.datetime:
     return now
 
 
+def _says_day(day: dt.date) -> str:
+    """How a day is written in messages: 'Wed 25 Nov 2026' (as the CLI writes days)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _at(when: dt.datetime) -> str:
+    return f"{_says_day(when.date())} {when:%H:%M}"
+
+
 def check_zones(zones: Sequence[str]) -> tuple[str, ...]:
     if isinstance(zones, str):
         zones = zones.split(",")
@@ -332,21 +341,21 @@ class Rollminder:
             near = self.store.sessions(since=session.start - window, until=session.start + window)
             if any(s.start == session.start for s in near):
                 local = session.start.astimezone(tz)
-                raise Conflict(f"A session at {local:%Y-%m-%d %H:%M} is already logged.")
+                raise Conflict(f"A session at {_at(local)} is already logged.")
             visits = self.store.visits()
             self.store.put_session(session)
         clash = schedule.rest_conflict(plan, [s.start for s in near], session.start)
         if clash is not None:
             local = clash.astimezone(tz)
             warnings.append(
-                f"This was less than {plan.rest_hours} h from the session of "
-                f"{local:%a %Y-%m-%d %H:%M}: the plan asks for more rest."
+                f"This was less than {rules.fmt_hours(plan.rest_hours)} from the session of "
+                f"{_at(local)}: the plan asks for more rest."
             )
         for b in schedule.blackouts(plan, visits):
             if b.first <= day <= b.last:
                 warnings.append(
                     f"This was within the no-home-rolling days around your clinic visit of "
-                    f"{b.visit.at.astimezone(tz):%a %Y-%m-%d}; ask your clinician before rolling "
+                    f"{_says_day(b.visit.at.astimezone(tz).date())}; ask your clinician before rolling "
                     "that close to a treatment."
                 )
                 break
@@ -376,7 +385,7 @@ class Rollminder:
             day = slot.astimezone(tz).date()
             start = dt.datetime.combine(day, dt.time(0), tz)
             if self.store.skips(since=start, until=start + dt.timedelta(days=1)):
-                raise Conflict(f"The slot of {day:%a %Y-%m-%d} is already skipped.")
+                raise Conflict(f"The slot of {_says_day(day)} is already skipped.")
             skip = Skip(slot=slot.astimezone(dt.UTC), reason=reason, created_at=now)
             self.store.put_skip(skip)
         return skip
@@ -435,8 +444,8 @@ class Rollminder:
             for p in self.store.pauses():
                 if p.first <= last and first <= p.last:
                     raise Conflict(
-                        f"That overlaps the pause {p.first} to {p.last}; 'rollminder resume' "
-                        "ends it."
+                        f"That overlaps your pause from {_says_day(p.first)} through {_says_day(p.last)}; "
+                        "see 'rollminder pauses' (cancel one with 'rollminder resume ID')."
                     )
             self.store.put_pause(pause)
         return pause
@@ -548,7 +557,7 @@ class Rollminder:
                 rid = self._find(rollers, ref, "roller")
             roller = next(r for r in rollers if r.id == rid)
             if roller.retired is not None:
-                raise Conflict(f"That roller was retired on {roller.retired}.")
+                raise Conflict(f"That roller was retired on {_says_day(roller.retired)}.")
             roller = replace(roller, retired=today)
             self.store.put_roller(roller)
         return roller
