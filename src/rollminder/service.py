@@ -354,9 +354,9 @@ class Rollminder:
         for b in schedule.blackouts(plan, visits):
             if b.first <= day <= b.last:
                 warnings.append(
-                    f"This was within the no-home-rolling days around your clinic visit of "
-                    f"{_says_day(b.visit.at.astimezone(tz).date())}; ask your clinician before rolling "
-                    "that close to a treatment."
+                    "This was within the no-home-rolling days around your clinic visit of "
+                    f"{_says_day(b.visit.at.astimezone(tz).date())}; ask your clinician before "
+                    "rolling that close to a treatment."
                 )
                 break
         if session.roller_id:
@@ -444,8 +444,8 @@ class Rollminder:
             for p in self.store.pauses():
                 if p.first <= last and first <= p.last:
                     raise Conflict(
-                        f"That overlaps your pause from {_says_day(p.first)} through {_says_day(p.last)}; "
-                        "see 'rollminder pauses' (cancel one with 'rollminder resume ID')."
+                        f"That overlaps your pause from {_says_day(p.first)} through "
+                        f"{_says_day(p.last)}; see 'rollminder pauses' (cancel one with 'rollminder resume ID')."
                     )
             self.store.put_pause(pause)
         return pause
