@@ -445,7 +445,8 @@ class Rollminder:
                 if p.first <= last and first <= p.last:
                     raise Conflict(
                         f"That overlaps your pause from {_says_day(p.first)} through "
-                        f"{_says_day(p.last)}; see 'rollminder pauses' (cancel one with 'rollminder resume ID')."
+                        f"{_says_day(p.last)}; see 'rollminder pauses' (cancel one with "
+                        "'rollminder resume ID')."
                     )
             self.store.put_pause(pause)
         return pause
