@@ -197,7 +197,7 @@ def test_failed_commands_change_nothing(planned: Runner) -> None:
 
 
 def test_profiles_are_separate(planned: Runner) -> None:
-    assert planned("--profile", "alex", "next").code == 1
+    assert "rollminder --profile alex setup" in planned("--profile", "alex", "next").err
     assert planned("--profile", "alex", *SETUP[:-1], "--days", "tue,fri", "--yes").code == 0
     assert planned("--profile", "alex", "plan", "--json").json()["days"] == ["tue", "fri"]
     assert planned("plan", "--json").json()["days"] == ["mon", "thu"]

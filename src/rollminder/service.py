@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import rules, schedule
+from rollminder.env import DEFAULT_PROFILE
 from rollminder.errors import Conflict, InvalidInput, NoPlan, NotFound
 from rollminder.model import (
     REACTIONS,
@@ -204,7 +205,12 @@ class Rollminder:
     def plan(self) -> Plan:
         plan = self.store.plan()
         if plan is None:
-            raise NoPlan("No plan yet: run 'rollminder setup' first.")
+            profile = self.store.profile
+            if profile == DEFAULT_PROFILE:
+                raise NoPlan("No plan yet: run 'rollminder setup' first.")
+            raise NoPlan(
+                f"No plan yet for {profile}: run 'rollminder --profile {profile} setup' first."
+            )
         return plan
 
     def has_plan(self) -> bool:
