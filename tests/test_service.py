@@ -415,3 +415,11 @@ def test_a_new_period_or_the_same_count_keeps_the_persons_days(app: Rollminder) 
     app.set_plan(needle_mm=0.75, weekdays=(6,))
     plan = app.set_plan(every_weeks=4)
     assert (plan.every_weeks, plan.weekdays) == (4, (6,))  # Sunday stays
+
+
+def test_draft_plan_validates_without_saving(app: Rollminder) -> None:
+    draft = app.draft_plan(needle_mm=0.5)
+    assert (draft.sessions, draft.weekdays, draft.rest_hours) == (1, (6,), 168)
+    assert app.plan().needle_mm == 0.25 and len(app.store.plans()) == 1
+    with pytest.raises(PlanRefused):
+        app.draft_plan(needle_mm=0.5, sessions=2)

@@ -249,40 +249,48 @@ class Rollminder:
         period keeps the days). A change keeps the plan's start date. The check and the write
         are one transaction, so two changes at once cannot both build on the same old plan.
         """
+        with self.store.transaction():
+            current = self.store.plan()
+            plan = self._build_plan(current, choices)
+            plan = replace(
+                plan, created_at=_after(self.now(), current.created_at if current else None)
+            )
+            self.store.put_plan(plan)
+        return plan
+
+    def draft_plan(self, **choices: object) -> Plan:
+        """The plan :meth:`set_plan` would make of ``choices``, validated but not saved (the
+        setup wizard checks each answer with it)."""
+        return self._build_plan(self.store.plan(), choices)
+
+    def _build_plan(self, current: Plan | None, choices: dict[str, object]) -> Plan:
         unknown = sorted(set(choices) - PLAN_CHOICES - {"start"})
         if unknown:
             raise InvalidInput(f"A plan has no setting {unknown[0]!r}.")
         given = {k: v for k, v in choices.items() if v is not None}
         rules.check_types(given)
-        with self.store.transaction():
-            current = self.store.plan()
-            now = self.now()
-            if current is None:
-                start = (
-                    given.pop("start", None)
-                    or now.astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
-                )
-                plan = rules.make_plan(start=start, **given)  # type: ignore[arg-type]
-            else:
+        if current is None:
+            start = (
                 given.pop("start", None)
-                merged: dict[str, object] = {k: getattr(current, k) for k in PLAN_CHOICES}
-                if "needle_mm" in given and given["needle_mm"] != current.needle_mm:
-                    # A new needle brings its own defaults unless the person chose them too.
-                    for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
-                        merged.pop(key)
-                merged.update(given)
-                if (
-                    ("sessions" in given or "every_weeks" in given)
-                    and "weekdays" not in given
-                    and len(current.weekdays) != merged.get("sessions")
-                ):
-                    # A new number of sessions brings default days; the person's days stay
-                    # while they still number the sessions.
-                    merged.pop("weekdays", None)
-                plan = rules.make_plan(start=current.start, **merged)  # type: ignore[arg-type]
-            plan = replace(plan, created_at=_after(now, current.created_at if current else None))
-            self.store.put_plan(plan)
-        return plan
+                or self.now().astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
+            )
+            return rules.make_plan(start=start, **given)  # type: ignore[arg-type]
+        given.pop("start", None)
+        merged: dict[str, object] = {k: getattr(current, k) for k in PLAN_CHOICES}
+        if "needle_mm" in given and given["needle_mm"] != current.needle_mm:
+            # A new needle brings its own defaults unless the person chose them too.
+            for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
+                merged.pop(key)
+        merged.update(given)
+        if (
+            ("sessions" in given or "every_weeks" in given)
+            and "weekdays" not in given
+            and len(current.weekdays) != merged.get("sessions")
+        ):
+            # A new number of sessions brings default days; the person's days stay while they
+            # still number the sessions.
+            merged.pop("weekdays", None)
+        return rules.make_plan(start=current.start, **merged)  # type: ignore[arg-type]
 
     def preview(self, plan: Plan, count: int = 4) -> list[schedule.Slot]:
         return schedule.upcoming(plan, self.log_for(plan), self.now(), count)

@@ -167,37 +167,6 @@ def _count(text: str) -> int:
 
 
 #: Plan fields a new needle length replaces with its own defaults (as service.set_plan does).
-_NEEDLE_DEFAULTS = ("sessions", "every_weeks", "weekdays", "rest_hours")
-
-
-def _kept_from(current: Any, choices: dict[str, Any]) -> dict[str, Any]:
-    """What the current plan keeps when ``choices`` are applied to it (as service.set_plan)."""
-    if current is None:
-        return {}
-    kept = {
-        k: getattr(current, k)
-        for k in (
-            "needle_mm",
-            "sessions",
-            "every_weeks",
-            "weekdays",
-            "time",
-            "tz",
-            "minutes",
-            "zones",
-            "directions",
-            "passes",
-            "rest_hours",
-            "blackout_before_days",
-            "blackout_after_days",
-        )
-    }
-    if "needle_mm" in choices and choices["needle_mm"] != current.needle_mm:
-        for key in _NEEDLE_DEFAULTS:
-            kept.pop(key)
-    if "sessions" in choices or "every_weeks" in choices:
-        kept.pop("weekdays", None)
-    return kept
 
 
 def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
@@ -208,19 +177,15 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         NO_HOME_PLAN_REASON,
         check_zone,
         default_weekdays,
-        make_plan,
         needle_rule,
         period_phrase,
     )
 
     current = ctx.app.store.plan()
-    today = ctx.app.local_now().date()
 
     def check_plan(**partial: Any) -> None:
         """Refuse an answer as soon as the plan so far breaks a rule."""
-        merged = {**_kept_from(current, partial), **partial}
-        merged.pop("tz", None)  # checked on its own
-        make_plan(start=today, **merged)
+        ctx.app.draft_plan(**partial)
 
     click.echo("Needle lengths and what rollminder plans for them:")
     for rule in NEEDLE_TABLE:
