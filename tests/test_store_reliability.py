@@ -78,7 +78,6 @@ class Child:
         return code, errors
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     db = tmp_path / "home" / "rollminder.db"
     seed = random.randrange(1 << 30)
