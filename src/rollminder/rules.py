@@ -353,3 +353,130 @@ BLACKOUT_SOURCE = (
     "Our default, unsourced: no home rolling from 7 days before to 14 days after a clinic visit. "
     "Ask your clinician to confirm."
 )
+
+
+# ---------------------------------------------------------------- the pre-session check
+
+
+class CheckQuestion(NamedTuple):
+    """One question of the pre-session check (DOMAIN.md, "Don't roll today if").
+
+    A "yes" to a stop question ends the check: no rolling today. When ``asks_date`` is set, the
+    person can give the date (or date and time) of the treatment, and rolling stays blocked until
+    ``hold_hours`` after it. Clinician questions never block; a "yes" becomes a standing note.
+    """
+
+    key: str
+    text: str  # asked as a yes/no question; "yes" means stop (or: see a clinician first)
+    reason: str  # the skip reason (stop questions) or the standing note (clinician questions)
+    hold_hours: int | None  # how long after the given date rolling stays blocked
+    asks_date: bool
+    source: str
+
+
+STOP_QUESTIONS: tuple[CheckQuestion, ...] = (
+    CheckQuestion(
+        "skin",
+        "Active acne, an infection, a cold sore, eczema, psoriasis or a rosacea flare in the area?",
+        "skin not ready: active breakout, infection or flare in the area",
+        None,
+        False,
+        "Contraindication lists: balancedayspa.com, purelyboutique.com, mailash.com.",
+    ),
+    CheckQuestion(
+        "sun",
+        "Sunburn, or strong sun for a long time in the last 24 hours?",
+        "sunburn or strong sun in the last 24 hours",
+        None,
+        False,
+        "kdsmile.com (24 h); dermaroller-planet.com says 24-48 h.",
+    ),
+    CheckQuestion(
+        "retinoid",
+        "A retinoid (retinol, tretinoin, vitamin A cream) in the last 48 hours?",
+        "retinoid in the last 48 hours",
+        48,
+        True,
+        "beautyandthebroworlando.com (48 h); kdsmile.com says 12 h. Default: 48 h.",
+    ),
+    CheckQuestion(
+        "peel",
+        "A chemical peel or deep exfoliation in the last 30 days?",
+        "chemical peel or deep exfoliation in the last 30 days",
+        30 * 24,
+        True,
+        "Contraindication lists: balancedayspa.com, purelyboutique.com.",
+    ),
+    CheckQuestion(
+        "botox",
+        "Botox in the area in the last 3 months?",
+        "Botox in the area in the last 3 months",
+        91 * 24,  # 3 months, counted as 91 days
+        True,
+        "Contraindication lists: mailash.com, theglamorouswoman.com.",
+    ),
+    CheckQuestion(
+        "fillers",
+        "Fillers in the area in the last 12 months?",
+        "fillers in the area in the last 12 months",
+        365 * 24,
+        True,
+        "Contraindication lists: mailash.com, theglamorouswoman.com.",
+    ),
+)
+
+CLINICIAN_QUESTIONS: tuple[CheckQuestion, ...] = (
+    CheckQuestion(
+        "isotretinoin",
+        "Isotretinoin (Accutane) now or in the last 6 months?",
+        "Isotretinoin in the last 6 months: ask a clinician before rolling. "
+        "The package insert says wait 6 months; 2017 consensus statements (ASDS, "
+        "JAMA Dermatology) found no need to delay superficial procedures. Sources conflict.",
+        None,
+        False,
+        "Isotretinoin package insert; ASDS and JAMA Dermatology consensus statements (2017).",
+    ),
+    CheckQuestion(
+        "pregnancy",
+        "Pregnant or breastfeeding?",
+        "Pregnant or breastfeeding: ask a clinician before rolling.",
+        None,
+        False,
+        "Contraindication lists: balancedayspa.com, purelyboutique.com.",
+    ),
+    CheckQuestion(
+        "bleeding",
+        "A bleeding disorder, or taking blood thinners?",
+        "Bleeding disorder or blood thinners: ask a clinician before rolling.",
+        None,
+        False,
+        "Contraindication lists: balancedayspa.com, mailash.com.",
+    ),
+    CheckQuestion(
+        "diabetes",
+        "Diabetes that is not under control?",
+        "Uncontrolled diabetes: ask a clinician before rolling.",
+        None,
+        False,
+        "Contraindication lists: purelyboutique.com, mailash.com.",
+    ),
+    CheckQuestion(
+        "keloid",
+        "A tendency to keloid (raised, overgrown) scars?",
+        "Tendency to keloid scars: ask a clinician before rolling.",
+        None,
+        False,
+        "Contraindication lists: theglamorouswoman.com, mailash.com.",
+    ),
+)
+
+
+def stop_question(key: str) -> CheckQuestion:
+    for question in STOP_QUESTIONS:
+        if question.key == key:
+            return question
+    raise InvalidInput(
+        f"There is no check question {key!r}: use one of "
+        + ", ".join(q.key for q in STOP_QUESTIONS)
+        + "."
+    )
