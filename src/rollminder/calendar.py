@@ -122,13 +122,17 @@ def is_ours(uid_text: str, tag: str) -> bool:
 
 
 def _ordinals(
-    plan: Plan, slots: Sequence[schedule.Slot], sessions: Sequence[dt.datetime]
+    plan: Plan,
+    slots: Sequence[schedule.Slot],
+    sessions: Sequence[dt.datetime],
+    usable: Sequence[bool],
 ) -> list[int]:
     """Which of the period's slots each of ``slots`` stands for (all in one period).
 
     A session or a slot on a preferred weekday stands for that weekday's slot; the rest (catch-ups,
-    sessions on other days) take the lowest ordinals left, in time order. So a missed Monday's
-    catch-up on Saturday keeps Monday's ordinal, and Thursday keeps its own.
+    sessions on other days) take, in time order, the lowest ordinal left whose weekday was usable
+    in the period (``usable[k]``: not before the plan, paused or blacked out), then any left. So
+    a missed or skipped Monday's catch-up keeps Monday's UID, and Thursday keeps its own.
     """
     tz = ZoneInfo(plan.tz)
     taken: set[int] = set()
@@ -148,13 +152,22 @@ def _ordinals(
         else:
             rest.append((is_slot, index))
     for is_slot, index in rest:
-        k = 0
-        while k in taken:
-            k += 1
+        free = [k for k in range(len(usable)) if k not in taken]
+        k = next((k for k in free if usable[k]), free[0] if free else len(taken))
         taken.add(k)
         if is_slot:
             out[index] = k
     return out
+
+
+def _usable(plan: Plan, log: Log, first: dt.date, last: dt.date) -> list[bool]:
+    """For each of the plan's weekdays: whether any of its days in the period could hold a slot."""
+    # The schedule's own day rules (before the plan, paused, blacked out), so the two never differ.
+    cal = schedule._Calendar(plan, log)
+    days = cal.preferred(first, last)
+    return [
+        any(d.weekday() == wd and cal.unavailable(d) is None for d in days) for wd in plan.weekdays
+    ]
 
 
 def _nominal_day(plan: Plan, first: dt.date, ordinal: int) -> dt.date:
@@ -209,7 +222,8 @@ def slot_events(
     for first, period_slots in by_period.items():
         last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
         done = [s.start for s in log.sessions if first <= s.start.astimezone(tz).date() <= last]
-        for slot, ordinal in zip(period_slots, _ordinals(plan, period_slots, done), strict=True):
+        ordinals = _ordinals(plan, period_slots, done, _usable(plan, log, first, last))
+        for slot, ordinal in zip(period_slots, ordinals, strict=True):
             moved = abs((slot.day - _nominal_day(plan, first, ordinal)).days)
             summary = (
                 "Derma rolling" if slot.kind == schedule.PLANNED else "Derma rolling (catch-up)"
