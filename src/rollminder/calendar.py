@@ -320,6 +320,20 @@ def _utc(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def ambiguous(start: dt.datetime) -> bool:
+    """Whether a wall time happens twice in its zone (the hour the clocks fall back)."""
+    return start.replace(fold=0).utcoffset() != start.replace(fold=1).utcoffset()
+
+
+def dtstart(start: dt.datetime) -> dt.datetime:
+    """A start as DTSTART writes it: the local time with the zone's TZID, except a wall time that
+    happens twice (fall back), which goes out in UTC. RFC 5545 says such a local time means the
+    first occurrence, but clients differ (khal, through pytz, takes the second): UTC leaves none
+    of them a choice. A slot in a spring-forward gap has already moved past it (schedule)."""
+    start = start.replace(microsecond=0)
+    return _utc(start) if ambiguous(start) else start
+
+
 def vevent(event: CalEvent) -> Event:
     from icalendar import Alarm as VAlarm
     from icalendar import Event as VEvent
@@ -327,7 +341,7 @@ def vevent(event: CalEvent) -> Event:
     ev = VEvent()
     ev.add("uid", event.uid)
     ev.add("dtstamp", _utc(event.stamp))
-    ev.add("dtstart", event.start.replace(microsecond=0))
+    ev.add("dtstart", dtstart(event.start))
     ev.add("duration", event.duration)
     ev.add("summary", event.summary)
     ev.add("description", event.description)
