@@ -131,6 +131,8 @@ def test_expanded_starts_are_the_plans_wall_time_across_dst(
         assert event["DTEND"].dt - start == dt.timedelta(minutes=3)
         local = start.astimezone(zone)
         assert local.weekday() in weekdays
+        # The prep alarm names the time the session really starts (03:30 on a gap day).
+        assert f"at {local:%H:%M}." in str(event.walk("VALARM")[0]["DESCRIPTION"])
         if local.date() in special:
             # The independent, hand-computed instant for the transition day.
             assert start.astimezone(UTC) == special[local.date()]

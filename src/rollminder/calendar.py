@@ -211,13 +211,14 @@ def slot_events(
     for s in slots:
         by_period.setdefault(schedule.period_first(plan, s.day), []).append(s)
     description = slot_description(plan)
-    at = f"{plan.time:%H:%M}"
-    alarms: tuple[Alarm, ...] = (
-        Alarm(dt.timedelta(minutes=prep_minutes), f"Soak your roller now: derma rolling at {at}."),
-        Alarm(dt.timedelta(0), "Time for your derma-roller session."),
-    )
-    if prep_minutes <= 0:
-        alarms = alarms[1:]
+
+    def alarms(start: dt.datetime) -> tuple[Alarm, ...]:
+        at = Alarm(dt.timedelta(0), "Time for your derma-roller session.")
+        if prep_minutes <= 0:
+            return (at,)
+        soak = f"Soak your roller now: derma rolling at {start:%H:%M}."
+        return Alarm(dt.timedelta(minutes=prep_minutes), soak), at
+
     out = []
     for first, period_slots in by_period.items():
         last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
@@ -238,7 +239,7 @@ def slot_events(
                     sequence=revision + moved,
                     stamp=plan.created_at,
                     categories=("rollminder", "derma rolling"),
-                    alarms=alarms,
+                    alarms=alarms(slot.start),
                 )
             )
     return out
