@@ -37,7 +37,7 @@ def calendar() -> None:
     subscribe to, or a push to a CalDAV calendar (Nextcloud, Radicale, Fastmail, iCloud...)."""
 
 
-@calendar.command("export")
+@calendar.command("export", short_help="Write the iCalendar feed (.ics), with alarms.")
 @click.option(
     "--output",
     "-o",
@@ -83,7 +83,7 @@ def _password(user: str | None) -> str | None:
     return password
 
 
-@calendar.command("push")
+@calendar.command("push", short_help="Push your events to a CalDAV calendar.")
 @click.option(
     "--url",
     required=True,
