@@ -253,6 +253,7 @@ def test_two_profiles_share_a_calendar_without_touching_each_other(
         ("not a calendar", "is not a CalDAV calendar"),
         ("no such calendar", "There is no calendar at"),
         ("password in url", "Put no user name or password in the URL"),
+        ("no user", "asks who you are (HTTP 401)"),
     ],
 )
 def test_bad_settings_give_one_line_and_change_nothing(
@@ -279,7 +280,8 @@ def test_bad_settings_give_one_line_and_change_nothing(
         url = radicale.url(f"/{USER}/nothing-here/")
     elif how == "password in url":
         url = f"http://{USER}:{PASSWORD}@127.0.0.1:{radicale.port}{path}"
-    result = pushing("calendar", "push", "--url", url, "--user", USER)
+    user = () if how == "no user" else ("--user", USER)
+    result = pushing("calendar", "push", "--url", url, *user)
     assert result.code == 1
     assert result.out == ""
     assert result.err.startswith("Error: ") and result.err.count("\n") == 1, result.err

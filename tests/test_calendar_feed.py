@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -11,10 +12,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Runner
 from rollminder import calendar, schedule
-from rollminder.errors import InvalidInput, NoPlan
+from rollminder.errors import InvalidInput, NoPlan, RollminderError
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 
@@ -316,3 +319,56 @@ def test_icalendar_is_not_imported_by_other_commands(planned: Runner, home: Path
         [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+# ---------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    needle=st.sampled_from([0.25, 0.5, 0.75]),
+    tz=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC"]),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 30]),
+    start=st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2028, 12, 31)),
+    actions=st.lists(st.sampled_from(["skip", "done", "wait", "pause"]), max_size=6),
+)
+def test_every_feed_matches_the_schedule_with_unique_stable_uids(
+    needle: float,
+    tz: str,
+    hour: int,
+    minute: int,
+    start: dt.datetime,
+    actions: list[str],
+) -> None:
+    clock = Clock(start.replace(tzinfo=UTC))
+    app = Rollminder(MemoryStore(), clock)
+    app.set_plan(needle_mm=needle, time=dt.time(hour, minute), tz=tz)
+    for action in [*actions, "check"]:
+        data = calendar.feed(app, weeks=6)
+        assert data == calendar.feed(app, weeks=6)
+        events = events_of(data)
+        plan = app.plan()
+        slots = schedule.upcoming(plan, app.log_for(plan), clock.now, 100)
+        slots = [s for s in slots if s.start < clock.now + dt.timedelta(weeks=6)]
+        starts = sorted(e["DTSTART"].dt.timestamp() for e in events.values())
+        assert starts == [s.start.timestamp() for s in slots]
+        for u, event in events.items():
+            assert calendar.is_ours(u, tag(app)) and u.startswith("slot-")
+            ordinal = int(u.split(".")[0].rsplit("-", 1)[1])
+            assert 0 <= ordinal < plan.sessions
+            # A UID stands for one period's slot: a later feed may move it, within its period.
+            period = dt.datetime.strptime(u.split("-")[1], "%Y%m%d").date()
+            local = event["DTSTART"].dt.astimezone(ZoneInfo(tz)).date()
+            assert period <= local < period + dt.timedelta(weeks=plan.every_weeks)
+            assert event["SEQUENCE"] >= 0
+        if action == "skip" and slots:
+            app.skip(reason="irritated")
+        elif action == "done" and slots and slots[0].due:
+            app.log_session(at=slots[0].start)
+        elif action == "wait":
+            clock.now += dt.timedelta(days=2, hours=5)
+        elif action == "pause":
+            today = clock.now.astimezone(ZoneInfo(tz)).date()
+            with contextlib.suppress(RollminderError):
+                app.pause(today + dt.timedelta(days=3), today + dt.timedelta(days=6))

@@ -187,7 +187,11 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _refused(status: int, what: str, shown: str) -> CalDavFailed:
+def _refused(status: int, what: str, shown: str, *, user: bool = True) -> CalDavFailed:
+    if status == 401 and not user:
+        return CalDavFailed(
+            f"The CalDAV server asks who you are (HTTP 401) for {shown}: give --user NAME."
+        )
     if status == 401:
         return CalDavFailed(
             f"The CalDAV server refused the user name or password (HTTP 401) for {shown}."
@@ -222,7 +226,7 @@ def check_calendar(client: Client) -> None:
         {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
     )
     if status != 207:
-        raise _refused(status, "open", t.shown)
+        raise _refused(status, "open", t.shown, user="Authorization" in client.headers)
     root = _xml(data, t.shown)
     if root.find(f".//{DAV}resourcetype/{CALDAV}calendar") is None:
         raise CalDavFailed(f"{t.shown} is not a CalDAV calendar (a folder or a plain web page).")
