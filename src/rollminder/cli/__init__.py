@@ -77,6 +77,7 @@ COMMANDS = {
     "export": "data:export",
     "import": "data:import_",
     "backup": "data:backup",
+    "calendar": "calendar:calendar",
 }
 
 
