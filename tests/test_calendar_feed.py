@@ -153,7 +153,7 @@ def test_alarms_description_duration_and_summary() -> None:
     assert event["DURATION"].dt == dt.timedelta(minutes=3)
     assert str(event["SUMMARY"]) == "Derma rolling"
     text = str(event["DESCRIPTION"])
-    for needed in ("forehead, cheeks, chin", "vertical", "diagonal (up left)", "5 passes"):
+    for needed in ("forehead, cheeks, chin", "vertical", "diagonal, up to the left", "5 passes"):
         assert needed in text
     assert "isopropyl alcohol" in text and "store it in its case" in text
     assert "not medical advice" in text

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollminder import __version__, rules, schedule
+from rollminder import __version__, guide, rules, schedule
 from rollminder.errors import InvalidInput
 from rollminder.model import Log, Plan, Session, Visit
 
@@ -51,31 +51,17 @@ VISIT_MINUTES = 90
 #: Subscribed clients re-read the feed this often (REFRESH-INTERVAL and X-PUBLISHED-TTL).
 REFRESH = dt.timedelta(hours=1)
 
-PREP_TEXT = (
-    "Before: cleanse your skin. Soak the roller in 70% isopropyl alcohol for about 10 minutes "
-    "and let it air-dry (no boiling or hot water)."
-)
-AFTERCARE_TEXT = (
-    "After: rinse the roller, soak it again, let it air-dry and store it in its case; never share "
-    "it. A gentle hydrating serum suits the skin now. Vitamin A and C serums: sources disagree "
-    "(some say right after rolling, many say wait 1-4 days); ask your dermatologist. No makeup "
-    "and no workout today; stay out of strong sun, sunscreen from tomorrow morning."
-)
+#: Prep and aftercare come from the guide, so the calendar says what the guided session says.
+PREP_TEXT = "Before: " + " ".join(guide.PREP_LINES[:2])
+AFTERCARE_TEXT = "After: " + " ".join(guide.AFTERCARE_LINES)
 TECHNIQUE_TEXT = (
     "Light pressure; lift the roller between passes. "
-    "Never over eyelids, lips, moles or broken skin."
+    "Never over eyelids, lips, moles, warts or broken skin."
 )
 VISIT_TEXT = (
     "Day of the visit: no makeup and no workout (seed article). "
     "Peeling a few days later is expected."
 )
-
-_DIRECTION_WORDS = {
-    "vertical": "vertical",
-    "horizontal": "horizontal",
-    "diagonal-up-right": "diagonal (up right)",
-    "diagonal-up-left": "diagonal (up left)",
-}
 
 
 class Alarm(NamedTuple):
@@ -176,7 +162,7 @@ def _nominal_day(plan: Plan, first: dt.date, ordinal: int) -> dt.date:
 
 
 def _roll_text(plan: Plan, minutes: float, zones: Sequence[str]) -> str:
-    directions = ", ".join(_DIRECTION_WORDS.get(d, d) for d in plan.directions)
+    directions = "; ".join(guide.DIRECTION_LABELS.get(d, d).lower() for d in plan.directions)
     return (
         f"Derma rolling, about {minutes:g} minutes, {plan.needle_mm:g} mm needle.\n"
         f"Zones: {', '.join(zones)}.\n"
