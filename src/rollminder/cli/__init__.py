@@ -77,6 +77,12 @@ COMMANDS = {
     "export": "data:export",
     "import": "data:import_",
     "backup": "data:backup",
+    # reminders (issue #5)
+    "remind": "remind:remind",
+    "daemon": "remind:daemon",
+    "snooze": "remind:snooze",
+    "channel": "remind:channel",
+    "service": "remind:service",
 }
 
 

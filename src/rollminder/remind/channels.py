@@ -1,0 +1,456 @@
+"""Where reminders go: the :class:`Channel` protocol, the desktop and Apprise channels, and the
+use cases behind ``rollminder channel add|list|test|remove`` (the web app calls them too).
+
+Secrets: a channel's URL (tokens, passwords, ntfy topics) is stored in the database, which is
+readable by its owner only (0600, as are its -wal/-shm files and the backups); everywhere else,
+on screen, in JSON, in errors and in the log, only :func:`mask_url`'s form appears.
+
+Apprise and desktop-notifier are imported only when a channel is built or a URL is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+import threading
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from rollminder.errors import Conflict, InvalidInput, NotFound
+from rollminder.model import ChannelConfig, ChannelStatus
+from rollminder.remind.reach import bus_address
+
+if TYPE_CHECKING:
+    from rollminder.service import Rollminder
+
+DESKTOP_ID = "desktop"
+DESKTOP_URL = "desktop://"
+MAX_URL = 2000
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+#: Seconds a desktop notification may take to reach the notification server.
+DESKTOP_TIMEOUT = 10.0
+
+
+class ChannelError(Exception):
+    """A send failed; the message is one line and holds no secret."""
+
+
+class Channel(Protocol):
+    id: str
+    name: str
+    kind: str
+    masked: str
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        """Deliver one reminder or raise :class:`ChannelError`. ``slot`` is the ledger key
+        (the desktop's Done/Snooze buttons act on it)."""
+        ...
+
+
+class ChannelInfo(NamedTuple):
+    """A channel as shown by ``channel list`` and the web app."""
+
+    id: str
+    name: str
+    url: str  # masked
+    kind: str
+    last_error: str
+    last_error_at: dt.datetime | None
+    last_sent: dt.datetime | None
+    failures: int
+    retry_at: dt.datetime | None
+    implicit: bool = False  # the desktop used because no channel is configured
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(v: dt.datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "url": self.url,
+            "kind": self.kind,
+            "failures": self.failures,
+            "last_error": self.last_error or None,
+            "last_error_at": iso(self.last_error_at),
+            "last_sent": iso(self.last_sent),
+            "retry_at": iso(self.retry_at),
+            "implicit": self.implicit,
+        }
+
+
+# ----------------------------------------------------------------------------- masking
+
+
+def _mask_token(text: str) -> str:
+    if len(text) <= 4:
+        return "****"
+    return f"{text[0]}...{text[-1]}"
+
+
+def mask_url(url: str) -> str:
+    """The URL with its secrets hidden: passwords, tokens, keys and ntfy topics.
+
+    Apprise's own privacy form is used where Apprise knows the URL (it knows which parts are
+    secrets for each service); the query string (Apprise's defaults) is left out. Path segments
+    of ntfy URLs (topics: whoever knows one can read it) are masked too. A URL Apprise does not
+    parse gets the generic treatment: password, long path segments and every query value hidden.
+    """
+    url = url.strip()
+    if url.lower().startswith(DESKTOP_URL):
+        return DESKTOP_URL
+    masked = None
+    try:
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin:
+            masked = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
+    except Exception:  # masking must never fail
+        masked = None
+    parts = urllib.parse.urlsplit(masked or url)
+    netloc = parts.netloc
+    if masked is None and "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name, sep, _pw = user.partition(":")
+        netloc = f"{_mask_token(name)}{':****' if sep else ''}@{host}"
+    segments = parts.path.split("/")
+    if masked is None or parts.scheme.lower().startswith("ntfy"):
+        segments = [_mask_token(s) if len(s) > 2 else s for s in segments]
+    path = "/".join(segments).rstrip("/")
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def scrub(message: str, url: str) -> str:
+    """``message`` (an error, a log line) without any secret part of ``url``."""
+    parts = urllib.parse.urlsplit(url)
+    secrets = {parts.password or "", parts.username or ""}
+    secrets |= {s for s in re.split(r"[/?&=:@,]", url.split("://", 1)[-1]) if len(s) >= 6}
+    host = parts.hostname or ""
+    secrets.discard(host)
+    for s in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        message = message.replace(s, _mask_token(s))
+        message = message.replace(urllib.parse.quote(s, safe=""), _mask_token(s))
+    return " ".join(message.split())[:300]
+
+
+# ----------------------------------------------------------------------------- the channels
+
+
+class AppriseChannel:
+    """Any Apprise URL: ntfy, mailto, json/form/xml webhooks, Telegram, Pushover, Matrix..."""
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.id = config.id
+        self.name = config.name
+        self.kind = config.kind
+        self.masked = config.masked
+        self._url = config.url
+        self._plugin: Any = None
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        import logging
+
+        import apprise
+
+        if self._plugin is None:
+            self._plugin = apprise.Apprise.instantiate(self._url, suppress_exceptions=True)
+            if not self._plugin:
+                self._plugin = None
+                raise ChannelError("Apprise does not understand this URL any more")
+        with apprise.LogCapture(  # type: ignore[no-untyped-call]
+            level=logging.WARNING, fmt="%(message)s"
+        ) as captured:
+            ok = self._plugin.notify(body=body, title=title)
+        if not ok:
+            lines = [line for line in captured.getvalue().splitlines() if line.strip()]
+            why = lines[-1] if lines else "the service refused the notification"
+            raise ChannelError(scrub(why, self._url))
+
+
+class DesktopChannel:
+    """Desktop notifications over D-Bus (desktop-notifier), with Done and Snooze buttons when
+    ``on_action`` is given and the notification server supports actions.
+
+    desktop-notifier is asynchronous and needs a running event loop to hear button presses; the
+    channel keeps one in a daemon thread for as long as the process lives.
+    """
+
+    id = DESKTOP_ID
+    kind = "desktop"
+    masked = DESKTOP_URL
+
+    def __init__(
+        self, name: str = "desktop", on_action: Callable[[str, str], None] | None = None
+    ) -> None:
+        self.name = name
+        self._on_action = on_action
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._notifier: Any = None
+        self._lock = threading.Lock()
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="rollminder-desktop", daemon=True
+                )
+                thread.start()
+                self._loop = loop
+            return self._loop
+
+    async def _send(self, title: str, body: str, slot: str) -> bool:
+        from desktop_notifier import Button, DesktopNotifier
+
+        if self._notifier is None:
+            self._notifier = DesktopNotifier(app_name="rollminder")
+        dispatched = asyncio.Event()
+        buttons = []
+        if self._on_action is not None and slot:
+            act = self._on_action
+            buttons = [
+                Button(title="Done", on_pressed=lambda: act("done", slot)),
+                Button(title="Snooze 30 min", on_pressed=lambda: act("snooze", slot)),
+            ]
+        await self._notifier.send(
+            title=title, message=body, buttons=buttons, on_dispatched=dispatched.set
+        )
+        return dispatched.is_set()
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        if not bus_address():
+            raise ChannelError("no D-Bus session bus: no desktop to notify")
+        loop = self._ensure_loop()
+        future = asyncio.run_coroutine_threadsafe(self._send(title, body, slot), loop)
+        try:
+            ok = future.result(timeout=DESKTOP_TIMEOUT)
+        except TimeoutError as exc:
+            future.cancel()
+            raise ChannelError("the notification server did not answer") from exc
+        except Exception as exc:  # D-Bus errors of every kind
+            raise ChannelError(f"desktop notification failed: {exc}") from exc
+        if not ok:
+            raise ChannelError("no notification server accepted the notification")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._loop = None
+
+
+async def _has_notification_server() -> bool:
+    from dbus_fast import Message, MessageType
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus(bus_address=bus_address()).connect()
+    try:
+        for member in ("ListNames", "ListActivatableNames"):
+            reply = await bus.call(
+                Message(
+                    destination="org.freedesktop.DBus",
+                    path="/org/freedesktop/DBus",
+                    interface="org.freedesktop.DBus",
+                    member=member,
+                )
+            )
+            if (
+                reply is not None
+                and reply.message_type == MessageType.METHOD_RETURN
+                and "org.freedesktop.Notifications" in reply.body[0]
+            ):
+                return True
+        return False
+    finally:
+        bus.disconnect()
+
+
+def desktop_available(timeout: float = 3.0) -> bool:
+    """Whether a notification server is running (or can be started) on the session bus."""
+    if not bus_address():
+        return False
+    try:
+        return asyncio.run(asyncio.wait_for(_has_notification_server(), timeout))
+    except Exception:  # no bus, refused, timed out: no desktop
+        return False
+
+
+def build(config: ChannelConfig, on_action: Callable[[str, str], None] | None = None) -> Channel:
+    if config.kind == "desktop":
+        desktop = DesktopChannel(config.name, on_action)
+        desktop.id = config.id
+        return desktop
+    return AppriseChannel(config)
+
+
+# ----------------------------------------------------------------------------- use cases
+
+
+def _check_url(url: object) -> tuple[str, str]:
+    """The cleaned URL and its kind, or a one-line InvalidInput."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidInput("Give a channel URL, e.g. ntfy://ntfy.sh/your-topic or mailto://...")
+    url = url.strip()
+    if len(url) > MAX_URL or any(ord(c) < 32 or c == "\x7f" for c in url):
+        raise InvalidInput("That URL is too long or holds control characters.")
+    if url.lower() in ("desktop", DESKTOP_URL, "desktop:"):
+        return DESKTOP_URL, "desktop"
+    if "://" not in url:
+        raise InvalidInput(
+            "A channel is a URL such as ntfy://ntfy.sh/your-topic, "
+            "mailto://user:password@example.com or json://host/path (see the Apprise docs)."
+        )
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if not plugin:
+        scheme = url.split("://", 1)[0][:20]
+        raise InvalidInput(
+            f"Apprise cannot use {mask_url(url)}: check the '{scheme}://' URL's form "
+            "(https://github.com/caronc/apprise/wiki)."
+        )
+    kind = url.split("://", 1)[0].lower()
+    return url, kind
+
+
+def _protect(app: Rollminder) -> None:
+    """The database and its companions hold channel secrets: owner only."""
+    path = getattr(app.store, "path", None)
+    if path is None:
+        return
+    candidates = [Path(f"{path}{s}") for s in ("", "-wal", "-shm")]
+    backups = Path(path).parent / "backups"
+    if backups.is_dir():
+        candidates += [p for p in backups.iterdir() if p.is_file()]
+    for p in candidates:
+        if p.exists():
+            os.chmod(p, 0o600)
+
+
+def _valid_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name.strip()):
+        shown = str(name)[:40]
+        raise InvalidInput(
+            f"Channel names are 1-40 letters, digits, '-', '_' or '.': {shown!r} is not one."
+        )
+    return name.strip()
+
+
+def add_channel(app: Rollminder, url: str, name: str | None = None) -> ChannelInfo:
+    """Add a channel. The URL is checked by Apprise first; nothing changes if it is refused."""
+    clean, kind = _check_url(url)
+    chosen = _valid_name(name) if name is not None else None
+    with app.store.transaction():
+        existing = app.store.channels()
+        if any(c.url == clean for c in existing):
+            raise Conflict(f"That channel is already set up ({mask_url(clean)}).")
+        if chosen is None:
+            names = {c.name for c in existing}
+            chosen = kind if kind not in names else next(
+                f"{kind}-{i}" for i in range(2, 1000) if f"{kind}-{i}" not in names
+            )  # fmt: skip
+        elif any(c.name == chosen for c in existing):
+            raise Conflict(f"There is already a channel named {chosen!r}.")
+        config = ChannelConfig(
+            name=chosen, url=clean, masked=mask_url(clean), kind=kind, created_at=app.now()
+        )
+        app.store.put_channel(config)
+    _protect(app)
+    return _info(config, ChannelStatus(config.id))
+
+
+def _find(app: Rollminder, name: str) -> ChannelConfig:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("Name the channel (see 'rollminder channel list').")
+    for c in app.store.channels():
+        if c.name == name.strip():
+            return c
+    raise NotFound(f"No channel named {name.strip()[:40]!r}; see 'rollminder channel list'.")
+
+
+def remove_channel(app: Rollminder, name: str) -> ChannelInfo:
+    config = _find(app, name)
+    status = app.store.channel_statuses().get(config.id, ChannelStatus(config.id))
+    app.store.delete_channel(config.id)
+    return _info(config, status)
+
+
+def _info(config: ChannelConfig, status: ChannelStatus, implicit: bool = False) -> ChannelInfo:
+    return ChannelInfo(
+        id=config.id,
+        name=config.name,
+        url=config.masked,
+        kind=config.kind,
+        last_error=status.last_error,
+        last_error_at=status.last_error_at,
+        last_sent=status.last_sent_at,
+        failures=status.failures,
+        retry_at=status.retry_at,
+        implicit=implicit,
+    )
+
+
+def implicit_desktop() -> ChannelConfig:
+    return ChannelConfig(
+        name="desktop",
+        url=DESKTOP_URL,
+        masked=DESKTOP_URL,
+        kind="desktop",
+        id=DESKTOP_ID,
+        created_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    )
+
+
+def list_channels(app: Rollminder) -> list[ChannelInfo]:
+    """The configured channels with their health; with none, the implicit desktop channel
+    (marked ``implicit``) when it has been used."""
+    statuses = app.store.channel_statuses()
+    configs = app.store.channels()
+    out = [_info(c, statuses.get(c.id, ChannelStatus(c.id))) for c in configs]
+    if not configs and DESKTOP_ID in statuses:
+        out.append(_info(implicit_desktop(), statuses[DESKTOP_ID], implicit=True))
+    return out
+
+
+def active_configs(app: Rollminder, desktop_present: Callable[[], bool]) -> list[ChannelConfig]:
+    """The channels reminders go to now: the configured ones, or the desktop when there is
+    none and a notification server is present."""
+    configs = app.store.channels()
+    if configs:
+        return configs
+    return [implicit_desktop()] if desktop_present() else []
+
+
+def test_channel(app: Rollminder, name: str | None = None) -> str:
+    """Send a test notification through one channel (or each one); a one-line result."""
+    if name is not None:
+        configs = [_find(app, name)]
+    else:
+        configs = active_configs(app, desktop_available)
+        if not configs:
+            return (
+                "No channel is set up and no desktop notification server is running: add one "
+                "with 'rollminder channel add URL'."
+            )
+    results = []
+    for config in configs:
+        channel = build(config)
+        try:
+            channel.send(
+                "rollminder test", "Reminders will reach you here.", slot=""
+            )  # fmt: skip
+            results.append(f"{config.name}: sent")
+        except ChannelError as exc:
+            results.append(f"{config.name}: failed ({exc})")
+        finally:
+            if isinstance(channel, DesktopChannel):
+                channel.close()
+    return "; ".join(results)
+
+
+test_channel.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
