@@ -104,6 +104,18 @@ def reminders(
     utc = dt.UTC
     out: list[Reminder] = []
     slots = schedule.upcoming(plan, log, now, count=AHEAD)
+    today = now.astimezone(tz).date()
+    yesterday = today - dt.timedelta(days=1)
+    if (
+        yesterday.weekday() in plan.weekdays
+        and schedule.local_slot(yesterday, plan.time, tz).date() != yesterday
+    ):
+        # Yesterday's slot was moved past midnight by a gap (Greenland springs forward from
+        # 23:00 to 00:00): counting from today, the schedule no longer sees it.
+        eve = schedule.local_slot(today, dt.time(0), tz) - dt.timedelta(microseconds=1)
+        moved = schedule.upcoming(plan, log, eve, count=1)
+        if moved and moved[0].start.date() == today and moved[0] not in slots:
+            slots = [moved[0]._replace(due=moved[0].start <= now), *slots]
     lead = dt.timedelta(minutes=max(0, settings.prep_minutes))
     what = _what(plan)
     for slot in slots:
@@ -138,7 +150,6 @@ def reminders(
                         local,
                     )
                 )
-    today = now.astimezone(tz).date()
     paused = any(p.covers(today) for p in log.pauses)
     if not paused:
         if roller is not None and roller.replace_now and slots:
