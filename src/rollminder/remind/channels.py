@@ -86,6 +86,28 @@ class ChannelInfo(NamedTuple):
 # ----------------------------------------------------------------------------- masking
 
 
+def _apprise() -> Any:
+    """Apprise, imported on first use. Loading its plugins warns of deprecations (imghdr on
+    Python 3.11-3.12): not ours to fix, and not a person's concern."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+        from apprise.plugins import N_MGR
+
+        N_MGR.load_modules()  # what the first URL would do, but with the warnings silenced
+    # Apprise's own log lines may name parts of a URL: they reach us only through LogCapture
+    # (in AppriseChannel.send), scrubbed, never the process's log.
+    import logging
+
+    quiet = logging.getLogger("apprise")
+    quiet.propagate = False
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    return apprise
+
+
 def _mask_token(text: str) -> str:
     if len(text) <= 4:
         return "****"
@@ -105,8 +127,7 @@ def mask_url(url: str) -> str:
         return DESKTOP_URL
     masked = None
     try:
-        import apprise
-
+        apprise = _apprise()
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
         if plugin:
             masked = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
@@ -135,7 +156,7 @@ def scrub(message: str, url: str) -> str:
     for s in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
         message = message.replace(s, _mask_token(s))
         message = message.replace(urllib.parse.quote(s, safe=""), _mask_token(s))
-    return " ".join(message.split())[:300]
+    return " ".join(message.split())[:300].rstrip(".")
 
 
 # ----------------------------------------------------------------------------- the channels
@@ -155,8 +176,7 @@ class AppriseChannel:
     def send(self, title: str, body: str, *, slot: str = "") -> None:
         import logging
 
-        import apprise
-
+        apprise = _apprise()
         if self._plugin is None:
             self._plugin = apprise.Apprise.instantiate(self._url, suppress_exceptions=True)
             if not self._plugin:
@@ -305,9 +325,7 @@ def _check_url(url: object) -> tuple[str, str]:
             "A channel is a URL such as ntfy://ntfy.sh/your-topic, "
             "mailto://user:password@example.com or json://host/path (see the Apprise docs)."
         )
-    import apprise
-
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = _apprise().Apprise.instantiate(url, suppress_exceptions=True)
     if not plugin:
         scheme = url.split("://", 1)[0][:20]
         raise InvalidInput(

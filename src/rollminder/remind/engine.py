@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from rollminder.service import Rollminder
 
 log = logging.getLogger("rollminder.remind")
+# A library's logger: silent unless the daemon (or an embedding app) configures logging.
+log.addHandler(logging.NullHandler())
 
 #: A claim older than this is taken over even when its owner may be alive.
 LEASE = dt.timedelta(minutes=5)
