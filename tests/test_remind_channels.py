@@ -12,9 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from conftest import Runner
 from remind_receivers import dead_port, http_receiver, smtp_receiver
-
 from rollminder.model import ChannelConfig
 from rollminder.remind import engine
 from rollminder.remind.channels import AppriseChannel, mask_url

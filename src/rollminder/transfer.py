@@ -658,8 +658,8 @@ def _validate(doc: Any) -> _Document:
     if "exported_at" in doc:
         _INSTANT.load(doc["exported_at"], "exported_at")
     given = doc["settings"] if isinstance(doc["settings"], dict) else {}
-    keys = [k for k in _SETTINGS if k in given or k not in _SETTINGS_OPTIONAL]
-    raw_settings = _object(doc["settings"], "settings", keys)
+    wanted = [k for k in _SETTINGS if k in given or k not in _SETTINGS_OPTIONAL]
+    raw_settings = _object(doc["settings"], "settings", wanted)
     settings = Settings(
         **{
             name: codec.load(raw_settings[name], f"settings.{name}")

@@ -96,7 +96,7 @@ def _apprise() -> Any:
         import apprise
         from apprise.plugins import N_MGR
 
-        N_MGR.load_modules()  # what the first URL would do, but with the warnings silenced
+        N_MGR.load_modules()  # type: ignore[no-untyped-call]  # what the first URL would do, but with the warnings silenced
     # Apprise's own log lines may name parts of a URL: they reach us only through LogCapture
     # (in AppriseChannel.send), scrubbed, never the process's log.
     import logging
@@ -130,7 +130,7 @@ def mask_url(url: str) -> str:
         apprise = _apprise()
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
         if plugin:
-            masked = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
+            masked = str(plugin.url(privacy=True))
     except Exception:  # masking must never fail
         masked = None
     parts = urllib.parse.urlsplit(masked or url)
@@ -182,9 +182,7 @@ class AppriseChannel:
             if not self._plugin:
                 self._plugin = None
                 raise ChannelError("Apprise does not understand this URL any more")
-        with apprise.LogCapture(  # type: ignore[no-untyped-call]
-            level=logging.WARNING, fmt="%(message)s"
-        ) as captured:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             ok = self._plugin.notify(body=body, title=title)
         if not ok:
             lines = [line for line in captured.getvalue().splitlines() if line.strip()]
