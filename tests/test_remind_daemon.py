@@ -16,9 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from conftest import SETUP
 from remind_receivers import HttpReceiver, http_receiver
-
 from rollminder.cli import main
 from rollminder.env import Env
 from rollminder.remind import daemon
