@@ -11,6 +11,7 @@ Apprise and desktop-notifier are imported only when a channel is built or a URL 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import re
@@ -210,6 +211,7 @@ class DesktopChannel:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notifier: Any = None
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -219,7 +221,7 @@ class DesktopChannel:
                     target=loop.run_forever, name="rollminder-desktop", daemon=True
                 )
                 thread.start()
-                self._loop = loop
+                self._loop, self._thread = loop, thread
             return self._loop
 
     async def _send(self, title: str, body: str, slot: str) -> bool:
@@ -255,11 +257,29 @@ class DesktopChannel:
         if not ok:
             raise ChannelError("no notification server accepted the notification")
 
+    async def _disconnect(self) -> None:
+        # desktop-notifier keeps its D-Bus connection open for the buttons; close it.
+        bus = getattr(getattr(self._notifier, "_backend", None), "bus", None)
+        if bus is not None:
+            bus.disconnect()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(bus.wait_for_disconnect(), 2)
+        self._notifier = None
+
     def close(self) -> None:
+        """Disconnect from D-Bus and end the event loop's thread."""
         with self._lock:
-            if self._loop is not None:
-                self._loop.call_soon_threadsafe(self._loop.stop)
-                self._loop = None
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=3)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(timeout=3)
+        if not loop.is_running():
+            loop.close()
 
 
 async def _has_notification_server() -> bool:

@@ -25,13 +25,18 @@ def warning(app: Rollminder) -> str | None:
         return None
     if not bus_address():
         return NOWHERE
-    raw = app.store.reminder_state("daemon")
-    if raw:
+    # The latest probe of the desktop, by the daemon or by 'rollminder remind'.
+    probes = []
+    for key in ("daemon", "remind"):
+        raw = app.store.reminder_state(key)
         try:
-            if json.loads(raw).get("desktop") is False:
-                return NOWHERE
-        except (ValueError, AttributeError):
-            return None
+            fact = json.loads(raw) if raw else {}
+        except ValueError:
+            continue
+        if isinstance(fact, dict) and isinstance(fact.get("desktop"), bool):
+            probes.append((str(fact.get("at", "")), fact["desktop"]))
+    if probes and not max(probes)[1]:
+        return NOWHERE
     return None
 
 
