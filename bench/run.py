@@ -26,6 +26,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 #: name -> module. Add later benches here (e.g. "guide-drift", "web-latency").
 BENCHES: dict[str, str] = {
     "startup": "bench.startup",
+    "remind": "bench.remind",
 }
 
 
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone"
     )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--quick", action="store_true", help="shorter measuring windows (remind: 20 s idle)"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -70,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         strict=args.strict,
         write=args.write,
+        quick=args.quick,
     )
     common.WORK.mkdir(parents=True, exist_ok=True)
     status = 0
