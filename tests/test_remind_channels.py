@@ -197,3 +197,20 @@ def test_mask_url_forms() -> None:
     assert mask_url("ntfy://ntfy.sh/abcdefgh") == "ntfy://ntfy.sh/a...h"
     assert "hunter22" not in mask_url("weird://me:hunter22@host/path")
     assert mask_url("weird://me:hunter22@host/averylongtoken").endswith("/a...n")
+
+
+def test_channel_test_reports_a_failure_and_exits_1(planned: Runner) -> None:
+    assert planned("channel", "add", f"json://127.0.0.1:{dead_port()}/x", "--name", "x").code == 0
+    result = planned("channel", "test", "x")
+    assert result.code == 1 and result.out.startswith("x: failed (")
+
+
+def test_prep_minutes_is_a_setting(planned: Runner) -> None:
+    assert planned("settings", "--prep-minutes", "20", "--json").json()["prep_minutes"] == 20
+    assert "20 minutes before each session" in planned("settings").out
+    bad = planned("settings", "--prep-minutes", "999")
+    assert bad.code == 1 and "0 (off) to 240 minutes" in bad.err
+    with http_receiver() as rx:
+        planned("channel", "add", f"json://{rx.base}/hook")
+        assert planned("remind", now="2026-11-26T20:39+01:00").out == "Nothing due now.\n"
+        assert "prep" in planned("remind", now="2026-11-26T20:40+01:00").out

@@ -152,10 +152,14 @@ def channel_test(ctx: Context, name: str | None) -> None:
     """Send a test notification (through NAME, or every channel)."""
     from rollminder.remind.channels import test_channel
 
+    from rollminder.errors import RollminderError
+
     line = test_channel(ctx.app, name)
+    if line.startswith("No channel"):
+        raise RollminderError(line)
     click.echo(line)
-    if "failed" in line or line.startswith("No channel"):
-        raise click.exceptions.Exit(1)
+    if "failed (" in line:
+        raise RollminderError("The test notification did not get through (see above).")
 
 
 @channel.command("remove")
