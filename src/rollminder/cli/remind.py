@@ -150,9 +150,8 @@ def channel_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def channel_test(ctx: Context, name: str | None) -> None:
     """Send a test notification (through NAME, or every channel)."""
-    from rollminder.remind.channels import test_channel
-
     from rollminder.errors import RollminderError
+    from rollminder.remind.channels import test_channel
 
     line = test_channel(ctx.app, name)
     if line.startswith("No channel"):
