@@ -102,7 +102,8 @@ def run(
     *,
     on_pass: Callable[[engine.PassResult], None] | None = None,
 ) -> None:
-    """Run passes until ``stop`` is set. Storage errors are logged and retried next minute."""
+    """Run passes until ``stop`` is set. A failed pass (a locked or damaged database, a bug) is
+    logged and retried a minute later with the database opened afresh."""
     from rollminder.service import Rollminder
 
     desktop = _Desktop(env)
@@ -136,8 +137,13 @@ def run(
                     ahead = (result.next_at - env.now()).total_seconds()
                     real = ahead / rate if rate > 0 else MAX_SLEEP
                     wait = min(MAX_SLEEP, max(0.0, real))
-            except RollminderError as exc:
-                log.error("reminder pass failed: %s", exc)
+            except (
+                Exception
+            ) as exc:  # never let one bad pass end the loop (or the web app's thread)
+                if isinstance(exc, RollminderError):
+                    log.error("reminder pass failed: %s", exc)
+                else:
+                    log.exception("reminder pass failed unexpectedly")
                 if store is not None:
                     store.close()
                     store = None

@@ -241,7 +241,9 @@ class MemoryStore:
     def put_channel(self, channel: ChannelConfig) -> None:
         for other in self._rows.channels.values():
             if other.name == channel.name and other.id != channel.id:
-                raise ValueError(f"a channel named {channel.name!r} exists")
+                from rollminder.errors import StorageError
+
+                raise StorageError(f"A channel named {channel.name!r} exists.")
         self._rows.channels[channel.id] = _normalized(channel)
 
     def delete_channel(self, id: str) -> bool:
