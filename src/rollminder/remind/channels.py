@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import os
 import re
 import threading
@@ -98,10 +99,8 @@ def _apprise() -> Any:
         from apprise.plugins import N_MGR
 
         N_MGR.load_modules()  # type: ignore[no-untyped-call]  # what the first URL would do, but with the warnings silenced
-    # Apprise's own log lines may name parts of a URL: they reach us only through LogCapture
+    # Apprise's own log lines may name parts of a URL: they reach us only through _ThreadLines
     # (in AppriseChannel.send), scrubbed, never the process's log.
-    import logging
-
     quiet = logging.getLogger("apprise")
     quiet.propagate = False
     if not quiet.handlers:
@@ -175,20 +174,38 @@ class AppriseChannel:
         self._plugin: Any = None
 
     def send(self, title: str, body: str, *, slot: str = "") -> None:
-        import logging
-
-        apprise = _apprise()
+        _apprise()
         if self._plugin is None:
-            self._plugin = apprise.Apprise.instantiate(self._url, suppress_exceptions=True)
+            self._plugin = _apprise().Apprise.instantiate(self._url, suppress_exceptions=True)
             if not self._plugin:
                 self._plugin = None
                 raise ChannelError("Apprise does not understand this URL any more")
-        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        capture = _ThreadLines()
+        source = logging.getLogger("apprise")
+        source.addHandler(capture)
+        try:
             ok = self._plugin.notify(body=body, title=title)
+        finally:
+            source.removeHandler(capture)
         if not ok:
-            lines = [line for line in captured.getvalue().splitlines() if line.strip()]
-            why = lines[-1] if lines else "the service refused the notification"
+            why = capture.lines[-1] if capture.lines else "the service refused the notification"
             raise ChannelError(scrub(why, self._url))
+
+
+class _ThreadLines(logging.Handler):
+    """Apprise's warnings from this thread only (channels send in parallel threads: another
+    channel's lines must not end up in this one's error)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.ident = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.ident:
+            line = " ".join(record.getMessage().split())
+            if line:
+                self.lines.append(line)
 
 
 class DesktopChannel:
