@@ -27,6 +27,13 @@ TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl")
 class Desktop:
     bus: str
     record: Path
+    choice: Path  # the context-menu entry the fake dmenu picks ("Done", "Snooze")
+    env: dict[str, str]
+
+    def press(self, label: str) -> None:
+        """Open dunst's context menu and pick the action ``label`` (as a person would)."""
+        self.choice.write_text(label)
+        subprocess.run(["dunstctl", "context"], env=self.env, check=True, timeout=10)
 
     def received(self, count: int, timeout: float = 10.0) -> list[list[str]]:
         deadline = time.monotonic() + timeout
@@ -78,9 +85,14 @@ def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop
         script = tmp_path / "record.sh"
         script.write_text(f'#!/bin/sh\nprintf "%s\\t%s\\t%s\\n" "$1" "$2" "$3" >> "{record}"\n')
         script.chmod(0o755)
+        choice = tmp_path / "choice.txt"
+        menu = tmp_path / "dmenu.sh"  # dunst pipes the actions to "dmenu"; this one picks one
+        menu.write_text(f'#!/bin/sh\ngrep "^#$(cat "{choice}")" | head -n 1\n')
+        menu.chmod(0o755)
         config = tmp_path / "dunstrc"
         config.write_text(
             "[global]\n    monitor = 0\n    follow = none\n    timeout = 60\n"
+            f'    dmenu = "{menu}"\n'
             f'[record]\n    appname = "*"\n    script = "{script}"\n'
         )
         env = {**os.environ, "DISPLAY": display, "DBUS_SESSION_BUS_ADDRESS": address}
@@ -103,7 +115,7 @@ def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desktop
             pytest.fail("dunst did not come up on the private bus")
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         monkeypatch.setenv("DISPLAY", display)
-        yield Desktop(address, record)
+        yield Desktop(address, record, choice, env)
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -127,6 +139,44 @@ def test_the_desktop_channel_reaches_dunst(desktop: Desktop) -> None:
         channel.close()
     rows = desktop.received(1)
     assert rows == [["rollminder", "Time to roll: forehead", "Light pressure."]]
+
+
+def test_the_done_and_snooze_buttons_log_and_snooze(
+    planned: Runner, desktop: Desktop, home: Path
+) -> None:
+    import datetime as dt
+
+    from rollminder.env import Env
+    from rollminder.model import ChannelConfig
+    from rollminder.remind.daemon import _Desktop
+    from rollminder.service import Rollminder
+
+    slot = dt.datetime.fromisoformat("2026-11-26T21:00+01:00")
+    env = Env(home=home, clock=lambda: slot + dt.timedelta(minutes=5))
+    buttons = _Desktop(env)
+    config = ChannelConfig(name="desktop", url="desktop://", masked="desktop://", kind="desktop")
+    try:
+        channel = buttons.build(config)
+        channel.send("Time to roll", "now", slot="2026-11-26T20:00Z")
+        assert len(desktop.received(1)) == 1
+        desktop.press("Snooze")
+        deadline = time.monotonic() + 10
+        with env.open_store() as store:
+            while not store.snoozes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            [z] = store.snoozes()
+        assert z.until == slot + dt.timedelta(minutes=35)
+        channel.send("Snoozed: time to roll", "now", slot="2026-11-26T20:00Z")
+        assert len(desktop.received(2)) == 2
+        desktop.press("Done")
+        with env.open_store() as store:
+            app = Rollminder(store, env.now)
+            while not app.history() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            [session] = app.history()
+        assert session.start == (slot + dt.timedelta(minutes=5)).astimezone(dt.UTC)
+    finally:
+        buttons.close()
 
 
 def test_with_no_channel_the_reminder_goes_to_the_desktop(
