@@ -202,3 +202,36 @@ def test_service_install_writes_a_unit_systemd_accepts(
     assert not unit.exists()
     assert main(["--home", str(home), "service", "status"]) == 0
     assert "Not installed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_service_install_starts_it_with_systemctl_or_says_how(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], works: bool
+) -> None:
+    calls = tmp_path / "calls.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "systemctl"
+    fake.write_text(
+        f'#!/bin/sh\necho "$@" >> "{calls}"\n'
+        + (
+            "exit 0\n"
+            if works
+            else 'echo "Failed to connect to bus: No medium found" >&2\nexit 1\n'
+        )
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert main(["--home", str(tmp_path / "home"), "--profile", "alex", "service", "install"]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "config/systemd/user/rollminder-alex.service").exists()
+    if works:
+        assert "Started rollminder-alex.service" in out
+        assert calls.read_text().splitlines() == [
+            "--user daemon-reload",
+            "--user enable --now rollminder-alex.service",
+        ]
+    else:
+        assert "Could not start it with systemctl --user (Failed to connect to bus" in out
+        assert "systemctl --user enable --now rollminder-alex.service" in out
