@@ -235,3 +235,48 @@ def test_service_install_starts_it_with_systemctl_or_says_how(
     else:
         assert "Could not start it with systemctl --user (Failed to connect to bus" in out
         assert "systemctl --user enable --now rollminder-alex.service" in out
+
+
+def test_the_loop_after_a_sleep_sends_one_catch_up_and_a_clock_set_back_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    tz = ZoneInfo("Europe/Berlin")
+    now = [dt.datetime(2026, 11, 25, 10, tzinfo=tz)]
+    env = Env(home=tmp_path / "home", clock=lambda: now[0])
+    with http_receiver() as rx:
+        with env.open_store() as store:
+            app = Rollminder(store, env.now)
+            app.set_plan(
+                needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin"
+            )
+            from rollminder.remind.channels import add_channel
+
+            add_channel(app, f"json://{rx.base}/hook")
+        passes: list[dt.datetime] = []
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=daemon.run,
+            args=(env, stop),
+            kwargs={"on_pass": lambda r: passes.append(r.now), "max_sleep": 0.05},
+        )
+
+        def settle(when: dt.datetime) -> None:
+            """Set the clock, then wait for a few passes to see it."""
+            now[0] = when
+            seen = len(passes)
+            deadline = time.monotonic() + 10
+            while len(passes) < seen + 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+        thread.start()
+        try:
+            settle(dt.datetime(2026, 11, 26, 20, 0, tzinfo=tz))  # awake, then asleep until 22:40
+            settle(dt.datetime(2026, 11, 26, 22, 40, tzinfo=tz))
+            settle(dt.datetime(2026, 11, 26, 22, 41, tzinfo=tz))
+            settle(dt.datetime(2026, 11, 26, 21, 41, tzinfo=tz))  # NTP steps the clock back 1 h
+            settle(dt.datetime(2026, 11, 26, 22, 45, tzinfo=tz))
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+        got = rx.wait(1, timeout=1)
+    assert [g.json()["title"] for g in got] == ["Catch-up: your session is still open"]

@@ -101,8 +101,10 @@ def run(
     stop: threading.Event,
     *,
     on_pass: Callable[[engine.PassResult], None] | None = None,
+    max_sleep: float = MAX_SLEEP,
 ) -> None:
-    """Run passes until ``stop`` is set. A failed pass (a locked or damaged database, a bug) is
+    """Run passes until ``stop`` is set, sleeping at most ``max_sleep`` real seconds between
+    them (tests shorten it). A failed pass (a locked or damaged database, a bug) is
     logged and retried a minute later with the database opened afresh."""
     from rollminder.service import Rollminder
 
@@ -112,7 +114,7 @@ def run(
     store = None
     try:
         while not stop.is_set():
-            wait = MAX_SLEEP
+            wait = max_sleep
             try:
                 if store is None:
                     store = env.open_store()
@@ -135,8 +137,8 @@ def run(
                     on_pass(result)
                 if result.next_at is not None:
                     ahead = (result.next_at - env.now()).total_seconds()
-                    real = ahead / rate if rate > 0 else MAX_SLEEP
-                    wait = min(MAX_SLEEP, max(0.0, real))
+                    real = ahead / rate if rate > 0 else max_sleep
+                    wait = min(max_sleep, max(0.0, real))
             except (
                 Exception
             ) as exc:  # never let one bad pass end the loop (or the web app's thread)
