@@ -236,3 +236,12 @@ def test_no_notification_server_is_a_failure_not_a_silent_success(
         bus.wait(timeout=5)
         if bus.stdout is not None:
             bus.stdout.close()
+
+
+def test_the_probe_works_from_inside_an_event_loop(desktop: Desktop) -> None:
+    import asyncio
+
+    async def handler() -> bool:  # as a web app's request handler would call it
+        return desktop_available()
+
+    assert asyncio.run(handler())

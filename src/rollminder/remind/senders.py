@@ -284,10 +284,23 @@ def desktop_available(timeout: float = 3.0) -> bool:
     """Whether a notification server is running (or can be started) on the session bus."""
     if not bus_address():
         return False
+
+    def probe() -> bool:
+        try:
+            return asyncio.run(asyncio.wait_for(_has_notification_server(), timeout))
+        except Exception:  # no bus, refused, timed out: no desktop
+            return False
+
     try:
-        return asyncio.run(asyncio.wait_for(_has_notification_server(), timeout))
-    except Exception:  # no bus, refused, timed out: no desktop
-        return False
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return probe()
+    # Called from inside an event loop (a web app's handler): probe on a thread of its own.
+    found: list[bool] = []
+    worker = threading.Thread(target=lambda: found.append(probe()), daemon=True)
+    worker.start()
+    worker.join(timeout + 1)
+    return bool(found and found[0])
 
 
 def build(config: ChannelConfig, on_action: Callable[[str, str], None] | None = None) -> Channel:
