@@ -12,8 +12,9 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 # Debian packages the test suite needs, installed by `make system-deps` (part of `make test`) when
-# missing. None yet; the browser and reminder-daemon issues will add chromium, xvfb, dunst.
-APT_PACKAGES :=
+# missing. Reminders (tests/test_remind_*.py): a notification server (dunst) under Xvfb on a
+# private D-Bus (dbus-daemon), and systemd-analyze to verify the user unit.
+APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean

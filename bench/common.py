@@ -35,6 +35,7 @@ class Options:
     seed: int = 1
     strict: bool = False
     write: bool = True
+    quick: bool = False  # shorter measuring windows where a bench has them (remind's idle time)
 
 
 @dataclass

@@ -27,6 +27,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 BENCHES: dict[str, str] = {
     "startup": "bench.startup",
     "calendar": "bench.calendar",
+    "remind": "bench.remind",
 }
 
 
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone"
     )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--quick", action="store_true", help="shorter measuring windows (remind: 20 s idle)"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         strict=args.strict,
         write=args.write,
+        quick=args.quick,
     )
     common.WORK.mkdir(parents=True, exist_ok=True)
     status = 0

@@ -155,7 +155,7 @@ def test_export_shape(full: MemoryStore) -> None:
     assert doc["version"] == 1
     assert doc["profile"] == "default"
     assert "exported_at" not in doc
-    assert doc["settings"] == {"roller_max_uses": 12, "roller_max_days": 80}
+    assert doc["settings"] == {"roller_max_uses": 12, "roller_max_days": 80, "prep_minutes": 15}
     assert set(doc) == {"format", "version", "profile", "settings", *KINDS}
     for kind, cls in MODELS.items():
         names = {f.name for f in dataclasses.fields(cls)}

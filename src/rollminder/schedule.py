@@ -120,6 +120,12 @@ def rest_anchor(instant: dt.datetime, tz: ZoneInfo, plan_time: dt.time) -> dt.da
     slot = wall(local_slot(day, plan_time, tz), tz)
     if slot != nominal and naive >= slot:
         return naive - (slot - nominal)
+    # A gap that ends at midnight (Greenland springs forward from 23:00 to 00:00) moves the
+    # day before's slot past midnight: until today's plan time, count as if it had not.
+    eve = day - dt.timedelta(days=1)
+    moved = wall(local_slot(eve, plan_time, tz), tz)
+    if moved.date() == day and moved <= naive < nominal:
+        return naive - (moved - dt.datetime.combine(eve, plan_time))
     return naive
 
 

@@ -499,7 +499,11 @@ class Rollminder:
         return self.store.settings()
 
     def set_settings(self, **changes: int) -> Settings:
-        known = {"roller_max_uses": "roller uses", "roller_max_days": "roller days"}
+        known = {
+            "roller_max_uses": "roller uses",
+            "roller_max_days": "roller days",
+            "prep_minutes": "prep reminder's minutes",
+        }
         for key, value in changes.items():
             if key not in known:
                 raise InvalidInput(f"There is no setting {key!r}.")
@@ -508,6 +512,8 @@ class Rollminder:
             s = replace(self.store.settings(), **changes)
             if not 1 <= s.roller_max_uses <= 1000 or not 1 <= s.roller_max_days <= 3650:
                 raise InvalidInput("Roller limits: 1-1000 uses and 1-3650 days.")
+            if not 0 <= s.prep_minutes <= 240:
+                raise InvalidInput("The prep reminder comes 0 (off) to 240 minutes before a slot.")
             self.store.put_settings(s)
         return s
 

@@ -462,7 +462,10 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
 _SETTINGS: dict[str, _Codec] = {
     "roller_max_uses": _Int(1, 1000),
     "roller_max_days": _Int(1, 3650),
+    "prep_minutes": _Int(0, 240),
 }
+#: Settings added after the format first shipped: an older export may lack them (then default).
+_SETTINGS_OPTIONAL = frozenset({"prep_minutes"})
 
 
 # ---------------------------------------------------------------- export
@@ -654,11 +657,14 @@ def _validate(doc: Any) -> _Document:
     _Text(MAX_PROFILE, empty=False, lines=False).load(doc["profile"], "profile")
     if "exported_at" in doc:
         _INSTANT.load(doc["exported_at"], "exported_at")
-    raw_settings = _object(doc["settings"], "settings", _SETTINGS)
+    given = doc["settings"] if isinstance(doc["settings"], dict) else {}
+    wanted = [k for k in _SETTINGS if k in given or k not in _SETTINGS_OPTIONAL]
+    raw_settings = _object(doc["settings"], "settings", wanted)
     settings = Settings(
         **{
             name: codec.load(raw_settings[name], f"settings.{name}")
             for name, codec in _SETTINGS.items()
+            if name in raw_settings
         }
     )
     rows: dict[str, list[Any]] = {}

@@ -78,6 +78,12 @@ COMMANDS = {
     "import": "data:import_",
     "backup": "data:backup",
     "calendar": "calendar:calendar",
+    # reminders (issue #5)
+    "remind": "remind:remind",
+    "daemon": "remind:daemon",
+    "snooze": "remind:snooze",
+    "channel": "remind:channel",
+    "service": "remind:service",
 }
 
 

@@ -413,6 +413,11 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         click.echo(f"  {_slot_line(s, now)}")
     if not slots:
         click.echo("  No sessions ahead.")
+    from rollminder.remind.reach import warning
+
+    unreachable = warning(ctx.app)
+    if unreachable:
+        click.echo(unreachable, err=True)
 
 
 @click.command()

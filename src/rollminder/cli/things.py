@@ -310,17 +310,41 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     metavar="N",
     help="... or this many days after its first use (default 90).",
 )
+@click.option(
+    "--prep-minutes",
+    type=fmt.Number(whole=True),
+    metavar="N",
+    help="The 'start soaking your roller' reminder comes N minutes before a slot (0: off).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @pass_ctx
-def settings(ctx: Context, roller_uses: int | None, roller_days: int | None, as_json: bool) -> None:
+def settings(
+    ctx: Context,
+    roller_uses: int | None,
+    roller_days: int | None,
+    prep_minutes: int | None,
+    as_json: bool,
+) -> None:
     """Show or change your settings."""
     changes = {
         k: v
-        for k, v in (("roller_max_uses", roller_uses), ("roller_max_days", roller_days))
+        for k, v in (
+            ("roller_max_uses", roller_uses),
+            ("roller_max_days", roller_days),
+            ("prep_minutes", prep_minutes),
+        )
         if v is not None
     }
     s = ctx.app.set_settings(**changes) if changes else ctx.app.settings()
     if as_json:
-        fmt.echo_json({"roller_max_uses": s.roller_max_uses, "roller_max_days": s.roller_max_days})
+        fmt.echo_json(
+            {
+                "roller_max_uses": s.roller_max_uses,
+                "roller_max_days": s.roller_max_days,
+                "prep_minutes": s.prep_minutes,
+            }
+        )
         return
     click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
+    prep = f"{s.prep_minutes} minutes before each session" if s.prep_minutes else "off"
+    click.echo(f"Prep reminder ('start soaking your roller'): {prep}.")

@@ -15,7 +15,20 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+from rollminder.model import (
+    ChannelConfig,
+    ChannelStatus,
+    Delivery,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Settings,
+    Skip,
+    Snooze,
+    Visit,
+)
 
 
 class Store(Protocol):
@@ -63,6 +76,22 @@ class Store(Protocol):
 
     def settings(self) -> Settings: ...
     def put_settings(self, settings: Settings) -> None: ...
+
+    # -- reminders (issue #5): channels, their health, the delivery ledger, snoozes -------------
+    def channels(self) -> list[ChannelConfig]: ...  # sorted by created_at
+    def put_channel(self, channel: ChannelConfig) -> None: ...
+    def delete_channel(self, id: str) -> bool: ...  # its status goes with it
+    def channel_statuses(self) -> dict[str, ChannelStatus]: ...
+    def put_channel_status(self, status: ChannelStatus) -> None: ...
+    def deliveries(self, since: dt.datetime | None = None) -> list[Delivery]: ...  # by due_at
+    # Insert a claim (False if the key exists), or take over one held by a dead ``replacing``.
+    def claim_delivery(self, delivery: Delivery, *, replacing: str | None = None) -> bool: ...
+    def put_delivery(self, delivery: Delivery) -> None: ...
+    def delete_delivery(self, slot: str, kind: str, channel: str) -> bool: ...
+    def snoozes(self) -> list[Snooze]: ...
+    def put_snooze(self, snooze: Snooze) -> None: ...
+    def reminder_state(self, key: str) -> str | None: ...
+    def put_reminder_state(self, key: str, value: str) -> None: ...
 
 
 def iter_all(store: Store) -> Iterator[object]:

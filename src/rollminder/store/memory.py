@@ -15,7 +15,20 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+from rollminder.model import (
+    ChannelConfig,
+    ChannelStatus,
+    Delivery,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Settings,
+    Skip,
+    Snooze,
+    Visit,
+)
 
 T = TypeVar("T")
 
@@ -30,6 +43,12 @@ class _Rows:
     visits: dict[str, Visit] = dataclasses.field(default_factory=dict)
     series: dict[str, Series] = dataclasses.field(default_factory=dict)
     settings: Settings | None = None
+    # reminders (issue #5)
+    channels: dict[str, ChannelConfig] = dataclasses.field(default_factory=dict)
+    channel_status: dict[str, ChannelStatus] = dataclasses.field(default_factory=dict)
+    deliveries: dict[tuple[str, str, str], Delivery] = dataclasses.field(default_factory=dict)
+    snoozes: dict[tuple[str, int], Snooze] = dataclasses.field(default_factory=dict)
+    reminder_state: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses: copying the dicts is a full snapshot.
@@ -42,6 +61,11 @@ class _Rows:
             visits=dict(self.visits),
             series=dict(self.series),
             settings=self.settings,
+            channels=dict(self.channels),
+            channel_status=dict(self.channel_status),
+            deliveries=dict(self.deliveries),
+            snoozes=dict(self.snoozes),
+            reminder_state=dict(self.reminder_state),
         )
 
 
@@ -208,3 +232,70 @@ class MemoryStore:
 
     def put_settings(self, settings: Settings) -> None:
         self._rows.settings = settings
+
+    # -- reminders (issue #5) ---------------------------------------------------------------------
+
+    def channels(self) -> list[ChannelConfig]:
+        return _sorted(self._rows.channels.values(), lambda c: c.created_at)
+
+    def put_channel(self, channel: ChannelConfig) -> None:
+        for other in self._rows.channels.values():
+            if other.name == channel.name and other.id != channel.id:
+                from rollminder.errors import StorageError
+
+                raise StorageError(f"A channel named {channel.name!r} exists.")
+        self._rows.channels[channel.id] = _normalized(channel)
+
+    def delete_channel(self, id: str) -> bool:
+        self._rows.channel_status.pop(id, None)
+        return self._rows.channels.pop(id, None) is not None
+
+    def channel_statuses(self) -> dict[str, ChannelStatus]:
+        return dict(self._rows.channel_status)
+
+    def put_channel_status(self, status: ChannelStatus) -> None:
+        self._rows.channel_status[status.channel] = _normalized(status)
+
+    def deliveries(self, since: dt.datetime | None = None) -> list[Delivery]:
+        inside = _range(since, None)
+        found = (d for d in self._rows.deliveries.values() if inside(d.due_at))
+        return _sorted(found, lambda d: d.due_at)
+
+    def claim_delivery(self, delivery: Delivery, *, replacing: str | None = None) -> bool:
+        key = (delivery.slot, delivery.kind, delivery.channel)
+        held = self._rows.deliveries.get(key)
+        if replacing is None:
+            if held is not None:
+                return False
+            self._rows.deliveries[key] = _normalized(delivery)
+            return True
+        if held is None or held.state != "claimed" or held.owner != replacing:
+            return False
+        self._rows.deliveries[key] = dataclasses.replace(
+            held,
+            owner=delivery.owner,
+            claimed_at=_utc(delivery.claimed_at),
+            due_at=_utc(delivery.due_at),
+            late=delivery.late,
+            attempts=held.attempts + 1,
+        )
+        return True
+
+    def put_delivery(self, delivery: Delivery) -> None:
+        key = (delivery.slot, delivery.kind, delivery.channel)
+        self._rows.deliveries[key] = _normalized(delivery)
+
+    def delete_delivery(self, slot: str, kind: str, channel: str) -> bool:
+        return self._rows.deliveries.pop((slot, kind, channel), None) is not None
+
+    def snoozes(self) -> list[Snooze]:
+        return _sorted(self._rows.snoozes.values(), lambda z: (z.slot, z.n))
+
+    def put_snooze(self, snooze: Snooze) -> None:
+        self._rows.snoozes[(snooze.slot, snooze.n)] = _normalized(snooze)
+
+    def reminder_state(self, key: str) -> str | None:
+        return self._rows.reminder_state.get(key)
+
+    def put_reminder_state(self, key: str, value: str) -> None:
+        self._rows.reminder_state[key] = value

@@ -143,8 +143,73 @@ CREATE TABLE settings (
 );
 """
 
+# -- reminders (issue #5) ----------------------------------------------------------------------
+# channels: where reminders go (an Apprise URL, or desktop://). The URL may hold secrets: the
+# database file is 0600 and only ``masked`` is ever shown. channel_status: each channel's health
+# (also for the implicit desktop channel, id 'desktop'). deliveries: the ledger, one row per
+# (slot, kind, channel), claimed -> sent -> recorded. snoozes: the extra session reminders asked
+# for with `rollminder snooze`. reminder_state: small facts (daemon heartbeat, desktop probe).
+_V2_REMINDERS = """
+CREATE TABLE channels (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    masked TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id),
+    UNIQUE (profile_id, name)
+);
+
+CREATE TABLE channel_status (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    channel TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    last_error_at TEXT,
+    last_sent_at TEXT,
+    retry_at TEXT,
+    PRIMARY KEY (profile_id, channel)
+);
+
+CREATE TABLE deliveries (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    slot TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('claimed', 'sent', 'recorded')),
+    due_at TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    sent_at TEXT,
+    recorded_at TEXT,
+    late INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (profile_id, slot, kind, channel)
+);
+CREATE INDEX deliveries_by_due ON deliveries (profile_id, due_at);
+
+CREATE TABLE snoozes (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    slot TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    "until" TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, slot, n)
+);
+
+CREATE TABLE reminder_state (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    "key" TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (profile_id, "key")
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
+    Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
 ]
 
 

@@ -1,0 +1,156 @@
+"""The long-running reminder loop: ``rollminder daemon``, and the web app's reminder thread.
+
+It sleeps until the next due instant but wakes at least once a minute (:data:`MAX_SLEEP`) to
+re-read the wall clock and the database: sleep and resume, clock steps, a new time zone and
+edits made by other processes (the CLI, the web app) are picked up by the next pass, which
+recomputes everything from the plan, the log and the ledger. Setting ``stop`` ends it within
+moments (the CLI sets it on SIGTERM and SIGINT).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from rollminder.env import Env
+from rollminder.errors import RollminderError
+from rollminder.model import ChannelConfig
+from rollminder.remind import engine
+from rollminder.remind.channels import (
+    DESKTOP_ID,
+    Channel,
+    DesktopChannel,
+    active_configs,
+    build,
+    desktop_available,
+)
+
+log = logging.getLogger("rollminder.remind")
+
+#: Never sleep longer than this (real seconds): re-read the wall clock and the database.
+MAX_SLEEP = 60.0
+#: Re-probe the desktop notification server this often (seconds of real time).
+DESKTOP_PROBE_EVERY = 600.0
+NO_CHANNEL = (
+    "No reminder can reach you: no channel is set up and no desktop notification server is "
+    "running. Add one with 'rollminder channel add URL' (ntfy, e-mail, a webhook ...)."
+)
+
+
+def clock_rate() -> float:
+    """How fast the app's clock runs against real time (ROLLMINDER_CLOCK_SPEED, for demos and
+    tests), so sleeps until a due instant are measured on the right clock."""
+    if not os.environ.get("ROLLMINDER_NOW"):
+        return 1.0
+    try:
+        return max(0.0, float(os.environ.get("ROLLMINDER_CLOCK_SPEED", "1")))
+    except ValueError:
+        return 1.0
+
+
+class _Desktop:
+    """Caches the desktop probe and the desktop channel (its event loop hears the buttons)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.checked = -1e9
+        self.present = False
+        self.channel: DesktopChannel | None = None
+
+    def available(self) -> bool:
+        if time.monotonic() - self.checked > DESKTOP_PROBE_EVERY:
+            self.present = desktop_available()
+            self.checked = time.monotonic()
+        return self.present
+
+    def on_action(self, action: str, slot: str) -> None:
+        """A button on a desktop notification: Done logs the session, Snooze snoozes."""
+        from rollminder.service import Rollminder
+
+        try:
+            with self.env.open_store() as store:
+                app = Rollminder(store, self.env.now)
+                if action == "done":
+                    app.log_session()
+                    log.info("logged a session from the notification's Done button")
+                elif action == "snooze":
+                    engine.snooze(app)
+                    log.info("snoozed from the notification's Snooze button")
+        except RollminderError as exc:
+            log.warning("the %s button: %s", action, exc)
+
+    def build(self, config: ChannelConfig) -> Channel:
+        if config.kind == "desktop":
+            if self.channel is None:
+                self.channel = DesktopChannel(config.name, self.on_action)
+            self.channel.id = config.id
+            self.channel.name = config.name
+            return self.channel
+        return build(config)
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+
+
+def run(
+    env: Env,
+    stop: threading.Event,
+    *,
+    on_pass: Callable[[engine.PassResult], None] | None = None,
+    max_sleep: float = MAX_SLEEP,
+) -> None:
+    """Run passes until ``stop`` is set, sleeping at most ``max_sleep`` real seconds between
+    them (tests shorten it). A failed pass (a locked or damaged database, a bug) is
+    logged and retried a minute later with the database opened afresh."""
+    from rollminder.service import Rollminder
+
+    desktop = _Desktop(env)
+    rate = clock_rate()
+    warned = False
+    store = None
+    try:
+        while not stop.is_set():
+            wait = max_sleep
+            try:
+                if store is None:
+                    store = env.open_store()
+                app = Rollminder(store, env.now)
+                configs = active_configs(app, desktop.available)
+                result = engine.run_pass(app, configs, channel_for=desktop.build)
+                unreachable = not configs
+                if unreachable and not warned:
+                    log.warning(NO_CHANNEL)
+                warned = unreachable
+                engine.heartbeat(
+                    app,
+                    "daemon",
+                    pid=os.getpid(),
+                    desktop=desktop.present,
+                    channels=len(configs),
+                    implicit_desktop=bool(configs) and configs[0].id == DESKTOP_ID,
+                )
+                if on_pass is not None:
+                    on_pass(result)
+                if result.next_at is not None:
+                    ahead = (result.next_at - env.now()).total_seconds()
+                    real = ahead / rate if rate > 0 else max_sleep
+                    wait = min(max_sleep, max(0.0, real))
+            except (
+                Exception
+            ) as exc:  # never let one bad pass end the loop (or the web app's thread)
+                if isinstance(exc, RollminderError):
+                    log.error("reminder pass failed: %s", exc)
+                else:
+                    log.exception("reminder pass failed unexpectedly")
+                if store is not None:
+                    store.close()
+                    store = None
+            stop.wait(wait)
+    finally:
+        desktop.close()
+        if store is not None:
+            store.close()

@@ -1,0 +1,327 @@
+"""One delivery pass: compute what is due, claim it in the ledger, send, record.
+
+Each delivery is one ledger row keyed ``(slot, kind, channel)`` that goes
+
+    claimed  (committed before anything is sent: another process skips the key)
+    -> sent  (committed as soon as the channel accepted it)
+    -> recorded  (committed with the channel's health: last sent, failures reset)
+
+so a restart resumes without losing or repeating a reminder. A claim left by a process that died
+before sending (its pid is gone, or the claim is older than :data:`LEASE`) is taken over and
+sent; a row left ``sent`` is only recorded. Only a death between the channel accepting the
+message and the ``sent`` commit repeats it, once.
+
+A failing channel is retried with exponential backoff (:func:`backoff`), per channel: its claim is
+released, its failure and next try are stored (``rollminder channel list`` shows them) and the
+other channels go on; each channel sends in its own thread.
+
+``ROLLMINDER_FAULT=claimed|sent|recorded`` (tests only) kills the process with SIGKILL at that
+step of the first delivery, to prove the above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rollminder.errors import InvalidInput, NotFound
+from rollminder.model import ChannelConfig, ChannelStatus, Delivery, Snooze
+from rollminder.remind import planner
+from rollminder.remind.channels import Channel, ChannelError, build, scrub
+
+if TYPE_CHECKING:
+    from rollminder.service import Rollminder
+
+log = logging.getLogger("rollminder.remind")
+# A library's logger: silent unless the daemon (or an embedding app) configures logging.
+log.addHandler(logging.NullHandler())
+
+#: A claim older than this is taken over even when its owner may be alive.
+LEASE = dt.timedelta(minutes=5)
+#: Backoff of a failing channel: 30 s, 1 min, 2 min ... at most 30 min.
+BACKOFF_FIRST = dt.timedelta(seconds=30)
+BACKOFF_MAX = dt.timedelta(minutes=30)
+#: How far back the ledger is read (reminders older than this are stale anyway).
+LEDGER_DAYS = 3
+#: Snooze limits.
+SNOOZE_DEFAULT = dt.timedelta(minutes=30)
+SNOOZE_MAX = dt.timedelta(hours=12)
+
+_HOST = socket.gethostname()
+_NONCE = uuid.uuid4().hex[:8]
+
+
+def owner() -> str:
+    """Who holds a claim: host, pid and a per-process nonce."""
+    return f"{_HOST}:{os.getpid()}:{_NONCE}"
+
+
+def _owner_dead(held_by: str) -> bool:
+    if held_by == owner():
+        return True  # our own claim from an earlier, interrupted pass
+    host, _, rest = held_by.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def backoff(failures: int) -> dt.timedelta:
+    """The wait after ``failures`` failures in a row (1, 2, ...)."""
+    step: dt.timedelta = BACKOFF_FIRST * (2 ** max(0, min(failures - 1, 20)))
+    return min(step, BACKOFF_MAX)
+
+
+def _fault(step: str) -> None:
+    if os.environ.get("ROLLMINDER_FAULT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Sent:
+    reminder: planner.Reminder
+    channel: str  # the channel's name
+    late: bool
+
+
+@dataclass
+class PassResult:
+    """What one pass did, and when the next one should run."""
+
+    now: dt.datetime
+    sent: list[Sent] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (channel name, error)
+    next_at: dt.datetime | None = None
+    unreachable: bool = False  # due reminders, but no channel at all
+    channels: int = 0
+
+
+def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
+    """Every reminder due now or later for the profile (none without a plan)."""
+    plan = app.store.plan()
+    if plan is None:
+        return []
+    log_ = app.log_for(plan)
+    current = app.current_roller()
+    wear = app.roller_wear(current.id) if current is not None else None
+    return planner.reminders(
+        plan,
+        log_,
+        app.store.settings(),
+        now,
+        snoozes=app.store.snoozes(),
+        roller=wear,
+        series=app.series_status(),
+    )
+
+
+def run_pass(
+    app: Rollminder,
+    configs: Sequence[ChannelConfig],
+    *,
+    channel_for: Callable[[ChannelConfig], Channel] = build,
+) -> PassResult:
+    """Send what is due now on every channel in ``configs``; see the module docstring."""
+    now = app.now()
+    result = PassResult(now=now, channels=len(configs))
+    found = compute(app, now)
+    due = planner.due(found, now)
+    result.next_at = planner.next_at(found, now)
+    me = owner()
+    ledger = {(d.slot, d.kind, d.channel): d for d in app.store.deliveries(since=None)}
+    statuses = app.store.channel_statuses()
+
+    # Finish what a dead process left sent but not recorded (never send those again).
+    for d in ledger.values():
+        if d.state == "sent" and _owner_dead(d.owner):
+            _record(app, d, now)
+
+    if due and not configs:
+        result.unreachable = True
+    work: dict[str, list[tuple[ChannelConfig, planner.Reminder, Delivery]]] = {}
+    for config in configs:
+        status = statuses.get(config.id)
+        if status and status.retry_at and now < status.retry_at:
+            nxt = status.retry_at
+            result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
+            continue
+        for r in due:
+            key = (r.slot, r.kind, config.id)
+            held = ledger.get(key)
+            claim = Delivery(
+                slot=r.slot,
+                kind=r.kind,
+                channel=config.id,
+                state="claimed",
+                due_at=r.at,
+                claimed_at=now,
+                owner=me,
+                late=r.late(now),
+            )
+            if held is None:
+                taken = app.store.claim_delivery(claim)
+            elif held.state == "claimed" and (
+                _owner_dead(held.owner) or now - held.claimed_at > LEASE
+            ):
+                taken = app.store.claim_delivery(claim, replacing=held.owner)
+            else:
+                continue
+            if taken:
+                work.setdefault(config.id, []).append((config, r, claim))
+    if not work:
+        return result
+    _fault("claimed")
+
+    def deliver(
+        items: list[tuple[ChannelConfig, planner.Reminder, Delivery]],
+    ) -> list[tuple[Delivery, str | None]]:
+        """One channel's sends, in order; stops at the first failure."""
+        config = items[0][0]
+        channel = channel_for(config)
+        out: list[tuple[Delivery, str | None]] = []
+        failed: str | None = None
+        for _, r, claim in items:
+            if failed is not None:
+                out.append((claim, failed))
+                continue
+            title, body = r.text(now)
+            try:
+                channel.send(title, body, slot=r.slot)
+                out.append((claim, None))
+            except ChannelError as exc:
+                failed = str(exc) or "failed"
+                out.append((claim, failed))
+            except Exception as exc:  # a channel must not take the pass down
+                failed = scrub(f"{type(exc).__name__}: {exc}", config.url)
+                out.append((claim, failed))
+        return out
+
+    names = {c.id: c.name for c in configs}
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="rollminder-send") as pool:
+        futures = {pool.submit(deliver, items): cid for cid, items in work.items()}
+        from concurrent.futures import as_completed
+
+        for future in as_completed(futures):
+            cid = futures[future]
+            reminders = {(r.slot, r.kind): r for _, r, _ in work[cid]}
+            errors: list[str] = []
+            for claim, error in future.result():
+                r = reminders[(claim.slot, claim.kind)]
+                if error is None:
+                    _fault("sent")
+                    sent = replace(claim, state="sent", sent_at=app.now())
+                    app.store.put_delivery(sent)
+                    _record(app, sent, app.now())
+                    _fault("recorded")
+                    result.sent.append(Sent(r, names[cid], claim.late))
+                    log.info(
+                        "sent %s reminder for %s via %s%s",
+                        r.kind,
+                        r.slot,
+                        names[cid],
+                        " (catch-up)" if claim.late else "",
+                    )
+                else:
+                    app.store.delete_delivery(claim.slot, claim.kind, claim.channel)
+                    errors.append(error)
+            if errors:
+                status = _failed(app, cid, errors[0], statuses.get(cid))
+                result.failed.append((names[cid], errors[0]))
+                log.warning(
+                    "channel %s failed (%d in a row): %s; next try at %s",
+                    names[cid],
+                    status.failures,
+                    errors[0],
+                    status.retry_at.isoformat() if status.retry_at else "-",
+                )
+                if status.retry_at is not None:
+                    nxt = status.retry_at
+                    result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
+    return result
+
+
+def _record(app: Rollminder, delivery: Delivery, now: dt.datetime) -> None:
+    with app.store.transaction():
+        app.store.put_delivery(replace(delivery, state="recorded", recorded_at=now))
+        status = app.store.channel_statuses().get(delivery.channel, ChannelStatus(delivery.channel))
+        app.store.put_channel_status(
+            replace(status, failures=0, retry_at=None, last_sent_at=delivery.sent_at or now)
+        )
+
+
+def _failed(
+    app: Rollminder, channel_id: str, error: str, before: ChannelStatus | None
+) -> ChannelStatus:
+    now = app.now()
+    with app.store.transaction():
+        current = (
+            app.store.channel_statuses().get(channel_id) or before or ChannelStatus(channel_id)
+        )
+        failures = current.failures + 1
+        status = replace(
+            current,
+            failures=failures,
+            last_error=error,
+            last_error_at=now,
+            retry_at=now + backoff(failures),
+        )
+        app.store.put_channel_status(status)
+    return status
+
+
+def heartbeat(app: Rollminder, what: str, **facts: object) -> None:
+    """Note that ``what`` (daemon, remind) ran now: ``rollminder next`` and ``service status``
+    read it."""
+    app.store.put_reminder_state(what, json.dumps({"at": app.now().isoformat(), **facts}))
+
+
+# ----------------------------------------------------------------------------- snooze
+
+
+def snooze(app: Rollminder, minutes: float = 30) -> Snooze:
+    """Remind of the open slot once more, ``minutes`` from now (the slot must be open now)."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes != minutes:
+        raise InvalidInput("Snooze for a number of minutes, e.g. 30.")
+    length = dt.timedelta(minutes=minutes)
+    if not dt.timedelta(minutes=1) <= length <= SNOOZE_MAX:
+        raise InvalidInput("Snooze for 1 minute to 12 hours (default 30 minutes).")
+    from rollminder import schedule
+
+    plan = app.plan()
+    now = app.now()
+    tz = ZoneInfo(plan.tz)
+    slots = schedule.upcoming(plan, app.log_for(plan), now, count=1)
+    if not slots or not slots[0].due:
+        raise NotFound("No session is open now: there is nothing to snooze.")
+    slot = slots[0]
+    until = now + length
+    end = schedule.local_slot(slot.start.date() + dt.timedelta(days=1), dt.time(0), tz)
+    if until >= end:
+        left = int((end - now).total_seconds() // 60)
+        raise InvalidInput(
+            f"Today's slot closes at midnight, {left} minutes from now: snooze for less."
+        )
+    key = planner.slot_key(slot.start)
+    with app.store.transaction():
+        mine = [z for z in app.store.snoozes() if z.slot == key]
+        pending = [z for z in mine if z.until > now]
+        n = pending[-1].n if pending else (max((z.n for z in mine), default=0) + 1)
+        snoozed = Snooze(slot=key, n=n, until=until.astimezone(dt.UTC), created_at=now)
+        app.store.put_snooze(snoozed)
+    return snoozed

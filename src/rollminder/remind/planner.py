@@ -1,0 +1,222 @@
+"""Which reminders are due: pure, from the plan, the log, the settings and ``now``.
+
+Every reminder has a ledger key ``(slot, kind)`` (the channel completes it), an instant ``at``
+from which it is due and, for most, an instant ``until`` after which it is stale and never sent:
+
+- ``prep``: ``Settings.prep_minutes`` before a slot, until the slot's time ("start soaking").
+- ``session``: at the slot's time, while the slot is open (until the end of its local day). Sent
+  later than :data:`GRACE` after its time (the machine slept or was off), it reads as a
+  *catch-up*: the same key, so a slot gets one session reminder or one catch-up, never both.
+- ``snooze-N``: the N-th ``rollminder snooze`` of the open slot, at the time asked for.
+- ``roller``: the current roller is worn out; due with the next slot's prep, once per roller.
+- ``visit``: the day before a clinic visit, at the plan's time, until the visit.
+- ``book``: a series' next visit should be booked; once per visit to book.
+
+Slots come from :func:`rollminder.schedule.upcoming`, which never places one on a day that is
+done, skipped, paused or blacked out, nor within the rest interval; so no reminder is planned
+then. A wall time in a DST gap is the schedule's (moved forward by the gap); an ambiguous one is
+its first occurrence. Keys are instants in UTC, so a clock stepped back finds them already in
+the ledger, and a new zone (a new slot instant) gets its own reminders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+from zoneinfo import ZoneInfo
+
+from rollminder import schedule
+from rollminder.model import Log, Plan, Settings, Snooze
+
+if TYPE_CHECKING:
+    from rollminder.service import RollerWear, SeriesStatus
+
+PREP = "prep"
+SESSION = "session"
+SNOOZE = "snooze"
+ROLLER = "roller"
+VISIT = "visit"
+BOOK = "book"
+
+#: A session reminder sent later than this after its time is a catch-up.
+GRACE = dt.timedelta(minutes=3)
+
+#: How many slots ahead reminders are planned (the next one, and the one after for its prep).
+AHEAD = 2
+
+
+class Reminder(NamedTuple):
+    slot: str  # the ledger key: the slot's UTC instant, or 'roller:ID', 'visit:ID', 'book:ID:N'
+    kind: str  # prep, session, snooze-N, roller, visit, book
+    at: dt.datetime  # due from (UTC)
+    until: dt.datetime | None  # stale from (UTC), None: until sent
+    title: str
+    body: str
+    slot_start: dt.datetime | None = None  # the session slot it belongs to (plan's zone)
+
+    def due(self, now: dt.datetime) -> bool:
+        return self.at <= now and (self.until is None or now < self.until)
+
+    def late(self, now: dt.datetime) -> bool:
+        """A session (or snooze) reminder sent this late is a catch-up."""
+        return self.kind == SESSION and now - self.at > GRACE
+
+    def text(self, now: dt.datetime) -> tuple[str, str]:
+        """Title and body as sent at ``now`` (a late session reminder reads as a catch-up)."""
+        if self.late(now) and self.slot_start is not None:
+            when = f"{self.slot_start:%H:%M}"
+            return (
+                "Catch-up: your session is still open",
+                f"Your {when} session was due while this computer was asleep or off; it is "
+                f"still open today. {self.body}",
+            )
+        return self.title, self.body
+
+
+def slot_key(start: dt.datetime) -> str:
+    """The ledger key of a session slot: its instant in UTC, to the minute."""
+    return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _what(plan: Plan) -> str:
+    minutes = f"{plan.minutes:g} minute" + ("" if plan.minutes == 1 else "s")
+    return f"{', '.join(plan.zones)}, about {minutes}"
+
+
+def _day_end(start: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    day = start.astimezone(tz).date() + dt.timedelta(days=1)
+    return schedule.local_slot(day, dt.time(0), tz)
+
+
+def reminders(
+    plan: Plan,
+    log: Log,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    snoozes: Sequence[Snooze] = (),
+    roller: RollerWear | None = None,
+    series: Sequence[SeriesStatus] = (),
+) -> list[Reminder]:
+    """The reminders that are due now or later (stale ones are left out), sorted by ``at``."""
+    tz = ZoneInfo(plan.tz)
+    utc = dt.UTC
+    out: list[Reminder] = []
+    slots = schedule.upcoming(plan, log, now, count=AHEAD)
+    today = now.astimezone(tz).date()
+    yesterday = today - dt.timedelta(days=1)
+    if (
+        yesterday.weekday() in plan.weekdays
+        and schedule.local_slot(yesterday, plan.time, tz).date() != yesterday
+    ):
+        # Yesterday's slot was moved past midnight by a gap (Greenland springs forward from
+        # 23:00 to 00:00): counting from today, the schedule no longer sees it.
+        eve = schedule.local_slot(today, dt.time(0), tz) - dt.timedelta(microseconds=1)
+        moved = schedule.upcoming(plan, log, eve, count=1)
+        if moved and moved[0].start.date() == today and moved[0] not in slots:
+            slots = [moved[0]._replace(due=moved[0].start <= now), *slots]
+    lead = dt.timedelta(minutes=max(0, settings.prep_minutes))
+    what = _what(plan)
+    for slot in slots:
+        key = slot_key(slot.start)
+        start = slot.start.astimezone(utc)
+        end = _day_end(slot.start, tz).astimezone(utc)
+        local = slot.start.astimezone(tz)
+        if lead:
+            out.append(
+                Reminder(
+                    key,
+                    PREP,
+                    start - lead,
+                    start,
+                    f"Session at {local:%H:%M}: start soaking your roller",
+                    f"In {settings.prep_minutes} minutes: {what}. Soak the roller in 70% "
+                    "isopropyl alcohol for about 10 minutes and let it air-dry; cleanse your skin.",
+                    local,
+                )
+            )
+        out.append(Reminder(key, SESSION, start, end, f"Time to roll: {what}", _aftercare(), local))
+        for z in snoozes:
+            if z.slot == key:
+                out.append(
+                    Reminder(
+                        key,
+                        f"{SNOOZE}-{z.n}",
+                        z.until.astimezone(utc),
+                        end,
+                        f"Snoozed: time to roll: {what}",
+                        _aftercare(),
+                        local,
+                    )
+                )
+    paused = any(p.covers(today) for p in log.pauses)
+    if not paused:
+        if roller is not None and roller.replace_now and slots:
+            first = slots[0].start.astimezone(utc)
+            out.append(
+                Reminder(
+                    f"roller:{roller.roller.id}",
+                    ROLLER,
+                    first - lead,
+                    None,
+                    "Time to replace your roller",
+                    f"{roller.roller.label}: {roller.reason}. Needles dull with use: start the "
+                    "next session with a new roller ('rollminder roller add').",
+                )
+            )
+        for v in log.visits:
+            if v.at <= now:
+                continue
+            day = v.at.astimezone(tz).date()
+            at = schedule.local_slot(day - dt.timedelta(days=1), plan.time, tz)
+            where = f" at {v.clinic}" if v.clinic else ""
+            out.append(
+                Reminder(
+                    f"visit:{v.id}",
+                    VISIT,
+                    at.astimezone(utc),
+                    v.at.astimezone(utc),
+                    f"Clinic visit tomorrow{where}",
+                    f"Your visit is tomorrow at {v.at.astimezone(tz):%H:%M}{where}. No makeup "
+                    "and no workout that day; expect redness, and some peeling a few days later.",
+                )
+            )
+        for s in series:
+            if s.book_from is None or s.next_visit is not None or not s.remaining:
+                continue
+            at = schedule.local_slot(s.book_from, plan.time, tz)
+            until = s.book_until or s.book_from
+            out.append(
+                Reminder(
+                    f"book:{s.series.id}:{len(s.visits)}",
+                    BOOK,
+                    at.astimezone(utc),
+                    None,
+                    f"Book your next visit: {s.series.name}",
+                    f"Visit {len(s.visits) + 1} of {s.series.count} should be booked for "
+                    f"{s.book_from:%a %d %b}"
+                    + ("" if until == s.book_from else f" to {until:%a %d %b}")
+                    + " (then 'rollminder visit add WHEN --series ...').",
+                )
+            )
+    out = [r for r in out if r.until is None or now < r.until]
+    out.sort(key=lambda r: (r.at, r.kind))
+    return out
+
+
+def _aftercare() -> str:
+    return (
+        "Roll each direction with light pressure, lifting the roller between passes; "
+        "then 'rollminder done' logs it."
+    )
+
+
+def due(found: Sequence[Reminder], now: dt.datetime) -> list[Reminder]:
+    return [r for r in found if r.due(now)]
+
+
+def next_at(found: Sequence[Reminder], now: dt.datetime) -> dt.datetime | None:
+    """The next instant after ``now`` at which a reminder becomes due."""
+    ahead = [r.at for r in found if r.at > now]
+    return min(ahead) if ahead else None

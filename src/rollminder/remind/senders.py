@@ -1,0 +1,311 @@
+"""How a reminder is sent: the :class:`Channel` protocol, the Apprise and desktop channels, and
+how URLs are shown (:func:`mask_url`) and errors scrubbed (:func:`scrub`).
+
+Apprise and desktop-notifier are imported only when a channel sends or a URL is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import threading
+import urllib.parse
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from rollminder.model import ChannelConfig
+from rollminder.remind.reach import bus_address
+
+DESKTOP_ID = "desktop"
+DESKTOP_URL = "desktop://"
+#: Seconds a desktop notification may take to reach the notification server.
+DESKTOP_TIMEOUT = 10.0
+
+
+class ChannelError(Exception):
+    """A send failed; the message is one line and holds no secret."""
+
+
+class Channel(Protocol):
+    id: str
+    name: str
+    kind: str
+    masked: str
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        """Deliver one reminder or raise :class:`ChannelError`. ``slot`` is the ledger key
+        (the desktop's Done/Snooze buttons act on it)."""
+        ...
+
+
+# ----------------------------------------------------------------------------- masking
+
+
+def _apprise() -> Any:
+    """Apprise, imported on first use. Loading its plugins warns of deprecations (imghdr on
+    Python 3.11-3.12): not ours to fix, and not a person's concern."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+        from apprise.plugins import N_MGR
+
+        N_MGR.load_modules()  # type: ignore[no-untyped-call]  # what the first URL would do, but with the warnings silenced
+    # Apprise's own log lines may name parts of a URL: they reach us only through _ThreadLines
+    # (in AppriseChannel.send), scrubbed, never the process's log.
+    quiet = logging.getLogger("apprise")
+    quiet.propagate = False
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    return apprise
+
+
+def _mask_token(text: str) -> str:
+    if len(text) <= 4:
+        return "****"
+    return f"{text[0]}...{text[-1]}"
+
+
+def mask_url(url: str) -> str:
+    """The URL with its secrets hidden: passwords, tokens, keys and ntfy topics.
+
+    Apprise's own privacy form is used where Apprise knows the URL (it knows which parts are
+    secrets for each service); the query string (Apprise's defaults) is left out. Path segments
+    of ntfy URLs (topics: whoever knows one can read it) are masked too. A URL Apprise does not
+    parse gets the generic treatment: password, long path segments and every query value hidden.
+    """
+    url = url.strip()
+    if url.lower().startswith(DESKTOP_URL):
+        return DESKTOP_URL
+    masked = None
+    try:
+        apprise = _apprise()
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin:
+            masked = str(plugin.url(privacy=True))
+    except Exception:  # masking must never fail
+        masked = None
+    parts = urllib.parse.urlsplit(masked or url)
+    netloc = parts.netloc
+    if masked is None and "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name, sep, _pw = user.partition(":")
+        netloc = f"{_mask_token(name)}{':****' if sep else ''}@{host}"
+    segments = parts.path.split("/")
+    if masked is None or parts.scheme.lower().startswith("ntfy"):
+        segments = [_mask_token(s) if len(s) > 2 else s for s in segments]
+    path = "/".join(segments).rstrip("/")
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def scrub(message: str, url: str) -> str:
+    """``message`` (an error, a log line) without any secret part of ``url``."""
+    parts = urllib.parse.urlsplit(url)
+    secrets = {parts.password or "", parts.username or ""}
+    secrets |= {s for s in re.split(r"[/?&=:@,]", url.split("://", 1)[-1]) if len(s) >= 6}
+    host = parts.hostname or ""
+    secrets.discard(host)
+    for s in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        message = message.replace(s, _mask_token(s))
+        message = message.replace(urllib.parse.quote(s, safe=""), _mask_token(s))
+    return " ".join(message.split())[:300].rstrip(".")
+
+
+# ----------------------------------------------------------------------------- the channels
+
+
+class AppriseChannel:
+    """Any Apprise URL: ntfy, mailto, json/form/xml webhooks, Telegram, Pushover, Matrix..."""
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.id = config.id
+        self.name = config.name
+        self.kind = config.kind
+        self.masked = config.masked
+        self._url = config.url
+        self._plugin: Any = None
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        _apprise()
+        if self._plugin is None:
+            self._plugin = _apprise().Apprise.instantiate(self._url, suppress_exceptions=True)
+            if not self._plugin:
+                self._plugin = None
+                raise ChannelError("Apprise does not understand this URL any more")
+        capture = _ThreadLines()
+        source = logging.getLogger("apprise")
+        source.addHandler(capture)
+        try:
+            ok = self._plugin.notify(body=body, title=title)
+        finally:
+            source.removeHandler(capture)
+        if not ok:
+            why = capture.lines[-1] if capture.lines else "the service refused the notification"
+            raise ChannelError(scrub(why, self._url))
+
+
+class _ThreadLines(logging.Handler):
+    """Apprise's warnings from this thread only (channels send in parallel threads: another
+    channel's lines must not end up in this one's error)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.ident = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.ident:
+            line = " ".join(record.getMessage().split())
+            if line:
+                self.lines.append(line)
+
+
+class DesktopChannel:
+    """Desktop notifications over D-Bus (desktop-notifier), with Done and Snooze buttons when
+    ``on_action`` is given and the notification server supports actions.
+
+    desktop-notifier is asynchronous and needs a running event loop to hear button presses; the
+    channel keeps one in a daemon thread for as long as the process lives.
+    """
+
+    id = DESKTOP_ID
+    kind = "desktop"
+    masked = DESKTOP_URL
+
+    def __init__(
+        self, name: str = "desktop", on_action: Callable[[str, str], None] | None = None
+    ) -> None:
+        self.name = name
+        self._on_action = on_action
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._notifier: Any = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="rollminder-desktop", daemon=True
+                )
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    async def _send(self, title: str, body: str, slot: str) -> bool:
+        from desktop_notifier import Button, DesktopNotifier
+
+        if self._notifier is None:
+            self._notifier = DesktopNotifier(app_name="rollminder")
+        dispatched = asyncio.Event()
+        buttons = []
+        if self._on_action is not None and slot:
+            act = self._on_action
+            buttons = [
+                Button(title="Done", on_pressed=lambda: act("done", slot)),
+                Button(title="Snooze 30 min", on_pressed=lambda: act("snooze", slot)),
+            ]
+        await self._notifier.send(
+            title=title, message=body, buttons=buttons, on_dispatched=dispatched.set
+        )
+        return dispatched.is_set()
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        if not bus_address():
+            raise ChannelError("no D-Bus session bus: no desktop to notify")
+        loop = self._ensure_loop()
+        future = asyncio.run_coroutine_threadsafe(self._send(title, body, slot), loop)
+        try:
+            ok = future.result(timeout=DESKTOP_TIMEOUT)
+        except TimeoutError as exc:
+            future.cancel()
+            raise ChannelError("the notification server did not answer") from exc
+        except Exception as exc:  # D-Bus errors of every kind
+            raise ChannelError(f"desktop notification failed: {exc}") from exc
+        if not ok:
+            raise ChannelError("no notification server accepted the notification")
+
+    async def _disconnect(self) -> None:
+        # desktop-notifier keeps its D-Bus connection open for the buttons; close it.
+        bus = getattr(getattr(self._notifier, "_backend", None), "bus", None)
+        if bus is not None:
+            bus.disconnect()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(bus.wait_for_disconnect(), 2)
+        self._notifier = None
+
+    def close(self) -> None:
+        """Disconnect from D-Bus and end the event loop's thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=3)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(timeout=3)
+        if not loop.is_running():
+            loop.close()
+
+
+async def _has_notification_server() -> bool:
+    from dbus_fast import Message, MessageType
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus(bus_address=bus_address()).connect()
+    try:
+        for member in ("ListNames", "ListActivatableNames"):
+            reply = await bus.call(
+                Message(
+                    destination="org.freedesktop.DBus",
+                    path="/org/freedesktop/DBus",
+                    interface="org.freedesktop.DBus",
+                    member=member,
+                )
+            )
+            if (
+                reply is not None
+                and reply.message_type == MessageType.METHOD_RETURN
+                and "org.freedesktop.Notifications" in reply.body[0]
+            ):
+                return True
+        return False
+    finally:
+        bus.disconnect()
+
+
+def desktop_available(timeout: float = 3.0) -> bool:
+    """Whether a notification server is running (or can be started) on the session bus."""
+    if not bus_address():
+        return False
+
+    def probe() -> bool:
+        try:
+            return asyncio.run(asyncio.wait_for(_has_notification_server(), timeout))
+        except Exception:  # no bus, refused, timed out: no desktop
+            return False
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return probe()
+    # Called from inside an event loop (a web app's handler): probe on a thread of its own.
+    found: list[bool] = []
+    worker = threading.Thread(target=lambda: found.append(probe()), daemon=True)
+    worker.start()
+    worker.join(timeout + 1)
+    return bool(found and found[0])
+
+
+def build(config: ChannelConfig, on_action: Callable[[str, str], None] | None = None) -> Channel:
+    if config.kind == "desktop":
+        desktop = DesktopChannel(config.name, on_action)
+        desktop.id = config.id
+        return desktop
+    return AppriseChannel(config)

@@ -1,0 +1,216 @@
+"""Apprise channels against real receivers on loopback (a JSON webhook, ntfy, an SMTP server),
+through the CLI as a person runs it; faults (500 then recovery, a receiver that is down); bad
+input; secrets masked everywhere; the files holding them owner-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import json
+import stat
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import Runner
+from remind_receivers import dead_port, http_receiver, smtp_receiver
+from rollminder.model import ChannelConfig
+from rollminder.remind import engine
+from rollminder.remind.channels import AppriseChannel, mask_url
+from rollminder.service import Rollminder
+from rollminder.store.memory import MemoryStore
+
+SLOT = "2026-11-26T21:00+01:00"  # the planned fixture's first slot (Thu 21:00 Berlin)
+PREP = "2026-11-26T20:45+01:00"
+
+
+def test_json_webhook_gets_the_prep_and_the_session_reminder(planned: Runner) -> None:
+    with http_receiver() as rx:
+        added = planned("channel", "add", f"json://{rx.base}/hook", "--name", "hook")
+        assert added.code == 0, added.err
+        assert planned("remind", now="2026-11-26T20:00+01:00").out == "Nothing due now.\n"
+        first = planned("remind", now=PREP)
+        assert first.out == "Sent the prep reminder via hook.\n"
+        second = planned("remind", now=SLOT)
+        assert second.out == "Sent the session reminder via hook.\n"
+        assert planned("remind", now="2026-11-26T21:00:30+01:00").out == "Nothing due now.\n"
+        got = rx.wait(2)
+    assert len(got) == 2 and {g.path for g in got} == {"/hook"}
+    prep, session = got[0].json(), got[1].json()
+    assert prep["title"] == "Session at 21:00: start soaking your roller"
+    assert "70% isopropyl alcohol" in prep["message"]
+    assert session["title"] == "Time to roll: forehead, cheeks, chin, about 3 minutes"
+
+
+def test_ntfy_gets_the_reminder(planned: Runner) -> None:
+    with http_receiver() as rx:
+        assert planned("channel", "add", f"ntfy://{rx.base}/roll-topic").code == 0
+        assert "via ntfy" in planned("remind", now=SLOT).out
+        got = rx.wait(1)
+    assert len(got) == 1
+    body = got[0].json()
+    assert body["topic"] == "roll-topic"
+    assert body["title"].startswith("Time to roll")
+
+
+def test_email_through_apprise_mailto_reaches_a_real_smtp_server(planned: Runner) -> None:
+    with smtp_receiver() as smtp:
+        url = f"mailto://localhost:{smtp.port}?from=rollminder@example.com&to=me@example.com"
+        assert planned("channel", "add", url, "--name", "mail").code == 0
+        result = planned("remind", now=SLOT)
+        assert result.out == "Sent the session reminder via mail.\n", result.err
+        messages = smtp.wait(1)
+    assert len(messages) == 1
+    msg = email.message_from_bytes(messages[0])
+    assert msg["Subject"].startswith("Time to roll")
+    assert msg["To"] == "me@example.com"
+
+
+def test_channel_test_list_and_remove(planned: Runner) -> None:
+    with http_receiver() as rx:
+        planned("channel", "add", f"json://{rx.base}/a", "--name", "a")
+        tested = planned("channel", "test", "a")
+        assert tested.out == "a: sent\n" and tested.code == 0
+        assert rx.wait(1)[0].json()["title"] == "rollminder test"
+        listing = planned("channel", "list", "--json", now="2026-11-25T10:05+01:00").json()
+    assert [c["name"] for c in listing] == ["a"]
+    assert listing[0]["last_error"] is None and listing[0]["failures"] == 0
+    assert planned("channel", "remove", "a").code == 0
+    assert planned("channel", "list", "--json").json() == []
+    missing = planned("channel", "remove", "a")
+    assert missing.code == 1 and missing.err.startswith("Error: No channel named 'a'")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nonsense"], "A channel is a URL"),
+        (["bogus://x"], "Apprise cannot use"),
+        ([""], "Give a channel URL"),
+        (["json://127.0.0.1/x", "--name", "bad name!"], "Channel names are"),
+        (["json://127.0.0.1/x", "--name", "x" * 41], "Channel names are"),
+        (["json://127.0.0.1/\x01"], "control characters"),
+    ],
+)
+def test_bad_channel_input_is_one_line_and_changes_nothing(
+    planned: Runner, args: list[str], message: str
+) -> None:
+    result = planned("channel", "add", *args)
+    assert result.code == 1 and result.out == ""
+    assert len(result.err.strip().splitlines()) == 1 and message in result.err
+    assert "Traceback" not in result.err
+    assert planned("channel", "list", "--json").json() == []
+
+
+def test_duplicate_channels_and_bad_snooze_durations(planned: Runner) -> None:
+    assert planned("channel", "add", "json://127.0.0.1/x", "--name", "x").code == 0
+    again = planned("channel", "add", "json://127.0.0.1/x")
+    assert again.code == 1 and "already set up" in again.err
+    same_name = planned("channel", "add", "json://127.0.0.1/y", "--name", "x")
+    assert same_name.code == 1 and "already a channel named" in same_name.err
+    for bad in ("abc", "0", "-5", "13h"):
+        result = planned("snooze", bad, now="2026-11-26T21:05+01:00")
+        assert result.code in (1, 2) and len(result.err.strip().splitlines()) == 1, bad
+    nothing_open = planned("snooze")
+    assert nothing_open.code == 1 and "No session is open now" in nothing_open.err
+    ok = planned("snooze", "45", now="2026-11-26T21:05+01:00")
+    assert ok.out == "Snoozed: you will be reminded again at 21:50.\n"
+
+
+def test_a_receiver_answering_500_gets_it_once_after_it_recovers() -> None:
+    tz = ZoneInfo("Europe/Berlin")
+    now = [dt.datetime(2026, 11, 26, 21, tzinfo=tz)]
+    app = Rollminder(MemoryStore(), lambda: now[0])
+    now[0] = dt.datetime(2026, 11, 25, 10, tzinfo=tz)
+    app.set_plan(needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin")
+    with http_receiver(fail_first=3) as rx:
+        url = f"json://{rx.base}/hook"
+        config = ChannelConfig(name="hook", url=url, masked=mask_url(url), kind="json", id="c1")
+        t = dt.datetime(2026, 11, 26, 21, tzinfo=tz)
+        outcomes = []
+        for _ in range(12):  # a pass at the slot, then every 20 s of the app's clock
+            now[0] = t
+            result = engine.run_pass(app, [config], channel_for=AppriseChannel)
+            outcomes.append((len(result.sent), len(result.failed)))
+            t += dt.timedelta(seconds=20)
+        got = rx.wait(1, timeout=1)
+    assert rx.refused == 3 and len(got) == 1  # delivered once, after the recovery
+    # Tries at 0 s, 40 s (30 s backoff), 100 s (60 s), then 220 s (120 s): sent there.
+    assert [i for i, (sent, failed) in enumerate(outcomes) if failed] == [0, 2, 5]
+    assert [i for i, (sent, failed) in enumerate(outcomes) if sent] == [11]
+    status = app.store.channel_statuses()["c1"]
+    assert status.failures == 0 and "500" in status.last_error
+
+
+def test_a_receiver_that_is_down_shows_in_channel_list(planned: Runner) -> None:
+    url = f"json://user:s3cr3tpass@127.0.0.1:{dead_port()}/hook"
+    assert planned("channel", "add", url, "--name", "down").code == 0
+    result = planned("remind", now=SLOT)
+    assert result.code == 0 and result.out == ""
+    assert result.err.startswith("Could not send via down:")
+    listing = planned("channel", "list", now="2026-11-26T21:00:10+01:00")
+    assert "FAILING (1x, retry 21:00)" in listing.out
+    info = planned("channel", "list", "--json").json()[0]
+    assert info["failures"] == 1 and info["last_error"]
+    assert info["retry_at"].startswith("2026-11-26T20:00:30")  # 30 s after the failure
+    assert result.err.count("\n") == 1 and "Connection error" in result.err
+    for text in (result.err, listing.out, json.dumps(info)):
+        assert "s3cr3tpass" not in text
+
+
+def test_secrets_never_show(planned: Runner, home: Path) -> None:
+    urls = {
+        "hook": "json://user:s3cr3tpass@127.0.0.1:9/hook",
+        "topic": "ntfys://ntfy.sh/my-private-topic-123",
+        "tg": "tgram://123456789:AAEsecretbottokenvalue/987654",
+        "mail": "mailto://bob:mailpa55word@example.com",
+    }
+    shown = []
+    for name, url in urls.items():
+        result = planned("channel", "add", url, "--name", name)
+        assert result.code == 0, result.err
+        shown.append(result.out)
+    shown.append(planned("channel", "list").out)
+    shown.append(planned("channel", "list", "--json").out)
+    shown.append(planned("channel", "remove", "tg").out)
+    text = "\n".join(shown)
+    for secret in ("s3cr3tpass", "my-private-topic-123", "AAEsecretbottokenvalue", "mailpa55word"):
+        assert secret not in text
+    assert "json://user:****@127.0.0.1:9/hook" in text
+    assert not (home / "error.log").exists()
+
+
+def test_the_files_holding_secrets_are_owner_only(planned: Runner, home: Path) -> None:
+    db = home / "rollminder.db"
+    db.chmod(0o644)  # as a careless restore might leave it
+    assert planned("channel", "add", "ntfys://ntfy.sh/my-private-topic-123").code == 0
+    files = [p for p in (home / "rollminder.db-wal", home / "rollminder.db-shm") if p.exists()]
+    files += [db, *(home / "backups").iterdir()]
+    for p in files:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_mask_url_forms() -> None:
+    assert mask_url("desktop://") == "desktop://"
+    assert mask_url("ntfy://ntfy.sh/abcdefgh") == "ntfy://ntfy.sh/a...h"
+    assert "hunter22" not in mask_url("weird://me:hunter22@host/path")
+    assert mask_url("weird://me:hunter22@host/averylongtoken").endswith("/a...n")
+
+
+def test_channel_test_reports_a_failure_and_exits_1(planned: Runner) -> None:
+    assert planned("channel", "add", f"json://127.0.0.1:{dead_port()}/x", "--name", "x").code == 0
+    result = planned("channel", "test", "x")
+    assert result.code == 1 and result.out.startswith("x: failed (")
+
+
+def test_prep_minutes_is_a_setting(planned: Runner) -> None:
+    assert planned("settings", "--prep-minutes", "20", "--json").json()["prep_minutes"] == 20
+    assert "20 minutes before each session" in planned("settings").out
+    bad = planned("settings", "--prep-minutes", "999")
+    assert bad.code == 1 and "0 (off) to 240 minutes" in bad.err
+    with http_receiver() as rx:
+        planned("channel", "add", f"json://{rx.base}/hook")
+        assert planned("remind", now="2026-11-26T20:39+01:00").out == "Nothing due now.\n"
+        assert "prep" in planned("remind", now="2026-11-26T20:40+01:00").out

@@ -1,0 +1,274 @@
+"""The delivery engine over the in-memory store, with a clock the test moves and fake channels:
+what is due, exactly once, catch-ups, clock steps, snooze, backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from rollminder.errors import InvalidInput, NotFound
+from rollminder.model import ChannelConfig, Pause
+from rollminder.remind import engine, planner
+from rollminder.remind.channels import ChannelError
+from rollminder.service import Rollminder
+from rollminder.store.memory import MemoryStore
+
+TZ = ZoneInfo("Europe/Berlin")
+
+
+def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0, ss: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, ss, tzinfo=TZ)
+
+
+class Clock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class Fake:
+    """A channel that records what it was given, and fails while ``failing`` is true."""
+
+    def __init__(self, cid: str, clock: Clock) -> None:
+        self.id = cid
+        self.name = cid
+        self.kind = "fake"
+        self.masked = f"fake://{cid}"
+        self.clock = clock
+        self.failing = False
+        self.got: list[tuple[dt.datetime, str, str, str]] = []  # (when, slot, title, body)
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        if self.failing:
+            raise ChannelError("HTTP 500")
+        self.got.append((self.clock(), slot, title, body))
+
+    @property
+    def config(self) -> ChannelConfig:
+        return ChannelConfig(
+            name=self.name, url=self.masked, masked=self.masked, kind="fake", id=self.id
+        )
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = Clock(at(2026, 11, 25, 10))
+        self.app = Rollminder(MemoryStore(), self.clock)
+        # Mon and Thu at 21:00 in Berlin; the next slot is Thu 26 Nov 21:00, its prep 20:45.
+        self.app.set_plan(
+            needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin"
+        )
+        self.channels = [Fake("a", self.clock)]
+
+    def run(self, when: dt.datetime | None = None) -> engine.PassResult:
+        if when is not None:
+            self.clock.now = when
+        by_id = {c.id: c for c in self.channels}
+        return engine.run_pass(
+            self.app, [c.config for c in self.channels], channel_for=lambda cfg: by_id[cfg.id]
+        )
+
+    def kinds(self, i: int = 0) -> list[str]:
+        return [title for _, _, title, _ in self.channels[i].got]
+
+
+@pytest.fixture
+def w() -> World:
+    return World()
+
+
+def test_prep_then_session_each_once_at_their_instants(w: World) -> None:
+    assert w.run().next_at == at(2026, 11, 26, 20, 45)
+    w.run(at(2026, 11, 26, 20, 44, 59))
+    assert w.channels[0].got == []
+    w.run(at(2026, 11, 26, 20, 45))
+    w.run(at(2026, 11, 26, 20, 50))
+    result = w.run(at(2026, 11, 26, 21, 0))
+    w.run(at(2026, 11, 26, 21, 1))
+    w.run(at(2026, 11, 26, 23, 59))
+    got = w.channels[0].got
+    assert [g[0] for g in got] == [at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21)]
+    assert got[0][2] == "Session at 21:00: start soaking your roller"
+    assert got[1][2].startswith("Time to roll: forehead, cheeks, chin, about 3 minutes")
+    assert got[0][1] == got[1][1] == "2026-11-26T20:00Z"  # the slot's key, UTC
+    assert [s.reminder.kind for s in result.sent] == ["session"] and not result.sent[0].late
+    rows = w.app.store.deliveries()
+    assert {(d.kind, d.state) for d in rows} == {("prep", "recorded"), ("session", "recorded")}
+
+
+def test_nothing_for_a_slot_done_or_skipped(w: World) -> None:
+    w.clock.now = at(2026, 11, 26, 20, 30)
+    w.app.log_session()  # rolled early: the 21:00 slot is done
+    w.run(at(2026, 11, 26, 20, 45))
+    w.run(at(2026, 11, 26, 21))
+    assert w.channels[0].got == []
+    w.clock.now = at(2026, 11, 30, 12)
+    w.app.skip(reason="skin irritated")  # Monday's slot
+    w.run(at(2026, 11, 30, 20, 45))
+    w.run(at(2026, 11, 30, 21))
+    assert w.channels[0].got == []
+
+
+def test_nothing_during_a_pause_or_a_clinic_blackout(w: World) -> None:
+    w.app.pause(dt.date(2026, 11, 26), dt.date(2026, 11, 27), "travel")
+    for when in (at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21), at(2026, 11, 27, 21)):
+        w.run(when)
+    assert w.channels[0].got == []
+    w.clock.now = at(2026, 11, 28, 10)
+    w.app.add_visit(at=at(2026, 12, 8, 10), clinic="Derm")  # blackout 1 Dec - 22 Dec
+    for when in (
+        at(2026, 11, 30, 21),
+        at(2026, 12, 3, 21),
+        at(2026, 12, 7, 21),
+        at(2026, 12, 10, 21),
+    ):
+        w.run(when)
+    kinds = w.kinds()
+    # Only the visit's day-before reminder (the Monday 30 Nov slot is before the blackout).
+    assert "Clinic visit tomorrow at Derm" in kinds
+    assert all(not k.startswith("Time to roll") for k in kinds[1:])
+    assert len([k for k in kinds if k.startswith("Time to roll")]) == 1  # Mon 30 Nov only
+
+
+def test_asleep_across_the_slot_gives_one_catch_up(w: World) -> None:
+    w.run(at(2026, 11, 26, 20, 0))  # then the laptop sleeps until 22:40
+    result = w.run(at(2026, 11, 26, 22, 40))
+    for minute in range(41, 60):
+        w.run(at(2026, 11, 26, 22, minute))
+    got = w.channels[0].got
+    assert len(got) == 1  # no stale prep, no flood
+    assert got[0][2] == "Catch-up: your session is still open"
+    assert "21:00" in got[0][3]
+    assert result.sent[0].late
+    # The next day the slot is closed: nothing more.
+    w.run(at(2026, 11, 27, 9))
+    assert len(w.channels[0].got) == 1
+
+
+def test_off_for_three_weeks_gives_one_catch_up_for_the_open_slot_only(w: World) -> None:
+    w.run(at(2026, 11, 26, 12))
+    # Off from Thu 26 Nov noon until Thu 17 Dec 22:00: six slots passed meanwhile.
+    w.run(at(2026, 12, 17, 22))
+    w.run(at(2026, 12, 17, 22, 5))
+    got = w.channels[0].got
+    assert len(got) == 1 and got[0][2] == "Catch-up: your session is still open"
+    assert got[0][1] == planner.slot_key(at(2026, 12, 17, 21))
+
+
+def test_clock_stepped_back_repeats_nothing(w: World) -> None:
+    w.run(at(2026, 11, 26, 20, 45))
+    w.run(at(2026, 11, 26, 21, 0))
+    w.run(at(2026, 11, 26, 21, 10))
+    assert len(w.channels[0].got) == 2
+    for when in (at(2026, 11, 26, 20, 10), at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21, 0)):
+        w.run(when)  # the clock was stepped back an hour and runs forward again
+    assert len(w.channels[0].got) == 2
+
+
+def test_a_new_zone_recomputes_the_slot(w: World) -> None:
+    w.run(at(2026, 11, 26, 20, 45))  # prep for 21:00 Berlin
+    w.app.set_plan(tz="Europe/London")  # 21:00 London is 22:00 Berlin
+    assert w.run(at(2026, 11, 26, 21, 0)).sent == []
+    w.run(at(2026, 11, 26, 21, 45))
+    w.run(at(2026, 11, 26, 22, 0))
+    titles = w.kinds()
+    assert titles[0].startswith("Session at 21:00") and titles[1].startswith("Session at 21:00")
+    assert titles[2].startswith("Time to roll")
+    assert w.channels[0].got[2][0] == at(2026, 11, 26, 22)
+
+
+def test_a_failing_channel_backs_off_and_does_not_hold_back_the_other(w: World) -> None:
+    w.channels.append(Fake("b", w.clock))
+    w.channels[1].failing = True
+    first = w.run(at(2026, 11, 26, 21, 0))  # no prep before: clock starts at the slot
+    assert [s.channel for s in first.sent] == ["a"]
+    assert first.failed == [("b", "HTTP 500")]
+    status = w.app.store.channel_statuses()["b"]
+    assert status.failures == 1 and status.retry_at == at(2026, 11, 26, 21, 0, 30)
+    assert first.next_at == status.retry_at
+    w.run(at(2026, 11, 26, 21, 0, 10))  # backing off: not even tried
+    assert w.app.store.channel_statuses()["b"].failures == 1
+    w.run(at(2026, 11, 26, 21, 0, 31))
+    assert w.app.store.channel_statuses()["b"].retry_at == at(2026, 11, 26, 21, 1, 31)  # 60 s
+    w.channels[1].failing = False
+    w.run(at(2026, 11, 26, 21, 1, 31))
+    w.run(at(2026, 11, 26, 21, 5))
+    assert len(w.channels[0].got) == 1 and len(w.channels[1].got) == 1
+    assert w.channels[1].got[0][0] == at(2026, 11, 26, 21, 1, 31)
+    healthy = w.app.store.channel_statuses()["b"]
+    assert healthy.failures == 0 and healthy.retry_at is None and healthy.last_error == "HTTP 500"
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    steps = [engine.backoff(n).total_seconds() for n in range(1, 10)]
+    assert steps[:4] == [30, 60, 120, 240]
+    assert max(steps) == engine.BACKOFF_MAX.total_seconds() == steps[-1]
+
+
+def test_snooze_moves_the_open_slot_once_more(w: World) -> None:
+    with pytest.raises(NotFound):
+        engine.snooze(w.app)  # nothing open on Wednesday morning
+    w.run(at(2026, 11, 26, 21, 0))
+    z = engine.snooze(w.app)
+    assert z.until == at(2026, 11, 26, 21, 30) and z.n == 1
+    w.run(at(2026, 11, 26, 21, 29))
+    w.run(at(2026, 11, 26, 21, 30))
+    w.run(at(2026, 11, 26, 21, 31))
+    assert [t[:7] for t in w.kinds()] == ["Time to", "Snoozed"]
+    w.clock.now = at(2026, 11, 26, 21, 40)
+    engine.snooze(w.app, 10)
+    engine.snooze(w.app, 20)  # moves the pending one: still one more reminder
+    w.run(at(2026, 11, 26, 21, 50))
+    w.run(at(2026, 11, 26, 22, 0))
+    w.run(at(2026, 11, 26, 22, 5))
+    assert len(w.kinds()) == 3 and w.channels[0].got[2][0] == at(2026, 11, 26, 22)
+    with pytest.raises(InvalidInput, match="midnight"):
+        engine.snooze(w.app, 180)
+    for bad in (0, -5, 13 * 60, float("nan")):
+        with pytest.raises(InvalidInput):
+            engine.snooze(w.app, bad)
+
+
+def test_roller_visit_and_booking_reminders(w: World) -> None:
+    w.app.set_settings(roller_max_uses=1)
+    w.clock.now = at(2026, 11, 20, 10)
+    w.app.add_roller(label="face roller")
+    w.clock.now = at(2026, 11, 23, 21)
+    w.app.log_session()  # the roller's one use: replace it
+    series = w.app.add_series(name="Microneedling", count=4, spacing_weeks=5)
+    w.app.add_visit(at=at(2026, 11, 1, 9), series_ref=series.id[:6])  # book the next: 29 Nov -
+    w.run(at(2026, 11, 26, 20, 45))
+    titles = w.kinds()
+    assert "Time to replace your roller" in titles
+    w.run(at(2026, 11, 29, 21, 0))
+    assert "Book your next visit: Microneedling" in w.kinds()
+    before = len(w.kinds())
+    for when in (at(2026, 11, 30, 21, 1), at(2026, 12, 1, 21, 1), at(2026, 12, 3, 21, 1)):
+        w.run(when)
+    extra = w.kinds()[before:]
+    assert "Time to replace your roller" not in extra and not any("Book" in t for t in extra)
+
+
+def test_prep_lead_is_a_setting_and_zero_turns_it_off(w: World) -> None:
+    w.app.set_settings(prep_minutes=0)
+    w.run(at(2026, 11, 26, 20, 45))
+    w.run(at(2026, 11, 26, 21))
+    assert [t[:12] for t in w.kinds()] == ["Time to roll"]
+    with pytest.raises(InvalidInput):
+        w.app.set_settings(prep_minutes=500)
+
+
+def test_no_channel_is_reported_as_unreachable(w: World) -> None:
+    w.channels = []
+    assert w.run(at(2026, 11, 26, 21)).unreachable
+
+
+def test_paused_today_holds_visit_reminders(w: World) -> None:
+    w.app.add_visit(at=at(2026, 11, 28, 9))
+    w.app.store.put_pause(Pause(first=dt.date(2026, 11, 27), last=dt.date(2026, 11, 27)))
+    w.run(at(2026, 11, 27, 21))
+    assert w.kinds() == []
