@@ -237,6 +237,7 @@ class Rollminder:
             skips=tuple(self.store.skips(since=since)),
             pauses=tuple(self.store.pauses()),
             visits=tuple(self.store.visits()),
+            holds=tuple(self.store.holds()),
         )
 
     # ------------------------------------------------------------------ plan
@@ -499,7 +500,11 @@ class Rollminder:
         return self.store.settings()
 
     def set_settings(self, **changes: int) -> Settings:
-        known = {"roller_max_uses": "roller uses", "roller_max_days": "roller days"}
+        known = {
+            "roller_max_uses": "roller uses",
+            "roller_max_days": "roller days",
+            "session_check": "session check",
+        }
         for key, value in changes.items():
             if key not in known:
                 raise InvalidInput(f"There is no setting {key!r}.")
@@ -508,6 +513,8 @@ class Rollminder:
             s = replace(self.store.settings(), **changes)
             if not 1 <= s.roller_max_uses <= 1000 or not 1 <= s.roller_max_days <= 3650:
                 raise InvalidInput("Roller limits: 1-1000 uses and 1-3650 days.")
+            if s.session_check not in (0, 1):
+                raise InvalidInput("The session check is 1 (ask before each session) or 0 (off).")
             self.store.put_settings(s)
         return s
 

@@ -366,6 +366,8 @@ def _state_line(ctx: Context, status: Any, now: dt.datetime) -> str:
             if why
             else f"No home rolling through {through}."
         )
+    if status.state == "held" and status.until:
+        return f"No rolling until {fmt.slot_time(status.until, now)}: {status.reason}."
     if status.state == "resting" and status.until:
         return f"Resting until {fmt.slot_time(status.until, now)}."
     if status.state == "none":

@@ -15,7 +15,18 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+from rollminder.model import (
+    ClinicianAnswer,
+    Hold,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Settings,
+    Skip,
+    Visit,
+)
 
 
 class Store(Protocol):
@@ -64,6 +75,13 @@ class Store(Protocol):
     def settings(self) -> Settings: ...
     def put_settings(self, settings: Settings) -> None: ...
 
+    # -- the pre-session check (issue 4) ---
+    def holds(self) -> list[Hold]: ...  # sorted by until, then since
+    def put_hold(self, hold: Hold) -> None: ...
+    def delete_hold(self, id: str) -> bool: ...
+    def clinician_answers(self) -> list[ClinicianAnswer]: ...  # sorted by question
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None: ...
+
 
 def iter_all(store: Store) -> Iterator[object]:
     """Every row of the profile, for checks in tests and export."""
@@ -74,3 +92,5 @@ def iter_all(store: Store) -> Iterator[object]:
     yield from store.rollers()
     yield from store.visits()
     yield from store.series()
+    yield from store.holds()
+    yield from store.clinician_answers()

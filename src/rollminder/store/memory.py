@@ -15,7 +15,18 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+from rollminder.model import (
+    ClinicianAnswer,
+    Hold,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Settings,
+    Skip,
+    Visit,
+)
 
 T = TypeVar("T")
 
@@ -30,6 +41,8 @@ class _Rows:
     visits: dict[str, Visit] = dataclasses.field(default_factory=dict)
     series: dict[str, Series] = dataclasses.field(default_factory=dict)
     settings: Settings | None = None
+    holds: dict[str, Hold] = dataclasses.field(default_factory=dict)
+    clinician: dict[str, ClinicianAnswer] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses: copying the dicts is a full snapshot.
@@ -42,6 +55,8 @@ class _Rows:
             visits=dict(self.visits),
             series=dict(self.series),
             settings=self.settings,
+            holds=dict(self.holds),
+            clinician=dict(self.clinician),
         )
 
 
@@ -208,3 +223,24 @@ class MemoryStore:
 
     def put_settings(self, settings: Settings) -> None:
         self._rows.settings = settings
+
+    # -- the pre-session check (issue 4) ---------------------------------------------------------
+
+    def holds(self) -> list[Hold]:
+        return _sorted(self._rows.holds.values(), lambda h: (h.until, h.since))
+
+    def put_hold(self, hold: Hold) -> None:
+        self._rows.holds[hold.id] = _normalized(hold)
+
+    def delete_hold(self, id: str) -> bool:
+        return self._rows.holds.pop(id, None) is not None
+
+    def clinician_answers(self) -> list[ClinicianAnswer]:
+        return _sorted(self._rows.clinician.values(), lambda a: a.question)
+
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
+        # One answer per question, as the SQLite table's unique key keeps it.
+        for other in list(self._rows.clinician.values()):
+            if other.question == answer.question and other.id != answer.id:
+                raise ValueError(f"an answer to {answer.question!r} is already stored")
+        self._rows.clinician[answer.id] = _normalized(answer)

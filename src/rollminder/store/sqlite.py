@@ -27,7 +27,18 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from rollminder.errors import StorageError
-from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
+from rollminder.model import (
+    ClinicianAnswer,
+    Hold,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Settings,
+    Skip,
+    Visit,
+)
 from rollminder.store import migrations
 from rollminder.store.backups import (
     BACKUP_KEEP,
@@ -42,6 +53,8 @@ from rollminder.store.backups import (
     storage_error,
 )
 from rollminder.store.rows import (
+    CLINICIAN,
+    HOLDS,
     PAUSES,
     PLANS,
     ROLLERS,
@@ -435,6 +448,23 @@ class SqliteStore:
         with self.transaction(), self._errors():
             for key, value in dataclasses.asdict(settings).items():
                 self._conn.execute(sql, (self._profile_id, key, json.dumps(value)))
+
+    # -- the pre-session check (issue 4) ---------------------------------------------------------
+
+    def holds(self) -> list[Hold]:
+        return self._rows(HOLDS, 'ORDER BY "until", since, rowid')
+
+    def put_hold(self, hold: Hold) -> None:
+        self._put(HOLDS, hold)
+
+    def delete_hold(self, id: str) -> bool:
+        return self._delete(HOLDS, id)
+
+    def clinician_answers(self) -> list[ClinicianAnswer]:
+        return self._rows(CLINICIAN, "ORDER BY question, rowid")
+
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
+        self._put(CLINICIAN, answer)
 
 
 def _prepare_location(path: Path) -> None:
