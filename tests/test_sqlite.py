@@ -14,7 +14,7 @@ import pytest
 
 from rollminder.errors import StorageError
 from rollminder.model import Plan, Session, Skip
-from rollminder.store import iter_all, migrations
+from rollminder.store import migrations
 from rollminder.store.migrations import Migration
 from rollminder.store.sqlite import (
     TABLES,

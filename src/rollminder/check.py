@@ -96,7 +96,7 @@ def _open_slot(app: Rollminder, now: dt.datetime) -> schedule.Slot | None:
 def run_check(
     app: Rollminder,
     answers: Mapping[str, bool],
-    dates: Mapping[str, dt.datetime] = {},  # noqa: B006 - read only
+    dates: Mapping[str, dt.datetime] = {},
 ) -> CheckOutcome:
     """Apply the answers to the stop questions (see the module doc). Questions not answered
     count as "no"; a date given for a question answered "no" is ignored."""
@@ -126,7 +126,9 @@ def run_check(
         for hold in holds:
             app.store.put_hold(hold)
         if slot is not None:
-            skip = Skip(slot=slot.start.astimezone(dt.UTC), reason=stopped_by.reason, created_at=now)
+            skip = Skip(
+                slot=slot.start.astimezone(dt.UTC), reason=stopped_by.reason, created_at=now
+            )
             app.store.put_skip(skip)
         log = app.log_for(plan)
         upcoming = schedule.upcoming(plan, log, now, 1)

@@ -276,9 +276,7 @@ class _Calendar:
         and with no session logged (a skip there is void and must not hide a missed slot)."""
         lo, hi = bisect_left(self.skip_dates, first), bisect_right(self.skip_dates, last)
         return sum(
-            1
-            for d in self.skip_dates[lo:hi]
-            if d not in self.session_days and self.counts(d)
+            1 for d in self.skip_dates[lo:hi] if d not in self.session_days and self.counts(d)
         )
 
     def fits(self, candidate: dt.datetime, others: Iterable[dt.datetime]) -> bool:
