@@ -292,7 +292,31 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
     click.echo()
     describe_plan(plan, app.local_now())
     show_preview(ctx, plan)
+    if interactive:
+        _setup_check(ctx)
     click.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
+
+
+def _setup_check(ctx: Context) -> None:
+    """The pre-session check at setup: the clinician questions once (never answered yet), and
+    what the per-session check does and how to turn it off."""
+    from rollminder import check
+    from rollminder.cli.session import ask_clinician_questions
+
+    click.echo()
+    if not check.clinician_answers(ctx.app):
+        ask_clinician_questions(ctx.app)
+    on = ctx.app.settings().session_check
+    click.echo(
+        "Before each session, 'rollminder start' asks six short safety questions (skin, sun, "
+        "retinoid, peel, Botox, fillers); a yes skips that day and reschedules. "
+        + (
+            "Turn it off with 'rollminder settings --session-check 0'."
+            if on
+            else "It is off now; turn it on with 'rollminder settings --session-check 1'."
+        )
+    )
+    click.echo("Guided session: 'rollminder start'.")
 
 
 # ------------------------------------------------------------------ plan
@@ -415,6 +439,10 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         click.echo(f"  {_slot_line(s, now)}")
     if not slots:
         click.echo("  No sessions ahead.")
+    from rollminder.check import clinician_notes
+
+    for note in clinician_notes(ctx.app):
+        click.secho(f"Note: {note}", fg="yellow")
 
 
 @click.command()

@@ -100,7 +100,11 @@ def roller_list(ctx: Context, as_json: bool) -> None:
                 f"{w.roller.needle_mm:g} mm",
                 str(w.uses),
                 "-" if retired else str(w.uses_left),
-                "-" if retired or w.days_left is None else str(w.days_left),
+                "-"
+                if retired
+                else f"{app.settings().roller_max_days} from first use"
+                if w.days_left is None
+                else str(w.days_left),
                 state,
             )
         )
@@ -310,17 +314,49 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     metavar="N",
     help="... or this many days after its first use (default 90).",
 )
+@click.option(
+    "--session-check",
+    type=fmt.Number(whole=True, low=0, high=1),
+    metavar="0|1",
+    help="1: ask the safety questions before each session (default); 0: don't ask.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @pass_ctx
-def settings(ctx: Context, roller_uses: int | None, roller_days: int | None, as_json: bool) -> None:
+def settings(
+    ctx: Context,
+    roller_uses: int | None,
+    roller_days: int | None,
+    session_check: int | None,
+    as_json: bool,
+) -> None:
     """Show or change your settings."""
     changes = {
         k: v
-        for k, v in (("roller_max_uses", roller_uses), ("roller_max_days", roller_days))
+        for k, v in (
+            ("roller_max_uses", roller_uses),
+            ("roller_max_days", roller_days),
+            ("session_check", session_check),
+        )
         if v is not None
     }
     s = ctx.app.set_settings(**changes) if changes else ctx.app.settings()
     if as_json:
-        fmt.echo_json({"roller_max_uses": s.roller_max_uses, "roller_max_days": s.roller_max_days})
+        fmt.echo_json(
+            {
+                "roller_max_uses": s.roller_max_uses,
+                "roller_max_days": s.roller_max_days,
+                "session_check": s.session_check,
+            }
+        )
         return
     click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
+    if s.session_check:
+        click.echo(
+            "Session check: on. 'rollminder start' asks six safety questions first (skin, sun, "
+            "retinoid, peel, Botox, fillers); turn it off with --session-check 0."
+        )
+    else:
+        click.echo(
+            "Session check: off. 'rollminder start' goes straight to the session; run "
+            "'rollminder check' yourself, or turn it on with --session-check 1."
+        )
