@@ -12,8 +12,8 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 # Debian packages the test suite needs, installed by `make system-deps` (part of `make test`) when
-# missing. None yet; the browser and reminder-daemon issues will add chromium, xvfb, dunst.
-APT_PACKAGES :=
+# missing. tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
+APT_PACKAGES := tmux
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean

@@ -35,6 +35,7 @@ class Options:
     seed: int = 1
     strict: bool = False
     write: bool = True
+    quick: bool = False  # shorter runs where a benchmark offers them (drift: a 1-minute session)
 
 
 @dataclass

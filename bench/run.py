@@ -26,6 +26,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 #: name -> module. Add later benches here (e.g. "guide-drift", "web-latency").
 BENCHES: dict[str, str] = {
     "startup": "bench.startup",
+    "drift": "bench.drift",
 }
 
 
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the shuffled order")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (drift: 1 minute)")
     parser.add_argument(
         "--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone"
     )
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         strict=args.strict,
         write=args.write,
+        quick=args.quick,
     )
     common.WORK.mkdir(parents=True, exist_ok=True)
     status = 0

@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import Runner
 from rollminder import check, schedule
 from rollminder.errors import InvalidInput
 from rollminder.model import Hold
 from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
-
-from conftest import Runner
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -50,7 +49,7 @@ def app(clock: Clock) -> Rollminder:
 
 
 def next_start(app: Rollminder) -> dt.datetime:
-    status, slots = app.next(1)
+    _, slots = app.next(1)
     return slots[0].start
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import signal
@@ -11,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SETUP, Runner
 
+from conftest import SETUP, Runner
 from rollminder.guide import build_guide
 from rollminder.rules import make_plan
 
@@ -56,7 +57,7 @@ def test_a_whole_session_from_a_pipe(fast: Runner) -> None:
     stamps = [when for when, _, _ in found]
     assert stamps == sorted(stamps)
     # The timestamps come from the same (fast) clock: the cues are the steps' lengths apart.
-    gaps = [(b - a).total_seconds() for a, b in zip(stamps[1:-1], stamps[2:], strict=True)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(stamps[1:])]
     assert all(abs(gap - want) <= 1 for gap, want in zip(gaps, seconds, strict=True)), gaps
     assert abs((stamps[-1] - stamps[1]).total_seconds() - 180) <= 1
     assert "No makeup and no workout" in result.out  # the aftercare

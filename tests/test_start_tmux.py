@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SETUP
 
+from conftest import SETUP
 from rollminder.guide import build_guide
 from rollminder.rules import make_plan
 
