@@ -88,6 +88,22 @@ def monotonic_from_environment() -> Monotonic:
     return Monotonic(clock_speed())
 
 
+def _boot_clock() -> Callable[[], float]:
+    """A monotonic clock that counts time asleep too (Linux: CLOCK_BOOTTIME), so the guided
+    session's timer sees a suspend as a gap (and pauses) rather than not at all; elsewhere
+    :func:`time.monotonic`."""
+    import time
+
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is not None:
+        try:
+            time.clock_gettime(boottime)
+        except OSError:  # pragma: no cover - a kernel without it
+            return time.monotonic
+        return lambda: time.clock_gettime(boottime)
+    return time.monotonic  # pragma: no cover - not Linux
+
+
 class Monotonic:
     """Seconds from an arbitrary origin, never going back, ``speed`` times real time.
 
@@ -95,17 +111,14 @@ class Monotonic:
     """
 
     def __init__(self, speed: float = 1.0) -> None:
-        import time
-
         self.speed = speed
-        self._origin = time.monotonic()
+        self._raw = _boot_clock()
+        self._origin = self._raw()
 
     def __call__(self) -> float:
-        import time
-
         if self.speed == 1.0:
-            return time.monotonic()
-        return self._origin + (time.monotonic() - self._origin) * self.speed
+            return self._raw()
+        return self._origin + (self._raw() - self._origin) * self.speed
 
     def real(self, seconds: float) -> float:
         if self.speed == 0:
