@@ -312,6 +312,7 @@ def start(
     started: list[dt.datetime] = []
     run.on_start = lambda: started.append(app.now())
     interrupted: str | None = None
+    exit_code = [143]  # 128 + the signal's number (SIGTERM 143, SIGHUP 129)
     with terminate_as_exception():
         try:
             if terminal:
@@ -320,14 +321,15 @@ def start(
                 result = run.lines(sys.stdout, lambda: app.local_now().isoformat("T", "seconds"))
         except KeyboardInterrupt:
             interrupted, result = "interrupted", run.stop()
-        except Terminated:
+        except Terminated as signalled:
             interrupted, result = "terminated", run.stop()
+            exit_code[0] = 128 + signalled.signum
 
         if interrupted:
             click.echo()
         if result.rolled <= 0 or not started:
             click.echo("Nothing was rolled: nothing logged.")
-            _exit_for(interrupted)
+            _exit_for(interrupted, exit_code[0])
             return
         rolled = fmt.plural(round(result.rolled), "second")
         if not result.completed and interrupted != "terminated" and terminal:
@@ -338,7 +340,7 @@ def start(
                 keep = True
             if not keep:
                 click.echo("Not logged.")
-                _exit_for(interrupted)
+                _exit_for(interrupted, exit_code[0])
                 return
         logged = log_guided(
             app,
@@ -362,7 +364,7 @@ def start(
         for warning in logged.warnings:
             click.secho(f"Note: {warning}", fg="yellow")
         if interrupted:
-            _exit_for(interrupted)
+            _exit_for(interrupted, exit_code[0])
             return
         reaction, note = _ask_reaction(terminal)
         record_reaction(app, logged.session.id, reaction, note)
@@ -373,11 +375,11 @@ def start(
             )
 
 
-def _exit_for(interrupted: str | None) -> None:
+def _exit_for(interrupted: str | None, code: int) -> None:
     if interrupted == "interrupted":
         raise click.exceptions.Exit(130)
     if interrupted == "terminated":
-        raise click.exceptions.Exit(143)
+        raise click.exceptions.Exit(code)
 
 
 def _live(run: Run, quiet: bool, notes: tuple[str, ...]) -> Outcome:
