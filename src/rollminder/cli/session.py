@@ -241,6 +241,19 @@ def _roller(app: Rollminder, terminal: bool) -> Roller | None:
     return roller
 
 
+def _warn_state(app: Rollminder) -> None:
+    """Say so when the plan says not now (a hold, the rest interval, a pause, a clinic blackout):
+    the person decides, and the log will say it too."""
+    status, _ = app.next(1)
+    if status.state in ("held", "resting", "paused", "blackout") and status.until is not None:
+        now = app.local_now()
+        why = "the rest interval" if status.state == "resting" else status.reason
+        click.secho(
+            f"Note: your plan says no rolling until {fmt.slot_time(status.until, now)} ({why}).",
+            fg="yellow",
+        )
+
+
 def _ask_reaction(terminal: bool) -> tuple[str, str]:
     from rollminder.model import REACTIONS
 
@@ -298,6 +311,7 @@ def start(
     roller = _roller(app, terminal)
     notes = checking.clinician_notes(app)
     show_notes(notes)
+    _warn_state(app)
     if not no_check and app.settings().session_check:
         answers, dates = ask_stop_questions(app, terminal)
         outcome = checking.run_check(app, answers, dates)
