@@ -10,12 +10,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Runner
 from rollminder import check, schedule
 from rollminder.errors import InvalidInput
-from rollminder.model import Hold
-from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS
+from rollminder.model import Hold, Log, Session
+from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS, make_plan
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 
@@ -274,3 +276,58 @@ def test_next_shows_the_standing_notes(planned: Runner, home: object) -> None:
     assert (
         "Note: Bleeding disorder or blood thinners: ask a clinician before rolling." in result.out
     )
+
+
+# ------------------------------------------------------------------ holds, property-tested
+
+BASE = dt.datetime(2026, 11, 2, 0, 0, tzinfo=TZ)
+
+
+@st.composite
+def logs_with_holds(draw: st.DrawFn) -> tuple[Log, dt.datetime]:
+    hours = st.integers(0, 24 * 70)
+    sessions = sorted({BASE + dt.timedelta(hours=h) for h in draw(st.lists(hours, max_size=8))})
+    holds = []
+    for since_h, length in draw(
+        st.lists(
+            st.tuples(hours, st.sampled_from([1, 12, 47, 48, 49, 24 * 30, 24 * 91])), max_size=4
+        )
+    ):
+        since = BASE + dt.timedelta(hours=since_h)
+        holds.append(Hold(since=since, until=since + dt.timedelta(hours=length), reason="r"))
+    log = Log(
+        sessions=tuple(Session(start=s, minutes=3, zones=("chin",)) for s in sessions),
+        holds=tuple(sorted(holds, key=lambda h: h.until)),
+    )
+    now = BASE + dt.timedelta(minutes=draw(st.integers(0, 60 * 24 * 80)))
+    return log, now
+
+
+PLAN = make_plan(
+    needle_mm=0.25,
+    start=dt.date(2026, 11, 2),
+    weekdays=(0, 3),
+    time=dt.time(21),
+    tz="Europe/Berlin",
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs_with_holds())
+def test_no_slot_ever_falls_inside_a_hold(case: tuple[Log, dt.datetime]) -> None:
+    log, now = case
+    slots = schedule.upcoming(PLAN, log, now, 6)
+    for slot in slots:
+        assert not any(h.covers(slot.start) for h in log.holds), slot
+    starts = [s.start for s in slots]
+    assert starts == sorted(set(starts))
+    state = schedule.status(PLAN, log, now)
+    if state.state == "held":
+        assert state.until is not None and state.until > now
+        assert any(h.covers(now) for h in log.holds)
+        assert state.next is None or state.next.start >= state.until
+    for period in schedule.tally(PLAN, log, now):
+        p = period
+        assert min(p.quota, p.due, p.done, p.skipped, p.missed) >= 0
+        assert p.due <= p.quota <= PLAN.sessions
+        assert p.missed + min(p.done, p.due) + p.skipped == p.due

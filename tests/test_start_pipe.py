@@ -97,6 +97,15 @@ def test_no_reaction_means_none(fast: Runner, reaction: str) -> None:
     assert session["minutes"] == 1
 
 
+@pytest.mark.parametrize("stdin", ["n\nperhaps\n", "n\nn\n", "n\nn\ny in a week\n"])
+def test_bad_check_input_changes_nothing(fast: Runner, stdin: str) -> None:
+    before = fast("export", now=MONDAY).out
+    result = fast("start", stdin=stdin, now=MONDAY)
+    assert result.code == 1 and result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert cues(result.out) == []
+    assert fast("export", now=MONDAY).out == before  # no roller added, no skip, no session
+
+
 def test_the_setting_turns_the_check_off(fast: Runner) -> None:
     assert fast("settings", "--session-check", "0").code == 0
     result = fast("start", "--minutes", "1", stdin="strong\n", now=MONDAY)

@@ -254,3 +254,13 @@ def test_ctrl_c_restores_the_terminal_and_keeps_the_session(
     assert not fake_speech.exists()  # --quiet: nothing spoken
     [session] = cli_json(home, "history")  # type: ignore[misc]
     assert 12 / 60 <= session["minutes"] <= 24 / 60 and session["zones"] == ["forehead"]
+
+
+def test_without_tmux_ci_fails_and_a_developer_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="tmux is not installed"):
+        _tmux()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _tmux()

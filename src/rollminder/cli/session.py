@@ -308,7 +308,9 @@ def start(
         plan, zones=fmt.parse_zones(zones) if zones is not None else None, minutes=minutes
     )
     terminal = _has_terminal()
-    roller = _roller(app, terminal)
+    # With a terminal the roller comes first (asked once when there is none); from a pipe a
+    # missing roller is added only once the check has passed, so bad input changes nothing.
+    roller = _roller(app, terminal) if terminal or app.current_roller() else None
     notes = checking.clinician_notes(app)
     show_notes(notes)
     _warn_state(app)
@@ -318,6 +320,8 @@ def start(
         if not outcome.ok:
             report_stop(app, outcome)
             raise click.exceptions.Exit(1)
+    if not terminal and roller is None:
+        roller = _roller(app, terminal)
 
     from rollminder.term.keys import Terminated, terminate_as_exception
     from rollminder.term.runner import Run
