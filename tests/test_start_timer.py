@@ -113,3 +113,16 @@ def test_a_fast_monotonic_clock() -> None:
     a = fast()
     assert fast.real(5.0) == 0.5
     assert fast() >= a
+
+
+def test_a_stop_pauses_where_it_happened() -> None:
+    timer = Timer([10, 10], now=0.0, max_gap=5.0)
+    timer.tick(3.0)
+    timer.suspend(3.2)  # Ctrl-Z at 3.2; the shell continues the process at 4.0
+    assert timer.tick(4.0) == [] and timer.paused and timer.suspended
+    assert timer.remaining(4.0) == pytest.approx(6.8)
+    timer.toggle(9.0)
+    assert timer.remaining(9.0) == pytest.approx(6.8) and timer.rolled(9.0) == pytest.approx(3.2)
+    timer.toggle(9.5)
+    timer.suspend(12.0)  # already paused: nothing changes
+    assert timer.remaining(20.0) == pytest.approx(6.8)

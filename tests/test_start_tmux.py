@@ -264,3 +264,61 @@ def test_without_tmux_ci_fails_and_a_developer_skips(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         _tmux()
+
+
+def test_ctrl_z_and_fg_give_the_shell_a_sane_terminal_and_resume_paused(
+    home: Path, tmp_path: Path, pane_factory: list[Pane]
+) -> None:
+    bash = shutil.which("bash")
+    if bash is None:  # pragma: no cover - Debian always has it
+        pytest.skip("needs bash for job control")
+    q = shlex.quote
+    pane = Pane(
+        tmp_path,
+        f"#!/bin/sh\nexec {q(bash)} --norc --noprofile -i\n",
+    )
+    pane_factory.append(pane)
+    pane.text(
+        f"export ROLLMINDER_HOME={q(str(home))} ROLLMINDER_NOW={NOW} "
+        f"ROLLMINDER_CLOCK_SPEED={SPEED} PS1='$ '; "
+        f"{q(sys.executable)} -m rollminder start --no-check --quiet"
+    )
+    pane.keys("Enter")
+    pane.wait(r"You have no current roller")
+    pane.keys("Enter")
+    pane.wait(r"How many times")
+    pane.keys("Enter")
+    pane.wait("Press space or Enter to start rolling")
+    pane.keys("Space")
+    pane.wait(r"step 2 of 16")
+    pane.keys("C-z")
+    pane.wait(r"Stopped")
+    pane.text(f"stty -a > {q(str(tmp_path / 'stty.txt'))}")
+    pane.keys("Enter")
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "stty.txt").exists() or not (tmp_path / "stty.txt").read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert_terminal_restored(tmp_path)  # the shell got its terminal back
+    time.sleep(0.6)  # 6 s of the session's clock
+    pane.text("fg")
+    pane.keys("Enter")
+    paused = pane.wait(r"step 2 of 16   PAUSED \(stopped or asleep")
+    left = COUNTDOWN.search(paused).group(1)  # type: ignore[union-attr]
+    time.sleep(0.5)
+    still = pane.screen()
+    assert "step 2 of 16   PAUSED" in still
+    assert COUNTDOWN.search(still).group(1) == left  # type: ignore[union-attr]
+    pane.keys("Space")  # keys work again without Enter: cbreak mode is back
+    later = pane.wait(r"step 3 of 16")
+    assert "PAUSED" not in later
+    pane.keys("q")
+    pane.wait(r"Log the partial session")
+    pane.keys("Enter")
+    pane.wait(r"Skin reaction")
+    pane.keys("Enter")
+    pane.wait(r"A note")
+    pane.keys("Enter")
+    pane.wait(r"\$ $|\$\s*\Z")
+    [session] = cli_json(home, "history")  # type: ignore[misc]
+    assert session["zones"] == ["forehead"]

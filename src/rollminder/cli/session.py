@@ -410,7 +410,7 @@ def _live(run: Run, quiet: bool, notes: tuple[str, ...]) -> Outcome:
     console = Console()
     cues = Cues(sys.stdout, quiet=quiet)
     try:
-        with cbreak(fd):
+        with cbreak(fd, stopping=run.note_stop):
             return run.live(console, fd, cues, notes=notes, read_key=read_key)
     finally:
         cues.close()

@@ -13,7 +13,7 @@ import signal
 import sys
 import termios
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any
@@ -44,23 +44,62 @@ def terminate_as_exception() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+#: Written around a stop (Ctrl-Z) by default: leave the alternate screen and show the cursor, and
+#: back again on ``fg``.
+LEAVE_SCREEN = "\x1b[?1049l\x1b[?25h"
+ENTER_SCREEN = "\x1b[?1049h\x1b[?25l"
+
+
 @contextmanager
-def cbreak(fd: int) -> Iterator[None]:
-    """Keys one at a time, without echo; the old settings come back whatever happens."""
+def cbreak(
+    fd: int,
+    *,
+    on_stop: str = LEAVE_SCREEN,
+    on_continue: str = ENTER_SCREEN,
+    stopping: Callable[[], None] = lambda: None,
+) -> Iterator[None]:
+    """Keys one at a time, without echo; the old settings come back whatever happens.
+
+    Ctrl-C stays a signal (KeyboardInterrupt). Ctrl-Z restores the terminal (and writes
+    ``on_stop``) before the process stops, and puts it back in cbreak mode (writing
+    ``on_continue``) when the shell continues it, as full-screen programs do; ``stopping`` is
+    called just before the stop (the session pauses there).
+    """
     saved = termios.tcgetattr(fd)
 
     def restore() -> None:
         with suppress(termios.error, OSError):
             termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
 
-    atexit.register(restore)
-    try:
+    def enter() -> None:
         tty.setcbreak(fd, termios.TCSANOW)
         attrs = termios.tcgetattr(fd)
         attrs[3] &= ~termios.ECHO  # lflag
         termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+    def write(text: str) -> None:
+        with suppress(OSError, ValueError):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping()
+        write(on_stop)
+        restore()
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until the shell continues us
+        signal.signal(signal.SIGTSTP, stop)
+        with suppress(termios.error, OSError):
+            enter()
+        write(on_continue)
+
+    atexit.register(restore)
+    previous = signal.signal(signal.SIGTSTP, stop)
+    try:
+        enter()
         yield
     finally:
+        signal.signal(signal.SIGTSTP, previous)
         restore()
         atexit.unregister(restore)
 

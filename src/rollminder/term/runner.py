@@ -40,6 +40,11 @@ class Run:
         self.monotonic = monotonic
         self.timer: Timer | None = None
         self.on_start: Callable[[], None] = lambda: None  # called when rolling begins
+        self.stopped_at: float | None = None  # set by note_stop (Ctrl-Z), read by the loop
+
+    def note_stop(self) -> None:
+        """The process is about to stop (SIGTSTP): the step pauses there when it continues."""
+        self.stopped_at = self.monotonic()
 
     def _start_timer(self) -> Timer:
         speed = self.monotonic.speed or 1.0
@@ -96,6 +101,9 @@ class Run:
             cues.cue(self.rolling[0].cue)
             drawn: tuple[int, int, bool] | None = None
             while True:
+                if self.stopped_at is not None:
+                    timer.suspend(self.stopped_at)
+                    self.stopped_at = None
                 now = self.monotonic()
                 for index in timer.tick(now):
                     cues.cue(self.rolling[index].cue)

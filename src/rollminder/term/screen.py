@@ -59,7 +59,7 @@ def roll_view(view: View) -> RenderableType:
     if view.paused:
         title.append("   PAUSED", style="bold yellow")
         if view.suspended:
-            title.append(" (the computer was asleep: space goes on)", style="yellow")
+            title.append(" (stopped or asleep for a while: space goes on)", style="yellow")
 
     area = Text((step.area or "").upper(), style="bold cyan")
     direction = Text(DIRECTION_LABELS.get(step.direction or "", ""), style="bold")

@@ -95,6 +95,13 @@ class Timer:
         self.deadline = at + self.durations[self.index]
         return self.index
 
+    def suspend(self, at: float) -> None:
+        """The process was stopped at ``at`` (Ctrl-Z): pause there, as for a long gap."""
+        if self.finished or self.paused_at is not None:
+            return
+        self.paused_at = min(max(at, self.last_tick), self.deadline)
+        self.suspended = True
+
     def toggle(self, now: float) -> bool:
         """Pause, or resume; returns whether it is paused now."""
         if self.finished:
