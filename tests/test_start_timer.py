@@ -123,6 +123,6 @@ def test_a_stop_pauses_where_it_happened() -> None:
     assert timer.remaining(4.0) == pytest.approx(6.8)
     timer.toggle(9.0)
     assert timer.remaining(9.0) == pytest.approx(6.8) and timer.rolled(9.0) == pytest.approx(3.2)
-    timer.toggle(9.5)
+    assert timer.toggle(9.5) is True  # paused by the person at 9.5
     timer.suspend(12.0)  # already paused: nothing changes
-    assert timer.remaining(20.0) == pytest.approx(6.8)
+    assert timer.remaining(20.0) == pytest.approx(6.3) and not timer.suspended
