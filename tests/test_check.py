@@ -331,3 +331,13 @@ def test_no_slot_ever_falls_inside_a_hold(case: tuple[Log, dt.datetime]) -> None
         assert min(p.quota, p.due, p.done, p.skipped, p.missed) >= 0
         assert p.due <= p.quota <= PLAN.sessions
         assert p.missed + min(p.done, p.due) + p.skipped == p.due
+
+
+def test_setup_explains_the_session_check(rm: Runner) -> None:
+    from conftest import SETUP
+
+    result = rm(*SETUP)
+    assert result.code == 0
+    assert "asks six short safety questions" in result.out
+    assert "rollminder settings --session-check 0" in result.out
+    assert "rollminder check --clinician" in result.out  # no terminal: not asked here

@@ -292,20 +292,26 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
     click.echo()
     describe_plan(plan, app.local_now())
     show_preview(ctx, plan)
-    if interactive:
-        _setup_check(ctx)
+    _setup_check(ctx, ask=interactive)
     click.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
 
 
-def _setup_check(ctx: Context) -> None:
-    """The pre-session check at setup: the clinician questions once (never answered yet), and
-    what the per-session check does and how to turn it off."""
+def _setup_check(ctx: Context, *, ask: bool) -> None:
+    """The pre-session check at setup: the clinician questions once (never answered yet; only
+    with a terminal: 'rollminder check --clinician' otherwise), and what the per-session check
+    does and how to turn it off."""
     from rollminder import check
-    from rollminder.cli.session import ask_clinician_questions
 
     click.echo()
     if not check.clinician_answers(ctx.app):
-        ask_clinician_questions(ctx.app)
+        if ask:
+            from rollminder.cli.session import ask_clinician_questions
+
+            ask_clinician_questions(ctx.app)
+        else:
+            click.echo(
+                "Answer the 'ask a clinician first' questions once: 'rollminder check --clinician'."
+            )
     on = ctx.app.settings().session_check
     click.echo(
         "Before each session, 'rollminder start' asks six short safety questions (skin, sun, "
