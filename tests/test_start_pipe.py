@@ -45,7 +45,9 @@ def expected_cues(zones: tuple[str, ...] = ("forehead", "cheeks", "chin"), minut
     return [s.cue for s in guide.steps], [s.seconds for s in guide.rolling]
 
 
-def test_a_whole_session_from_a_pipe(fast: Runner) -> None:
+def test_a_whole_session_from_a_pipe(fast: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 30 times as fast (6 s): a late wake-up of a few ms must not read as seconds of the clock.
+    monkeypatch.setenv("ROLLMINDER_CLOCK_SPEED", "30")
     result = fast("start", stdin=ALL_NO + "mild\nfelt warm\n", now=MONDAY)
     assert result.code == 0, result.err
     assert result.out.count("Check: ") == 6
@@ -58,10 +60,11 @@ def test_a_whole_session_from_a_pipe(fast: Runner) -> None:
     assert stamps == sorted(stamps)
     # The timestamps come from the same (fast) clock: the cues are the steps' lengths apart.
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(stamps[1:])]
-    assert all(abs(gap - want) <= 1 for gap, want in zip(gaps, seconds, strict=True)), gaps
-    assert abs((stamps[-1] - stamps[1]).total_seconds() - 180) <= 1
+    # Whole seconds on the stamps: each gap within 1 s (plus 1 s of slack for a busy machine).
+    assert all(abs(gap - want) <= 2 for gap, want in zip(gaps, seconds, strict=True)), gaps
+    assert abs((stamps[-1] - stamps[1]).total_seconds() - 180) <= 2
     assert "No makeup and no workout" in result.out  # the aftercare
-    assert "Logged: 180 seconds rolled (forehead, cheeks, chin)" in result.out
+    assert "Logged: 3 min rolled (forehead, cheeks, chin)" in result.out
     [session] = fast("history", "--json", now=MONDAY).json()
     assert session["minutes"] == 3 and session["zones"] == ["forehead", "cheeks", "chin"]
     assert (session["reaction"], session["note"]) == ("mild", "felt warm")
@@ -139,7 +142,10 @@ def test_bad_options_are_one_line_and_change_nothing(
     assert fast("roller", "list", "--json", now=MONDAY).json() == []  # not even a roller added
 
 
-def test_sigterm_keeps_the_partial_session(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
+)
+def test_a_signal_keeps_the_partial_session(tmp_path: Path, signum: int, code: int) -> None:
     env = {
         **os.environ,
         "ROLLMINDER_HOME": str(tmp_path),
@@ -161,10 +167,11 @@ def test_sigterm_keeps_the_partial_session(tmp_path: Path) -> None:
     for line in child.stdout:
         seen.append(line)
         if "Forehead. Diagonal, up to the right." in line:  # the third rolling step
-            child.send_signal(signal.SIGTERM)
+            child.send_signal(signum)
             break
     rest, err = child.communicate(timeout=20)
-    assert child.returncode == 143, err
+    assert child.returncode == code, err
+    assert "Traceback" not in err
     assert "Logged the partial session" in rest
     history = subprocess.run(
         [*run, "history", "--json"], env=env, check=True, capture_output=True, text=True

@@ -349,7 +349,7 @@ def start(
             click.echo("Nothing was rolled: nothing logged.")
             _exit_for(interrupted, exit_code[0])
             return
-        rolled = fmt.plural(round(result.rolled), "second")
+        rolled = _duration(result.rolled)
         if not result.completed and interrupted != "terminated" and terminal:
             try:
                 keep = click.confirm(f"Log the partial session ({rolled} rolled)?", default=True)
@@ -391,6 +391,14 @@ def start(
                 "A strong reaction is a reason to rest longer and to ask a dermatologist.",
                 fg="yellow",
             )
+
+
+def _duration(seconds: float) -> str:
+    """'3 min', '1 min 12 s', '45 s'."""
+    minutes, secs = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{secs} s"
+    return f"{minutes} min" + (f" {secs} s" if secs else "")
 
 
 def _exit_for(interrupted: str | None, code: int) -> None:
