@@ -179,3 +179,24 @@ def test_a_signal_keeps_the_partial_session(tmp_path: Path, signum: int, code: i
     [session] = __import__("json").loads(history.stdout)
     assert session["zones"] == ["forehead"]
     assert 24 / 60 <= session["minutes"] <= 30 / 60  # two steps of 12 s and a little of the third
+
+
+def test_an_unexpected_error_mid_session_still_keeps_what_was_rolled(
+    fast: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from rollminder.term.runner import Run
+
+    def broken(self: Run, out: object, stamp: object) -> object:
+        self._start_timer()
+        time.sleep(0.03)  # 30 s of the fast clock
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(Run, "lines", broken)
+    result = fast("start", "--no-check", now=MONDAY)
+    assert result.code == 1
+    assert "unexpected problem (RuntimeError: the terminal went away)" in result.err
+    assert "Logged the partial session" in result.err and "Traceback" not in result.err
+    [session] = fast("history", "--json", now=MONDAY).json()
+    assert 0.4 <= session["minutes"] <= 1.5 and session["zones"] == ["forehead"]

@@ -342,6 +342,11 @@ def start(
         except Terminated as signalled:
             interrupted, result = "terminated", run.stop()
             exit_code[0] = 128 + signalled.signum
+        except Exception:
+            # Something broke mid-session (the terminal went away, a drawing error): the
+            # terminal is already restored; keep what was rolled, then let main() report it.
+            _keep_quietly(app, guide, run.stop(), started, roller)
+            raise
 
         if interrupted:
             click.echo()
@@ -391,6 +396,31 @@ def start(
                 "A strong reaction is a reason to rest longer and to ask a dermatologist.",
                 fg="yellow",
             )
+
+
+def _keep_quietly(
+    app: Rollminder,
+    guide: Guide,
+    result: Outcome,
+    started: list[dt.datetime],
+    roller: Roller | None,
+) -> None:
+    from rollminder.guided import log_guided, rolled_zones
+
+    if result.rolled <= 0 or not started:
+        return
+    try:
+        logged = log_guided(
+            app,
+            started=started[0],
+            rolled_seconds=result.rolled,
+            zones=rolled_zones(guide, result.rolled_by_step),
+            roller_id=roller.id if roller else None,
+        )
+    except RollminderError:
+        return
+    if logged is not None:
+        click.echo(f"Logged the partial session: {_duration(result.rolled)} rolled.", err=True)
 
 
 def _duration(seconds: float) -> str:

@@ -131,7 +131,9 @@ class Timer:
         return started
 
     def stop(self, now: float) -> float:
-        """End the session part-way; returns the seconds rolled."""
+        """End the session part-way; returns the seconds rolled (steps whose deadline passed
+        since the last tick count in full)."""
+        self.tick(now)
         if not self.finished:
             self.rolled_by_step[self.index] = self.step_elapsed(now)
             self.rolled_before += self.step_elapsed(now)
