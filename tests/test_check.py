@@ -341,3 +341,18 @@ def test_setup_explains_the_session_check(rm: Runner) -> None:
     assert "asks six short safety questions" in result.out
     assert "rollminder settings --session-check 0" in result.out
     assert "rollminder check --clinician" in result.out  # no terminal: not asked here
+
+
+def test_a_hold_given_by_mistake_can_be_lifted(planned: Runner) -> None:
+    saturday = "2026-11-28T23:00+01:00"
+    assert planned("check", stdin="n\nn\nn\nn\nn\ny 2026-11-28 20:00\n", now=saturday).code == 1
+    listed = planned("check", "--holds", now=saturday)
+    assert "until Sun 28 Nov 2027 20:00  fillers in the area in the last 12 months" in listed.out
+    hold_id = listed.out.split()[0]
+    assert "No rolling until" in planned("status", now=saturday).out
+    lifted = planned("check", "--lift", hold_id, now=saturday)
+    assert lifted.code == 0 and "Lifted the hold" in lifted.out
+    assert "No holds" in planned("check", "--holds", now=saturday).out
+    assert "No rolling until" not in planned("status", now=saturday).out
+    missing = planned("check", "--lift", hold_id, now=saturday)
+    assert missing.code == 1 and "No hold with id" in missing.err

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import rules, schedule
-from rollminder.errors import InvalidInput
+from rollminder.errors import InvalidInput, NotFound
 from rollminder.model import ClinicianAnswer, Hold, Skip
 
 if TYPE_CHECKING:
@@ -146,6 +146,22 @@ def holds(app: Rollminder, *, active: bool = True) -> list[Hold]:
     """The holds recorded (only those not over yet, unless ``active`` is False)."""
     now = app.now()
     return [h for h in app.store.holds() if not active or h.until > now]
+
+
+def lift_hold(app: Rollminder, ref: str) -> Hold:
+    """Remove a hold by (a prefix of, at least 4 characters) its id: a date typed wrong would
+    otherwise block rolling for up to a year."""
+    if not isinstance(ref, str) or len(ref.strip()) < 4:
+        raise InvalidInput("Give at least 4 characters of the hold's id (see 'check --holds').")
+    ref = ref.strip().lower()
+    with app.store.transaction():
+        found = [h for h in app.store.holds() if h.id.startswith(ref)]
+        if not found:
+            raise NotFound(f"No hold with id {ref!r}.")
+        if len(found) > 1:
+            raise InvalidInput(f"{ref!r} matches several holds: give more of the id.")
+        app.store.delete_hold(found[0].id)
+    return found[0]
 
 
 # ------------------------------------------------------------------ clinician questions

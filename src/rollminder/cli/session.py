@@ -172,8 +172,10 @@ def ask_clinician_questions(app: Rollminder) -> None:
     is_flag=True,
     help="Answer the 'ask a clinician first' questions (kept as standing notes).",
 )
+@click.option("--holds", "show_holds", is_flag=True, help="List the holds not over yet.")
+@click.option("--lift", metavar="ID", help="Remove a hold (a date given by mistake).")
 @pass_ctx
-def check(ctx: Context, clinician: bool) -> None:
+def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> None:
     """The "don't roll today" questions. A yes skips today's session with the reason and
     reschedules; a retinoid, peel, Botox or filler date holds rolling off until its interval has
     passed. Exit status 0: roll when ready; 1: not today.
@@ -183,6 +185,21 @@ def check(ctx: Context, clinician: bool) -> None:
     from rollminder import check as checking
 
     app = ctx.app
+    if lift is not None:
+        hold = checking.lift_hold(app, lift)
+        click.echo(f"Lifted the hold ({hold.reason}) [{fmt.short_id(hold.id)}].")
+        return
+    if show_holds:
+        now = app.local_now()
+        holds = checking.holds(app)
+        if not holds:
+            click.echo("No holds: nothing keeps you from rolling but your plan.")
+        for h in holds:
+            click.echo(
+                f"{fmt.short_id(h.id)}  until {fmt.slot_time(h.until.astimezone(now.tzinfo), now)}"
+                f"  {h.reason}"
+            )
+        return
     if clinician:
         if not _has_terminal():
             raise InvalidInput("'check --clinician' needs a terminal to ask its questions.")
