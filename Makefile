@@ -14,7 +14,8 @@ BENCH_ARGS ?=
 # Debian packages the test suite needs, installed by `make system-deps` (part of `make test`) when
 # missing. Reminders (tests/test_remind_*.py): a notification server (dunst) under Xvfb on a
 # private D-Bus (dbus-daemon), and systemd-analyze to verify the user unit.
-APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd
+# tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
+APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean

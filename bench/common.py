@@ -35,7 +35,9 @@ class Options:
     seed: int = 1
     strict: bool = False
     write: bool = True
-    quick: bool = False  # shorter measuring windows where a bench has them (remind's idle time)
+    quick: bool = (
+        False  # shorter runs where a bench offers them (remind: idle window; drift: 1 min)
+    )
 
 
 @dataclass

@@ -28,6 +28,7 @@ BENCHES: dict[str, str] = {
     "startup": "bench.startup",
     "calendar": "bench.calendar",
     "remind": "bench.remind",
+    "drift": "bench.drift",
 }
 
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the shuffled order")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (drift: 1 minute)")
     parser.add_argument(
         "--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone"
     )

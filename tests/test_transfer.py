@@ -155,7 +155,12 @@ def test_export_shape(full: MemoryStore) -> None:
     assert doc["version"] == 1
     assert doc["profile"] == "default"
     assert "exported_at" not in doc
-    assert doc["settings"] == {"roller_max_uses": 12, "roller_max_days": 80, "prep_minutes": 15}
+    assert doc["settings"] == {
+        "roller_max_uses": 12,
+        "roller_max_days": 80,
+        "prep_minutes": 15,
+        "session_check": 1,
+    }
     assert set(doc) == {"format", "version", "profile", "settings", *KINDS}
     for kind, cls in MODELS.items():
         names = {f.name for f in dataclasses.fields(cls)}
@@ -775,7 +780,7 @@ WRITERS: dict[str, Callable[[Store, Any], None]] = {
 
 def load(store: Store, log: dict[str, Any]) -> int:
     for kind in KINDS:
-        for row in log[kind]:
+        for row in log.get(kind, []):
             WRITERS[kind](store, row)
     if log["settings"] is not None:
         store.put_settings(log["settings"])

@@ -10,6 +10,21 @@ from pathlib import Path
 
 import pexpect
 
+CLINICIAN_PROMPTS = (
+    r"Isotretinoin .*\[y/N\]: ",
+    r"Pregnant or breastfeeding\? \[y/N\]: ",
+    r"A bleeding disorder.*\[y/N\]: ",
+    r"Diabetes .*\[y/N\]: ",
+    r"A tendency to keloid .*\[y/N\]: ",
+)
+
+
+def answer_clinician_questions(child: pexpect.spawn[str], yes: tuple[int, ...] = ()) -> None:
+    """The setup asks the "ask a clinician first" questions once (issue 4)."""
+    for i, prompt in enumerate(CLINICIAN_PROMPTS):
+        child.expect(prompt)
+        child.sendline("y" if i in yes else "")
+
 
 def test_wizard_asks_and_creates_the_plan(tmp_path: Path) -> None:
     env = {
@@ -42,6 +57,9 @@ def test_wizard_asks_and_creates_the_plan(tmp_path: Path) -> None:
         child.expect(prompt)
         child.sendline(answer)
     child.expect("Next sessions: Thu 26 Nov 21:00")
+    answer_clinician_questions(child, yes=(1,))
+    child.expect("Note: Pregnant or breastfeeding: ask a clinician before rolling.")
+    child.expect("rollminder settings --session-check 0")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -119,6 +137,7 @@ def test_wizard_refuses_a_session_count_the_needle_cannot_take(tmp_path: Path) -
     for prompt in (r"Which days \[sun\]: ", r"At what time", r"Time zone", r"Zones .*: "):
         child.expect(prompt)
         child.sendline("")
+    answer_clinician_questions(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -155,6 +174,7 @@ def test_wizard_offers_the_current_plan_and_a_no_changes_nothing(tmp_path: Path)
     ):
         child.expect(prompt)
         child.sendline("")
+    answer_clinician_questions(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -52,15 +52,7 @@ def clock_from_environment() -> Callable[[], dt.datetime]:
         raise InvalidInput(f"ROLLMINDER_NOW needs a UTC offset ({example}).")
     if not 2000 <= start.year <= 2200:
         raise InvalidInput(f"ROLLMINDER_NOW must lie between the years 2000 and 2200 ({example}).")
-    speed_text = os.environ.get("ROLLMINDER_CLOCK_SPEED", "1")
-    try:
-        speed = float(speed_text)
-    except ValueError:
-        speed = -1.0
-    if not 0 <= speed <= 1_000_000:  # also refuses nan and inf
-        raise InvalidInput(
-            f"ROLLMINDER_CLOCK_SPEED must be a number from 0 to 1000000, not {speed_text[:40]!r}."
-        )
+    speed = clock_speed()
     import time
 
     origin = time.monotonic()
@@ -71,6 +63,67 @@ def clock_from_environment() -> Callable[[], dt.datetime]:
         )
 
     return clock
+
+
+def clock_speed() -> float:
+    """``ROLLMINDER_CLOCK_SPEED`` (default 1), checked."""
+    speed_text = os.environ.get("ROLLMINDER_CLOCK_SPEED", "1")
+    try:
+        speed = float(speed_text)
+    except ValueError:
+        speed = -1.0
+    if not 0 <= speed <= 1_000_000:  # also refuses nan and inf
+        raise InvalidInput(
+            f"ROLLMINDER_CLOCK_SPEED must be a number from 0 to 1000000, not {speed_text[:40]!r}."
+        )
+    return speed
+
+
+def monotonic_from_environment() -> Monotonic:
+    """The monotonic clock of the guided session's timer. With ``ROLLMINDER_NOW`` set it runs
+    ``ROLLMINDER_CLOCK_SPEED`` times as fast as real time, like the wall clock (an end-to-end test
+    runs a 3-minute session in seconds); otherwise it is :func:`time.monotonic`."""
+    if not os.environ.get("ROLLMINDER_NOW"):
+        return Monotonic()
+    return Monotonic(clock_speed())
+
+
+def _boot_clock() -> Callable[[], float]:
+    """A monotonic clock that counts time asleep too (Linux: CLOCK_BOOTTIME), so the guided
+    session's timer sees a suspend as a gap (and pauses) rather than not at all; elsewhere
+    :func:`time.monotonic`."""
+    import time
+
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is not None:
+        try:
+            time.clock_gettime(boottime)
+        except OSError:  # pragma: no cover - a kernel without it
+            return time.monotonic
+        return lambda: time.clock_gettime(boottime)
+    return time.monotonic  # pragma: no cover - not Linux
+
+
+class Monotonic:
+    """Seconds from an arbitrary origin, never going back, ``speed`` times real time.
+
+    ``real(seconds)`` converts a span of this clock into real seconds (what to sleep or wait).
+    """
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._raw = _boot_clock()
+        self._origin = self._raw()
+
+    def __call__(self) -> float:
+        if self.speed == 1.0:
+            return self._raw()
+        return self._origin + (self._raw() - self._origin) * self.speed
+
+    def real(self, seconds: float) -> float:
+        if self.speed == 0:
+            return max(0.0, seconds) if seconds <= 0 else 3600.0
+        return seconds / self.speed
 
 
 def valid_profile(name: str) -> str:
@@ -86,6 +139,7 @@ class Env:
     home: Path = field(default_factory=default_home)
     profile: str = DEFAULT_PROFILE
     clock: Callable[[], dt.datetime] = _system_clock
+    monotonic: Monotonic = field(default_factory=Monotonic)
 
     @property
     def db_path(self) -> Path:

@@ -142,6 +142,7 @@ class Settings:
     # Minutes before a slot for the "start soaking your roller" reminder; 0 turns it off.
     # DOMAIN.md: the soak takes about 10 minutes; 15 is our default, unsourced.
     prep_minutes: int = 15
+    session_check: int = 1  # 1: the pre-session check before each session; 0: off
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,35 @@ class Log:
     skips: tuple[Skip, ...] = ()
     pauses: tuple[Pause, ...] = ()
     visits: tuple[Visit, ...] = ()
+    holds: tuple[Hold, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hold:
+    """No rolling from ``since`` until ``until`` (aware instants, ``until`` exclusive): the time a
+    retinoid, peel, Botox or filler needs to pass (rules.STOP_QUESTIONS' ``hold_hours``)."""
+
+    since: dt.datetime  # when the treatment was (aware)
+    until: dt.datetime  # rolling is allowed again from this instant (aware)
+    reason: str  # the stop question's reason, shown to people
+    question: str = ""  # the key of the stop question that set it ("retinoid"), or ""
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+    def covers(self, instant: dt.datetime) -> bool:
+        return self.since <= instant < self.until
+
+
+@dataclass(frozen=True)
+class ClinicianAnswer:
+    """One answer to an "ask a clinician first" question (rules.CLINICIAN_QUESTIONS); a yes is
+    a standing note shown at the start of each session. One row per question and profile."""
+
+    question: str  # the question's key ("pregnancy")
+    yes: bool
+    answered_at: dt.datetime  # aware
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
 
 
 # -- reminders (issue #5) -------------------------------------------------------------------------

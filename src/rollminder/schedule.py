@@ -24,6 +24,10 @@ Pure: the plan, the log and ``now`` come in as arguments. Rules (docs/scheduling
 - Skips count only where they stand for a slot: a day inside the plan, not paused or blacked
   out, with no session logged. Others are kept but change no figure.
 - :func:`tally` can judge each period by the plan version in force then (``versions``).
+- A *hold* (a retinoid, peel, Botox or fillers: ``log.holds``) blocks every slot whose start
+  falls inside it; the period's quota stays, so a catch-up follows the hold where rest and the
+  period allow. For the figures, a preferred day whose slot falls inside a hold is neither due
+  nor missed (like a pause day): stopping for a safety reason is not a miss.
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ class Blackout(NamedTuple):
 class Status(NamedTuple):
     """The state now, for ``rollminder next`` and the dashboard.
 
-    ``state`` is one of: ``due`` (a slot is open now), ``paused``, ``blackout``, ``resting``
+    ``state`` is one of: ``due`` (a slot is open now), ``paused``, ``blackout``, ``held`` (a
+    retinoid, peel, Botox or fillers: ``reason`` says which), ``resting``
     (the last session's rest has not passed), ``waiting`` (the next slot is ahead) and ``none``
     (nothing can be scheduled within the horizon).
     """
@@ -188,6 +193,7 @@ class _Calendar:
         self.rest = dt.timedelta(hours=plan.rest_hours)
         self.pauses = log.pauses
         self.blackouts = blackouts(plan, log.visits)
+        self.holds = log.holds
         # The plan counts from its start day, or, when it was made on that day, from that moment.
         begins = dt.datetime.combine(plan.start, dt.time(0), self.tz)
         if plan.created_at.astimezone(self.tz).date() == plan.start:
@@ -223,6 +229,18 @@ class _Calendar:
                 return "blackout"
         return None
 
+    def held(self, day: dt.date) -> bool:
+        """Whether the slot of ``day`` (at the plan's time) falls inside a hold."""
+        if not self.holds:
+            return False
+        start = local_slot(day, self.plan.time, self.tz)
+        return any(h.covers(start) for h in self.holds)
+
+    def counts(self, day: dt.date) -> bool:
+        """Whether a preferred ``day`` counts toward the figures (tally): inside the plan, not
+        paused, blacked out or held."""
+        return self.unavailable(day) is None and not self.held(day)
+
     def slot_wall(self, day: dt.date) -> dt.datetime:
         return rest_anchor(local_slot(day, self.plan.time, self.tz), self.tz, self.plan.time)
 
@@ -239,11 +257,15 @@ class _Calendar:
         first = period_first(self.plan, day)
         return first, first + dt.timedelta(weeks=self.plan.every_weeks, days=-1)
 
-    def quota(self, first: dt.date, last: dt.date) -> int:
+    def quota(self, first: dt.date, last: dt.date, *, judging: bool = False) -> int:
         """The sessions the plan asks for in a period: one per available preferred day, at most
         the plan's sessions less those logged in the period before the plan began (they were
-        not the plan's, but the period's cap counts them)."""
-        available = [d for d in self.preferred(first, last) if self.unavailable(d) is None]
+        not the plan's, but the period's cap counts them). When ``judging`` (the figures), a
+        held day is not available either; when planning it is (a catch-up follows the hold)."""
+        if judging:
+            available = [d for d in self.preferred(first, last) if self.counts(d)]
+        else:
+            available = [d for d in self.preferred(first, last) if self.unavailable(d) is None]
         before = self.done_in(first, last) - self.counted_in(first, last)
         return max(0, min(self.plan.sessions - before, len(available)))
 
@@ -260,9 +282,7 @@ class _Calendar:
         and with no session logged (a skip there is void and must not hide a missed slot)."""
         lo, hi = bisect_left(self.skip_dates, first), bisect_right(self.skip_dates, last)
         return sum(
-            1
-            for d in self.skip_dates[lo:hi]
-            if d not in self.session_days and self.unavailable(d) is None
+            1 for d in self.skip_dates[lo:hi] if d not in self.session_days and self.counts(d)
         )
 
     def fits(self, candidate: dt.datetime, others: Iterable[dt.datetime]) -> bool:
@@ -286,7 +306,12 @@ def _plan_period(
     start = max(first, today)
 
     def open_day(d: dt.date) -> bool:
-        return cal.unavailable(d) is None and d not in cal.session_days and d not in cal.skip_days
+        return (
+            cal.unavailable(d) is None
+            and d not in cal.session_days
+            and d not in cal.skip_days
+            and not cal.held(d)
+        )
 
     # Pass 1: the preferred days, in order.
     chosen: list[tuple[dt.datetime, str]] = []
@@ -379,6 +404,15 @@ def status(plan: Plan, log: Log, now: dt.datetime) -> Status:
         where = f" at {b.visit.clinic}" if b.visit.clinic else ""
         when = b.visit.at.astimezone(cal.tz).date().isoformat()
         return Status("blackout", until, f"clinic visit{where} on {when}", slot)
+    holding = [h for h in cal.holds if h.covers(now)]
+    if holding:
+        # Holds that overlap read as one: "until" is when rolling is allowed again.
+        until = max(h.until for h in holding)
+        for h in sorted(cal.holds, key=lambda h: h.since):
+            if h.since <= until < h.until:
+                until = h.until
+        first = max(holding, key=lambda h: h.until)
+        return Status("held", until.astimezone(cal.tz), first.reason, slot)
     now_anchor = rest_anchor(now, cal.tz, plan.time)
     last = [w for w in cal.session_walls if w <= now_anchor]
     if last and last[-1] + cal.rest > now_anchor:
@@ -458,13 +492,13 @@ def _same_periods(a: _Calendar, b: _Calendar, first: dt.date) -> bool:
 
 
 def _tally_period(cal: _Calendar, first: dt.date, last: dt.date, today: dt.date) -> PeriodTally:
-    quota = cal.quota(first, last)
+    quota = cal.quota(first, last, judging=True)
     complete = last < today
     if complete:
         due = quota
     else:
         elapsed = cal.preferred(first, today - dt.timedelta(days=1))
-        due = min(quota, len([d for d in elapsed if cal.unavailable(d) is None]))
+        due = min(quota, len([d for d in elapsed if cal.counts(d)]))
     done = cal.counted_in(first, min(last, today))
     kept_due = min(done, due)
     skipped = min(cal.skipped_in(first, min(last, today)), due - kept_due)

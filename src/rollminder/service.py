@@ -237,6 +237,7 @@ class Rollminder:
             skips=tuple(self.store.skips(since=since)),
             pauses=tuple(self.store.pauses()),
             visits=tuple(self.store.visits()),
+            holds=tuple(self.store.holds()),
         )
 
     # ------------------------------------------------------------------ plan
@@ -503,6 +504,7 @@ class Rollminder:
             "roller_max_uses": "roller uses",
             "roller_max_days": "roller days",
             "prep_minutes": "prep reminder's minutes",
+            "session_check": "session check",
         }
         for key, value in changes.items():
             if key not in known:
@@ -514,6 +516,8 @@ class Rollminder:
                 raise InvalidInput("Roller limits: 1-1000 uses and 1-3650 days.")
             if not 0 <= s.prep_minutes <= 240:
                 raise InvalidInput("The prep reminder comes 0 (off) to 240 minutes before a slot.")
+            if s.session_check not in (0, 1):
+                raise InvalidInput("The session check is 1 (ask before each session) or 0 (off).")
             self.store.put_settings(s)
         return s
 

@@ -8,7 +8,10 @@ The JSON document::
 
     {"format": "rollminder-export", "version": 1, "profile": "default",
      "settings": {...}, "plans": [...], "sessions": [...], "skips": [...], "pauses": [...],
-     "rollers": [...], "visits": [...], "series": [...]}
+     "rollers": [...], "visits": [...], "series": [...], "holds": [...], "clinician": [...]}
+
+- ``holds`` and ``clinician`` (the pre-session check, issue 4) and the setting ``session_check``
+  came later within version 1: an export without them imports as if they were empty (default).
 
 - Every row has all its fields, including ``id`` and ``created_at``. Instants are ISO 8601 in UTC
   with their offset (``2026-11-26T20:05:00+00:00``), dates ``YYYY-MM-DD``, the plan's wall time
@@ -32,6 +35,7 @@ such an export must import again.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -47,6 +51,8 @@ from rollminder.model import (
     ALL_DIRECTIONS,
     REACTIONS,
     ZONES,
+    ClinicianAnswer,
+    Hold,
     Pause,
     Plan,
     Roller,
@@ -62,7 +68,11 @@ FORMAT = "rollminder-export"
 VERSION = 1
 
 #: The kinds of rows, in the document and in the order they are written on import.
-KINDS: tuple[str, ...] = ("plans", "sessions", "skips", "pauses", "rollers", "visits", "series")
+KINDS: tuple[str, ...] = (
+    "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "holds", "clinician",
+)  # fmt: skip
+#: Kinds added after version 1 was released: an export without them still imports.
+LATER_KINDS: frozenset[str] = frozenset({"holds", "clinician"})
 
 MAX_NOTE = 2000  # notes and reasons
 MAX_NAME = 200  # labels, clinic and series names (the app itself allows 120)
@@ -363,6 +373,13 @@ class _WallTime(_Codec):
             raise bad from None
 
 
+class _Bool(_Codec):
+    def load(self, value: object, path: str) -> Any:
+        if not isinstance(value, bool):
+            raise _Bad(path, "is not true or false")
+        return value
+
+
 _ANY_INT = _Int()
 _ANY_FLOAT = _Float()
 _INSTANT = _Instant()
@@ -456,6 +473,27 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "created_at": _INSTANT,
         },
     ),
+    "holds": (
+        Hold,
+        {
+            "since": _INSTANT,
+            "until": _INSTANT,
+            "reason": _NOTE,
+            "question": _Text(MAX_ZONE_NAME),
+            "id": _ID_CODEC,
+            "created_at": _INSTANT,
+        },
+    ),
+    "clinician": (
+        ClinicianAnswer,
+        {
+            "question": _Choice(tuple(q.key for q in rules.CLINICIAN_QUESTIONS)),
+            "yes": _Bool(),
+            "answered_at": _INSTANT,
+            "id": _ID_CODEC,
+            "created_at": _INSTANT,
+        },
+    ),
 }
 
 #: The same limits as the service's settings command.
@@ -463,9 +501,10 @@ _SETTINGS: dict[str, _Codec] = {
     "roller_max_uses": _Int(1, 1000),
     "roller_max_days": _Int(1, 3650),
     "prep_minutes": _Int(0, 240),
+    "session_check": _Int(0, 1),
 }
 #: Settings added after the format first shipped: an older export may lack them (then default).
-_SETTINGS_OPTIONAL = frozenset({"prep_minutes"})
+_SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check"})
 
 
 # ---------------------------------------------------------------- export
@@ -488,6 +527,10 @@ def _rows(store: Store, kind: str) -> list[Any]:
         return sorted(store.visits(), key=lambda v: (v.at, v.id))
     if kind == "series":
         return sorted(store.series(), key=lambda s: (s.created_at, s.id))
+    if kind == "holds":
+        return sorted(store.holds(), key=lambda h: (h.until, h.since, h.id))
+    if kind == "clinician":
+        return sorted(store.clinician_answers(), key=lambda a: (a.question, a.id))
     raise ValueError(kind)  # pragma: no cover
 
 
@@ -653,6 +696,7 @@ def _validate(doc: Any) -> _Document:
     if version != VERSION:
         raise _Bad("version", f"is {version}; only version {VERSION} exists")
     keys = _TOP_KEYS + (("exported_at",) if "exported_at" in doc else ())
+    doc = {**doc, **{kind: [] for kind in LATER_KINDS if kind not in doc}}
     _object(doc, "", keys)
     _Text(MAX_PROFILE, empty=False, lines=False).load(doc["profile"], "profile")
     if "exported_at" in doc:
@@ -687,6 +731,11 @@ def _validate(doc: Any) -> _Document:
                 raise _Bad(f"{path}.id", f"repeats the id of {kind}[{seen[obj.id]}]")
             seen[obj.id] = i
             loaded.append(obj)
+        if kind == "clinician":
+            questions = [a.question for a in loaded]
+            for i, q in enumerate(questions):
+                if q in questions[:i]:
+                    raise _Bad(f"{kind}[{i}].question", "is answered twice")
         rows[kind] = loaded
     return _Document(settings=settings, rows=rows)
 
@@ -700,6 +749,8 @@ def _check_row(kind: str, obj: Any, path: str) -> None:
             raise _Bad(path, f"is not a valid plan: {exc.message.rstrip('.')}") from None
     elif kind == "pauses" and obj.last < obj.first:
         raise _Bad(f"{path}.last", "is before its first day")
+    elif kind == "holds" and obj.until <= obj.since:
+        raise _Bad(f"{path}.until", "is not after its since")
 
 
 _READERS: dict[str, Callable[[Store], list[Any]]] = {
@@ -710,6 +761,8 @@ _READERS: dict[str, Callable[[Store], list[Any]]] = {
     "rollers": lambda s: s.rollers(),
     "visits": lambda s: s.visits(),
     "series": lambda s: s.series(),
+    "holds": lambda s: s.holds(),
+    "clinician": lambda s: s.clinician_answers(),
 }
 
 _WRITERS: dict[str, Callable[[Store, Any], None]] = {
@@ -720,6 +773,8 @@ _WRITERS: dict[str, Callable[[Store, Any], None]] = {
     "rollers": lambda s, row: s.put_roller(row),
     "visits": lambda s, row: s.put_visit(row),
     "series": lambda s, row: s.put_series(row),
+    "holds": lambda s, row: s.put_hold(row),
+    "clinician": lambda s, row: s.put_clinician_answer(row),
 }
 
 
@@ -750,7 +805,12 @@ def import_json(store: Store, text: str, *, source: str) -> ImportReport:
         for kind in KINDS:
             existing = {row.id: row for row in _READERS[kind](store)}
             added = updated = unchanged = 0
+            by_question = {a.question: a for a in existing.values()} if kind == "clinician" else {}
             for row in document.rows[kind]:
+                mine = by_question.get(getattr(row, "question", ""))
+                if mine is not None and mine.id != row.id:
+                    # One answer per question: the imported answer replaces ours, in our row.
+                    row = dataclasses.replace(row, id=mine.id, created_at=mine.created_at)
                 old = existing.get(row.id)
                 if old is None:
                     added += 1

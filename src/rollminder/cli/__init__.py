@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rollminder import __version__
-from rollminder.env import DEFAULT_PROFILE, Env, clock_from_environment, default_home, valid_profile
+from rollminder.env import (
+    DEFAULT_PROFILE,
+    Env,
+    clock_from_environment,
+    default_home,
+    monotonic_from_environment,
+    valid_profile,
+)
 from rollminder.errors import InvalidInput, RollminderError
 
 if TYPE_CHECKING:
@@ -84,6 +91,9 @@ COMMANDS = {
     "snooze": "remind:snooze",
     "channel": "remind:channel",
     "service": "remind:service",
+    # -- the guided session (issue 4)
+    "check": "session:check",
+    "start": "session:start",
 }
 
 
@@ -178,7 +188,12 @@ def cli(ctx: click.Context, home: str | None, profile: str) -> None:
     global _home_in_use
     if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
         ctx.color = False
-    env = Env(home=_data_dir(home), profile=valid_profile(profile), clock=clock_from_environment())
+    env = Env(
+        home=_data_dir(home),
+        profile=valid_profile(profile),
+        clock=clock_from_environment(),
+        monotonic=monotonic_from_environment(),
+    )
     _home_in_use = env.home
     obj = Context(env)
     ctx.obj = obj
@@ -230,8 +245,9 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
     no_args_is_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
     try:
         try:
-            cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-            code = 0
+            result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+            # A command's ``click.exceptions.Exit(n)`` comes back as n (commands return None).
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
         finally:
             sys.stdout.flush()
     except click.exceptions.Exit as exc:

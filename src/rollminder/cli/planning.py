@@ -292,7 +292,37 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
     click.echo()
     describe_plan(plan, app.local_now())
     show_preview(ctx, plan)
+    _setup_check(ctx, ask=interactive)
     click.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
+
+
+def _setup_check(ctx: Context, *, ask: bool) -> None:
+    """The pre-session check at setup: the clinician questions once (never answered yet; only
+    with a terminal: 'rollminder check --clinician' otherwise), and what the per-session check
+    does and how to turn it off."""
+    from rollminder import check
+
+    click.echo()
+    if not check.clinician_answers(ctx.app):
+        if ask:
+            from rollminder.cli.session import ask_clinician_questions
+
+            ask_clinician_questions(ctx.app)
+        else:
+            click.echo(
+                "Answer the 'ask a clinician first' questions once: 'rollminder check --clinician'."
+            )
+    on = ctx.app.settings().session_check
+    click.echo(
+        "Before each session, 'rollminder start' asks six short safety questions (skin, sun, "
+        "retinoid, peel, Botox, fillers); a yes skips that day and reschedules. "
+        + (
+            "Turn it off with 'rollminder settings --session-check 0'."
+            if on
+            else "It is off now; turn it on with 'rollminder settings --session-check 1'."
+        )
+    )
+    click.echo("Guided session: 'rollminder start'.")
 
 
 # ------------------------------------------------------------------ plan
@@ -366,6 +396,8 @@ def _state_line(ctx: Context, status: Any, now: dt.datetime) -> str:
             if why
             else f"No home rolling through {through}."
         )
+    if status.state == "held" and status.until:
+        return f"No rolling until {fmt.slot_time(status.until, now)}: {status.reason}."
     if status.state == "resting" and status.until:
         return f"Resting until {fmt.slot_time(status.until, now)}."
     if status.state == "none":
@@ -418,6 +450,10 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
     unreachable = warning(ctx.app)
     if unreachable:
         click.echo(unreachable, err=True)
+    from rollminder.check import clinician_notes
+
+    for note in clinician_notes(ctx.app):
+        click.secho(f"Note: {note}", fg="yellow")
 
 
 @click.command()

@@ -100,7 +100,11 @@ def roller_list(ctx: Context, as_json: bool) -> None:
                 f"{w.roller.needle_mm:g} mm",
                 str(w.uses),
                 "-" if retired else str(w.uses_left),
-                "-" if retired or w.days_left is None else str(w.days_left),
+                "-"
+                if retired
+                else f"{app.settings().roller_max_days} from first use"
+                if w.days_left is None
+                else str(w.days_left),
                 state,
             )
         )
@@ -316,6 +320,12 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     metavar="N",
     help="The 'start soaking your roller' reminder comes N minutes before a slot (0: off).",
 )
+@click.option(
+    "--session-check",
+    type=fmt.Number(whole=True, low=0, high=1),
+    metavar="0|1",
+    help="1: ask the safety questions before each session (default); 0: don't ask.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @pass_ctx
 def settings(
@@ -323,6 +333,7 @@ def settings(
     roller_uses: int | None,
     roller_days: int | None,
     prep_minutes: int | None,
+    session_check: int | None,
     as_json: bool,
 ) -> None:
     """Show or change your settings."""
@@ -332,6 +343,7 @@ def settings(
             ("roller_max_uses", roller_uses),
             ("roller_max_days", roller_days),
             ("prep_minutes", prep_minutes),
+            ("session_check", session_check),
         )
         if v is not None
     }
@@ -342,9 +354,20 @@ def settings(
                 "roller_max_uses": s.roller_max_uses,
                 "roller_max_days": s.roller_max_days,
                 "prep_minutes": s.prep_minutes,
+                "session_check": s.session_check,
             }
         )
         return
     click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
     prep = f"{s.prep_minutes} minutes before each session" if s.prep_minutes else "off"
     click.echo(f"Prep reminder ('start soaking your roller'): {prep}.")
+    if s.session_check:
+        click.echo(
+            "Session check: on. 'rollminder start' asks six safety questions first (skin, sun, "
+            "retinoid, peel, Botox, fillers); turn it off with --session-check 0."
+        )
+    else:
+        click.echo(
+            "Session check: off. 'rollminder start' goes straight to the session; run "
+            "'rollminder check' yourself, or turn it on with --session-check 1."
+        )

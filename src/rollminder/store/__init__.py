@@ -18,7 +18,9 @@ from typing import Protocol
 from rollminder.model import (
     ChannelConfig,
     ChannelStatus,
+    ClinicianAnswer,
     Delivery,
+    Hold,
     Pause,
     Plan,
     Roller,
@@ -92,6 +94,12 @@ class Store(Protocol):
     def put_snooze(self, snooze: Snooze) -> None: ...
     def reminder_state(self, key: str) -> str | None: ...
     def put_reminder_state(self, key: str, value: str) -> None: ...
+    # -- the pre-session check (issue 4) ---
+    def holds(self) -> list[Hold]: ...  # sorted by until, then since
+    def put_hold(self, hold: Hold) -> None: ...
+    def delete_hold(self, id: str) -> bool: ...
+    def clinician_answers(self) -> list[ClinicianAnswer]: ...  # sorted by question
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None: ...
 
 
 def iter_all(store: Store) -> Iterator[object]:
@@ -103,3 +111,5 @@ def iter_all(store: Store) -> Iterator[object]:
     yield from store.rollers()
     yield from store.visits()
     yield from store.series()
+    yield from store.holds()
+    yield from store.clinician_answers()

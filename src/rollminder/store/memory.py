@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 from rollminder.model import (
     ChannelConfig,
     ChannelStatus,
+    ClinicianAnswer,
     Delivery,
+    Hold,
     Pause,
     Plan,
     Roller,
@@ -49,6 +51,8 @@ class _Rows:
     deliveries: dict[tuple[str, str, str], Delivery] = dataclasses.field(default_factory=dict)
     snoozes: dict[tuple[str, int], Snooze] = dataclasses.field(default_factory=dict)
     reminder_state: dict[str, str] = dataclasses.field(default_factory=dict)
+    holds: dict[str, Hold] = dataclasses.field(default_factory=dict)
+    clinician: dict[str, ClinicianAnswer] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses: copying the dicts is a full snapshot.
@@ -66,6 +70,8 @@ class _Rows:
             deliveries=dict(self.deliveries),
             snoozes=dict(self.snoozes),
             reminder_state=dict(self.reminder_state),
+            holds=dict(self.holds),
+            clinician=dict(self.clinician),
         )
 
 
@@ -299,3 +305,24 @@ class MemoryStore:
 
     def put_reminder_state(self, key: str, value: str) -> None:
         self._rows.reminder_state[key] = value
+
+    # -- the pre-session check (issue 4) ---------------------------------------------------------
+
+    def holds(self) -> list[Hold]:
+        return _sorted(self._rows.holds.values(), lambda h: (h.until, h.since))
+
+    def put_hold(self, hold: Hold) -> None:
+        self._rows.holds[hold.id] = _normalized(hold)
+
+    def delete_hold(self, id: str) -> bool:
+        return self._rows.holds.pop(id, None) is not None
+
+    def clinician_answers(self) -> list[ClinicianAnswer]:
+        return _sorted(self._rows.clinician.values(), lambda a: a.question)
+
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
+        # One answer per question, as the SQLite table's unique key keeps it.
+        for other in list(self._rows.clinician.values()):
+            if other.question == answer.question and other.id != answer.id:
+                raise ValueError(f"an answer to {answer.question!r} is already stored")
+        self._rows.clinician[answer.id] = _normalized(answer)

@@ -207,9 +207,38 @@ CREATE TABLE reminder_state (
 );
 """
 
+# Issue 4 (the pre-session check): holds after a retinoid, peel, Botox or fillers, and the
+# answers to the "ask a clinician first" questions (one per question and profile).
+_V4_CHECK = """
+CREATE TABLE holds (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    since TEXT NOT NULL,
+    "until" TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    question TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX holds_by_until ON holds (profile_id, "until");
+
+CREATE TABLE clinician_answers (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    yes INTEGER NOT NULL,
+    answered_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id),
+    UNIQUE (profile_id, question)
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
+    # Version 3 was kept for the calendar (issue #6), which needed no table.
+    Migration(4, "pre-session check: holds and clinician answers", _V4_CHECK),
 ]
 
 

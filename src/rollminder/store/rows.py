@@ -13,7 +13,18 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from rollminder.model import ChannelConfig, Pause, Plan, Roller, Series, Session, Skip, Visit
+from rollminder.model import (
+    ChannelConfig,
+    ClinicianAnswer,
+    Hold,
+    Pause,
+    Plan,
+    Roller,
+    Series,
+    Session,
+    Skip,
+    Visit,
+)
 
 T = TypeVar("T")
 
@@ -47,6 +58,7 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "date": (_optional(dt.date.isoformat), _optional(dt.date.fromisoformat)),
     "time": (_wall_time, dt.time.fromisoformat),
     "tuple": (lambda value: json.dumps(list(value)), lambda text: tuple(json.loads(text))),
+    "bool": (lambda value: 1 if value else 0, lambda value: bool(value)),
 }
 
 
@@ -100,7 +112,12 @@ SERIES = Table("series", Series, created_at=_I)
 VISITS = Table("visits", Visit, at=_I, created_at=_I)
 # Not in TABLES (export/import and the row checks leave reminder channels alone: they hold secrets).
 CHANNELS = Table("channels", ChannelConfig, created_at=_I)
-TABLES: tuple[Table[Any], ...] = (PLANS, SESSIONS, SKIPS, PAUSES, ROLLERS, SERIES, VISITS)
+# -- the pre-session check (issue 4): migration 4
+HOLDS = Table("holds", Hold, since=_I, until=_I, created_at=_I)
+CLINICIAN = Table("clinician_answers", ClinicianAnswer, yes="bool", answered_at=_I, created_at=_I)
+TABLES: tuple[Table[Any], ...] = (
+    PLANS, SESSIONS, SKIPS, PAUSES, ROLLERS, SERIES, VISITS, HOLDS, CLINICIAN,
+)  # fmt: skip
 
 
 def time_range(

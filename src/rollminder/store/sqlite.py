@@ -30,7 +30,9 @@ from rollminder.errors import StorageError
 from rollminder.model import (
     ChannelConfig,
     ChannelStatus,
+    ClinicianAnswer,
     Delivery,
+    Hold,
     Pause,
     Plan,
     Roller,
@@ -56,6 +58,8 @@ from rollminder.store.backups import (
 )
 from rollminder.store.rows import (
     CHANNELS,
+    CLINICIAN,
+    HOLDS,
     PAUSES,
     PLANS,
     ROLLERS,
@@ -584,6 +588,23 @@ class SqliteStore:
             'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value',
             (self._profile_id, key, value),
         )
+
+    # -- the pre-session check (issue 4) ---------------------------------------------------------
+
+    def holds(self) -> list[Hold]:
+        return self._rows(HOLDS, 'ORDER BY "until", since, rowid')
+
+    def put_hold(self, hold: Hold) -> None:
+        self._put(HOLDS, hold)
+
+    def delete_hold(self, id: str) -> bool:
+        return self._delete(HOLDS, id)
+
+    def clinician_answers(self) -> list[ClinicianAnswer]:
+        return self._rows(CLINICIAN, "ORDER BY question, rowid")
+
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
+        self._put(CLINICIAN, answer)
 
 
 _DELIVERY_COLUMNS = (
