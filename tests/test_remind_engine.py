@@ -134,6 +134,29 @@ def test_nothing_during_a_pause_or_a_clinic_blackout(w: World) -> None:
     assert len([k for k in kinds if k.startswith("Time to roll")]) == 1  # Mon 30 Nov only
 
 
+def test_nothing_during_a_hold_from_the_pre_session_check(w: World) -> None:
+    """A retinoid on Wednesday 22:00 holds rolling for 48 h: Thursday's reminders never go out;
+    the slot the schedule moves the session to (after the hold) is reminded once."""
+    from rollminder.check import run_check
+
+    w.clock.now = at(2026, 11, 26, 9)
+    outcome = run_check(w.app, {"retinoid": True}, {"retinoid": at(2026, 11, 25, 22)})
+    assert not outcome.ok and outcome.hold_until == at(2026, 11, 27, 22)
+    for when in (at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21), at(2026, 11, 27, 21)):
+        w.run(when)
+    assert w.channels[0].got == []
+    assert outcome.next_slot is not None and outcome.next_slot.start >= at(2026, 11, 27, 22)
+    lead = outcome.next_slot.start - dt.timedelta(minutes=15)
+    w.run(lead)
+    w.run(outcome.next_slot.start)
+    w.run(outcome.next_slot.start + dt.timedelta(minutes=5))
+    assert outcome.next_slot.start == at(2026, 11, 28, 21)  # Saturday's catch-up
+    assert w.kinds() == [
+        "Session at 21:00: start soaking your roller",
+        "Time to roll: forehead, cheeks, chin, about 3 minutes",
+    ]
+
+
 def test_asleep_across_the_slot_gives_one_catch_up(w: World) -> None:
     w.run(at(2026, 11, 26, 20, 0))  # then the laptop sleeps until 22:40
     result = w.run(at(2026, 11, 26, 22, 40))
