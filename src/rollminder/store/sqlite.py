@@ -436,6 +436,29 @@ class SqliteStore:
             for key, value in dataclasses.asdict(settings).items():
                 self._conn.execute(sql, (self._profile_id, key, json.dumps(value)))
 
+    # -- web (issue 7) ----------------------------------------------------------------------------
+    # The web app's secrets (password hash, session key, feed and action tokens) are rows of the
+    # settings table under a "web:" prefix: ``settings()`` reads only the Settings fields, so they
+    # never show in the settings listing or in an export, and they need no migration.
+
+    def secret(self, name: str) -> str | None:
+        rows = self._query(
+            'SELECT value FROM settings WHERE profile_id = ? AND "key" = ?',
+            (self._profile_id, f"web:{name}"),
+        )
+        return str(json.loads(rows[0][0])) if rows else None
+
+    def put_secret(self, name: str, value: str) -> None:
+        sql = (
+            'INSERT INTO settings (profile_id, "key", value) VALUES (?, ?, ?) '
+            'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value'
+        )
+        self._write(sql, (self._profile_id, f"web:{name}", json.dumps(value)))
+
+    def delete_secret(self, name: str) -> bool:
+        sql = 'DELETE FROM settings WHERE profile_id = ? AND "key" = ?'
+        return self._write(sql, (self._profile_id, f"web:{name}")) > 0
+
 
 def _prepare_location(path: Path) -> None:
     """Create the data directory (0o700) and an empty database file (0o600) if missing.

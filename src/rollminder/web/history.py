@@ -1,0 +1,7 @@
+"""Web pages: history (filled in below)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
