@@ -77,6 +77,8 @@ COMMANDS = {
     "export": "data:export",
     "import": "data:import_",
     "backup": "data:backup",
+    "serve": "web:serve",
+    "password": "web:password",
 }
 
 
