@@ -23,8 +23,10 @@ import contextlib
 import datetime as dt
 import importlib
 import importlib.util
+import sys
 import threading
 import traceback
+from http import HTTPStatus
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -230,7 +232,11 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         404: "There is no such page here.",
         405: "That page does not take this kind of request.",
     }
-    message = exc.detail if exc.detail and exc.status_code not in messages else ""
+    try:
+        default = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        default = ""
+    message = exc.detail if exc.detail and exc.detail != default else ""
     message = message or messages.get(exc.status_code, "That request cannot be served.")
     response = error_response(request, exc.status_code, message)
     if exc.headers:
@@ -304,9 +310,11 @@ class LoginMiddleware:
 
 
 def _module_available(name: str) -> bool:
+    if name in sys.modules:
+        return True
     try:
         return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
+    except (ModuleNotFoundError, ValueError):
         return False
 
 
