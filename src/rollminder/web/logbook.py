@@ -264,9 +264,6 @@ routes: list[BaseRoute] = [
     Route("/log", log_page, methods=["GET"]),
     Route("/log/session", add_session, methods=["POST"]),
     Route("/log/skip", add_skip, methods=["POST"]),
-    Route("/log/{kind}/{id}/edit", edit_page, methods=["GET"]),
-    Route("/log/{kind}/{id}/edit", edit, methods=["POST"]),
-    Route("/log/{kind}/{id}/delete", delete, methods=["POST"]),
     Route("/log/pause", add_pause, methods=["POST"]),
     Route("/log/pause/{id}/cancel", cancel_pause, methods=["POST"]),
     Route("/log/resume", resume, methods=["POST"]),
@@ -275,4 +272,8 @@ routes: list[BaseRoute] = [
     Route("/log/visit", add_visit, methods=["POST"]),
     Route("/log/visit/{id}/delete", delete_visit, methods=["POST"]),
     Route("/log/series", add_series, methods=["POST"]),
+    # Last: the generic session/skip routes would otherwise take /log/visit/ID/delete.
+    Route("/log/{kind}/{id}/edit", edit_page, methods=["GET"]),
+    Route("/log/{kind}/{id}/edit", edit, methods=["POST"]),
+    Route("/log/{kind}/{id}/delete", delete, methods=["POST"]),
 ]
