@@ -170,9 +170,12 @@ def test_edit_that_is_refused_keeps_the_old_session(client: TestClient, env: Env
 
 
 def test_pauses_rollers_visits_series(client: TestClient, env: Env) -> None:
-    assert "Paused from" in client.post(
-        "/log/pause", data={"first": "2026-12-01", "last": "2026-12-05", "reason": "trip"}
-    ).text
+    assert (
+        "Paused from"
+        in client.post(
+            "/log/pause", data={"first": "2026-12-01", "last": "2026-12-05", "reason": "trip"}
+        ).text
+    )
     [pause] = rows(env)["pauses"]
     assert client.get("/log").text.count("trip") >= 1
     client.post(f"/log/pause/{pause.id}/cancel")  # type: ignore[attr-defined]

@@ -229,9 +229,7 @@ def links(client: TestClient) -> tuple[str, str]:
     return feed.group(1), done.group(1)
 
 
-def test_feed_needs_its_token(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_feed_needs_its_token(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     feed, _ = links(client)
     assert client.get("/feed/wrong.ics").status_code == 404
     assert client.get("/feed/.ics").status_code == 404

@@ -51,9 +51,7 @@ def serve(
     from rollminder.web.app import create_app
 
     ctx.close()  # the web app opens its own store per request
-    app = create_app(
-        ctx.env, host=host, start_reminders=not no_reminders, https=cert is not None
-    )
+    app = create_app(ctx.env, host=host, start_reminders=not no_reminders, https=cert is not None)
     import uvicorn
 
     scheme = "https" if cert else "http"

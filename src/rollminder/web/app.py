@@ -26,8 +26,8 @@ import importlib.util
 import sys
 import threading
 import traceback
-from http import HTTPStatus
 from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,9 +134,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(
-    request: Request, name: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render template ``name`` with the shared context (see the module docstring)."""
     templates: Jinja2Templates = request.app.state.templates
     messages = request.session.pop("flash", []) if "session" in request.scope else []
@@ -443,7 +441,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers=handlers,  # type: ignore[arg-type]
+        exception_handlers=handlers,
         lifespan=lifespan,
     )
     templates = Jinja2Templates(directory=str(TEMPLATES))

@@ -49,8 +49,10 @@ def heatmap(
             cls = "d1" if n else ("skip" if day in skipped else "d0")
             shown_sessions += n
             shown_days += 1 if n else 0
-            what = f"{n} session{'s' if n != 1 else ''}" if n else (
-                "skipped" if day in skipped else "no session"
+            what = (
+                f"{n} session{'s' if n != 1 else ''}"
+                if n
+                else ("skipped" if day in skipped else "no session")
             )
             label = escape(f"{day:%a %d %b %Y}: {what}")
             parts.append(
@@ -95,7 +97,9 @@ def adherence_bars(periods: Sequence[PeriodTally], count: int = 26) -> Markup:
         )
         if p.quota:
             y = 10 + plot_h - round(plot_h * p.quota / top)
-            parts.append(f'<line class="target" x1="{x - 1}" y1="{y}" x2="{x + BAR_W + 1}" y2="{y}"/>')
+            parts.append(
+                f'<line class="target" x1="{x - 1}" y1="{y}" x2="{x + BAR_W + 1}" y2="{y}"/>'
+            )
         if i % 4 == 0:
             parts.append(
                 f'<text x="{x}" y="{plot_h + 26}">{escape(p.first.strftime("%d %b"))}</text>'

@@ -83,7 +83,9 @@ def local_instant(form: FormData, name: str, what: str, tz: ZoneInfo) -> dt.date
     try:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"The {what} must be a date and time such as 2026-11-20T21:00.") from None
+        raise InvalidInput(
+            f"The {what} must be a date and time such as 2026-11-20T21:00."
+        ) from None
     if not 1970 <= value.year <= 2200:
         raise InvalidInput(f"The {what} must be between the years 1970 and 2200.")
     if value.tzinfo is None:

@@ -160,7 +160,7 @@ class RateLimit:
         self._failures.pop(client, None)
 
 
-# -- CSRF, body size and headers: one ASGI middleware around everything -----------------------------
+# -- CSRF, body size and headers: one ASGI middleware around everything ----------------------------
 
 
 class GuardMiddleware:
@@ -204,7 +204,9 @@ class GuardMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _drain(receive)
-            await (await self.refuse(scope, 413, _too_large(limit)))(scope, receive, send_with_headers)
+            await (await self.refuse(scope, 413, _too_large(limit)))(
+                scope, receive, send_with_headers
+            )
             return
         if scope["method"] not in UNSAFE:
             await self.app(scope, receive, send_with_headers)
