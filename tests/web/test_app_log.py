@@ -17,6 +17,8 @@ from rollminder.service import Rollminder
 from rollminder.store.sqlite import SqliteStore
 from rollminder.web.app import create_app
 
+#: The app answers only loopback host names while no password is set (DNS rebinding).
+BASE = "http://127.0.0.1:8765"
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Berlin
 UTC = dt.UTC
 
@@ -33,7 +35,7 @@ def env(tmp_path: Path) -> Env:
 
 @pytest.fixture
 def client(env: Env) -> Iterator[TestClient]:
-    with TestClient(create_app(env, start_reminders=False)) as c:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
         c.headers["X-CSRF-Token"] = re.findall(r'"X-CSRF-Token": "([^"]+)"', c.get("/").text)[0]
         yield c
 

@@ -15,6 +15,8 @@ from rollminder.service import Rollminder
 from rollminder.web import charts
 from rollminder.web.app import create_app
 
+#: The app answers only loopback host names while no password is set (DNS rebinding).
+BASE = "http://127.0.0.1:8765"
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # Wednesday, 10:00 in Berlin
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 PLAN_FORM = {
@@ -43,7 +45,7 @@ def env(tmp_path: Path) -> Env:
 
 @pytest.fixture
 def client(env: Env) -> Iterator[TestClient]:
-    with TestClient(create_app(env, start_reminders=False)) as c:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
         yield c
 
 
@@ -180,7 +182,7 @@ def test_unexpected_errors_give_a_500_page_and_a_log(
 
     monkeypatch.setattr(Rollminder, "stats", broken)
     monkeypatch.setattr("rollminder.progress.compute", lambda *a, **k: broken(None))  # type: ignore[arg-type]
-    with TestClient(planned.app, raise_server_exceptions=False) as c:
+    with TestClient(planned.app, base_url=BASE, raise_server_exceptions=False) as c:
         response = c.get("/history")
     assert response.status_code == 500
     assert "unexpected problem" in response.text and "boom" not in response.text

@@ -21,6 +21,8 @@ from rollminder.service import Rollminder
 from rollminder.web import security
 from rollminder.web.app import create_app
 
+#: The app answers only loopback host names while no password is set (DNS rebinding).
+BASE = "http://127.0.0.1:8765"
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
@@ -42,7 +44,7 @@ def env(tmp_path: Path) -> Env:
 
 @pytest.fixture
 def client(env: Env) -> Iterator[TestClient]:
-    with TestClient(create_app(env, start_reminders=False)) as c:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
         yield c
 
 
@@ -68,7 +70,7 @@ def test_unsafe_requests_without_the_token_are_refused(client: TestClient, env: 
     assert client.post("/log/session", headers={"X-CSRF-Token": "nope"}).status_code == 403
     assert sessions(env) == 0
     # A token from another browser's session is refused too.
-    with TestClient(client.app) as other:
+    with TestClient(client.app, base_url=BASE) as other:
         theirs = token(other)
     assert client.post("/log/session", data={**form, "csrf_token": theirs}).status_code == 403
     assert sessions(env) == 0
@@ -167,7 +169,7 @@ def test_password_set_and_clear(env: Env, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_login_guards_every_page(env: Env) -> None:
     set_password(env)
-    with TestClient(create_app(env, start_reminders=False)) as c:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
         first = c.get("/log", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/login?next=/log"
         assert c.post("/log/session", data={}).status_code in (401, 403)
@@ -196,7 +198,7 @@ def test_login_guards_every_page(env: Env) -> None:
 
 def test_login_rate_limit(env: Env) -> None:
     set_password(env)
-    with TestClient(create_app(env, start_reminders=False)) as c:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
         assert csrf
         data = {"csrf_token": csrf.group(1), "password": "guess"}
@@ -223,8 +225,8 @@ def test_rate_limit_window_slides() -> None:
 
 def links(client: TestClient) -> tuple[str, str]:
     html = client.get("/settings").text
-    feed = re.search(r'id="feed-url" value="http://testserver(/feed/[^"]+\.ics)"', html)
-    done = re.search(r'id="done-url" value="http://testserver(/act/[^"]+/done)"', html)
+    feed = re.search(r'id="feed-url" value="http://127.0.0.1:8765(/feed/[^"]+\.ics)"', html)
+    done = re.search(r'id="done-url" value="http://127.0.0.1:8765(/act/[^"]+/done)"', html)
     assert feed and done
     return feed.group(1), done.group(1)
 
@@ -280,7 +282,7 @@ def test_done_link_logs_a_session_with_its_token_only(client: TestClient, env: E
     page = client.get(done)
     assert page.status_code == 200 and "Yes, I rolled" in page.text
     # A notification's button posts without a cookie or CSRF token: the link's token suffices.
-    with TestClient(client.app) as phone:
+    with TestClient(client.app, base_url=BASE) as phone:
         response = phone.post(done, headers={"Accept": "text/plain"})
     assert response.status_code == 200 and response.text.startswith("Logged a session at 10:00")
     assert sessions(env) == 1
@@ -299,7 +301,9 @@ def test_snooze_link_without_reminders_says_so(client: TestClient) -> None:
 
 
 def test_import_size_limit_and_bad_files_change_nothing(env: Env) -> None:
-    with TestClient(create_app(env, start_reminders=False, max_import_bytes=4096)) as c:
+    with TestClient(
+        create_app(env, start_reminders=False, max_import_bytes=4096), base_url=BASE
+    ) as c:
         export = c.get("/settings/export.json")
         assert export.status_code == 200
         assert "attachment" in export.headers["content-disposition"]
@@ -344,3 +348,16 @@ def test_forms_bodies_are_limited_too(client: TestClient) -> None:
         "/log/session", data={"csrf_token": token(client), "note": "x" * 300_000}
     )
     assert response.status_code == 413
+
+
+def test_without_a_password_only_loopback_host_names_are_answered(env: Env) -> None:
+    app = create_app(env, start_reminders=False)
+    for base in ("http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"):
+        with TestClient(app, base_url=base) as c:
+            assert c.get("/").status_code == 200, base
+    with TestClient(app, base_url="http://rebound.example:8765") as c:
+        response = c.get("/")
+        assert response.status_code == 421 and "only on 127.0.0.1" in response.text
+    set_password(env)
+    with TestClient(create_app(env, start_reminders=False), base_url="http://phone.lan") as c:
+        assert c.get("/", follow_redirects=False).headers["location"] == "/login?next=/"

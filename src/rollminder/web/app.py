@@ -137,7 +137,9 @@ def is_htmx(request: Request) -> bool:
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render template ``name`` with the shared context (see the module docstring)."""
     templates: Jinja2Templates = request.app.state.templates
-    messages = request.session.pop("flash", []) if "session" in request.scope else []
+    # An htmx fragment leaves the flash messages for the next full page.
+    keep = is_htmx(request) or "session" not in request.scope
+    messages = [] if keep else request.session.pop("flash", [])
     token = csrf_token(request) if "session" in request.scope else ""
     base: dict[str, Any] = {
         "csrf_token": token,
@@ -304,6 +306,40 @@ class LoginMiddleware:
         await response(scope, receive, send)
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+
+def host_name(scope: Scope) -> str:
+    for key, value in scope.get("headers", []):
+        if key == b"host":
+            text = str(value.decode("latin-1")).strip().lower()
+            if text.startswith("["):
+                return text.split("]", 1)[0] + "]"
+            return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+    return ""
+
+
+class LoopbackHostMiddleware:
+    """Without a password the app is for this computer only: it answers only requests addressed
+    to a loopback name. That stops DNS rebinding (a web page whose own host name is made to point
+    at 127.0.0.1 could otherwise read the app through the person's browser)."""
+
+    def __init__(self, app: ASGIApp, *, active: Callable[[], bool]) -> None:
+        self.app = app
+        self.active = active
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.active() and host_name(scope) not in LOOPBACK_NAMES:
+            response = Response(
+                "rollminder answers only on 127.0.0.1 or localhost (no password is set).",
+                status_code=421,
+                media_type="text/plain",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 # -- the reminder loop (branch issue5) -------------------------------------------------------------
 
 
@@ -416,6 +452,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
+        Middleware(LoopbackHostMiddleware, active=lambda: not app.state.password_on),
         Middleware(StoreMiddleware),
         Middleware(
             SessionMiddleware,
