@@ -444,6 +444,8 @@ def create_app(
 
         return respond
 
+    app: Starlette  # made below; the middleware reads its state per request
+
     def login_required() -> bool:
         return bool(app.state.password_on)
 
