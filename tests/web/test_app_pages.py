@@ -139,6 +139,21 @@ def test_dashboard_states(planned: TestClient, env: Env) -> None:
     assert "Resumed" in page.text and "Next session" in page.text
 
 
+def test_dashboard_shows_a_visit_blackout_and_resting(planned: TestClient, env: Env) -> None:
+    with env.open_store() as store:
+        app = Rollminder(store, env.now)
+        visit = app.add_visit(at=NOW + dt.timedelta(days=3), clinic="Dr. <B>")
+    page = planned.get("/").text
+    assert "Clinic visit: no home rolling" in page
+    assert "Clinic visit at Dr. &lt;B&gt; on 2026-11-28, until" in page
+    with env.open_store() as store:
+        app = Rollminder(store, env.now)
+        app.delete_visit(visit.id)
+        app.log_session(at=NOW - dt.timedelta(hours=1))
+    page = planned.get("/").text
+    assert "Resting" in page and "Resting until" in page
+
+
 def test_dashboard_shows_roller_wear(planned: TestClient, env: Env) -> None:
     with env.open_store() as store:
         app = Rollminder(store, env.now)

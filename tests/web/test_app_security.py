@@ -286,6 +286,10 @@ def test_done_link_logs_a_session_with_its_token_only(client: TestClient, env: E
         response = phone.post(done, headers={"Accept": "text/plain"})
     assert response.status_code == 200 and response.text.startswith("Logged a session at 10:00")
     assert sessions(env) == 1
+    with TestClient(client.app, base_url=BASE) as phone:
+        again = phone.post(done, headers={"Accept": "text/plain"})
+    assert again.status_code == 409 and "Already logged" in again.text
+    assert sessions(env) == 1
 
 
 def test_snooze_link_without_reminders_says_so(client: TestClient) -> None:

@@ -485,6 +485,7 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["csrf_field"] = _csrf_field
+    templates.env.filters["sentence"] = sentence
     app.state.templates = templates
     app.state.env = env
     app.state.host = host
@@ -492,6 +493,12 @@ def create_app(
     app.state.login_limit = security.RateLimit()
     app.state.max_import_bytes = max_import_bytes
     return app
+
+
+def sentence(text: object) -> str:
+    """The first letter in capitals, the rest as it was (Jinja's capitalize lowercases names)."""
+    value = str(text)
+    return value[:1].upper() + value[1:]
 
 
 @jinja2.pass_context
