@@ -18,7 +18,7 @@ async def history_page(request: Request) -> Response:
     now = app.now()
     versions = app.store.plans()
     periods = schedule.tally(plan, log, now, versions=versions)
-    stats = progress.compute(plan, log, now, versions=versions)
+    stats = progress.compute(plan, log, now, versions=versions, periods=periods)
     tz = app.zone()
     today = now.astimezone(tz).date()
     return render(

@@ -44,6 +44,7 @@ async def log_page(request: Request) -> Response:
     plan = app.plan()
     everything = request.query_params.get("all") == "1"
     rollers = app.rollers()
+    series = app.series_status()
     return render(
         request,
         "log.html",
@@ -58,10 +59,12 @@ async def log_page(request: Request) -> Response:
         reactions=REACTIONS,
         pauses=app.pauses(),
         rollers=rollers,
-        wear={r.id: app.roller_wear(r.id) for r in rollers},
+        # Wear only for rollers still in use: a retired one needs no countdown (and ten years
+        # of rollers would each cost a count).
+        wear={r.id: app.roller_wear(r.id) for r in rollers if r.retired is None},
         visits=app.visits(),
-        series=app.series_status(),
-        series_names={s.series.id: s.series.name for s in app.series_status()},
+        series=series,
+        series_names={s.series.id: s.series.name for s in series},
     )
 
 
