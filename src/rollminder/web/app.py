@@ -4,7 +4,7 @@ Hooks for every page module (web/pages.py, web/logbook.py, web/session.py, ...):
 
 - A module exposes ``routes: list[BaseRoute]``; :func:`create_app` mounts them.
 - Endpoints are ``async def`` and call :func:`service` for the :class:`Rollminder` of this
-  request. The store is opened on first use and closed when the response is sent; SQLite
+  request, over the thread's store (:class:`StoreCache`: kept open between requests). SQLite
   connections are single-thread, so do the work in the endpoint itself (not in a thread pool).
 - :func:`render` renders a template with ``request``, ``csrf_token``, ``app`` (the service),
   ``flash`` (messages set with :func:`flash` before a redirect), ``nav`` and the given context.
@@ -26,6 +26,7 @@ import importlib.util
 import sys
 import threading
 import traceback
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -56,6 +57,7 @@ from rollminder.errors import (
     StorageError,
 )
 from rollminder.service import Rollminder
+from rollminder.store.sqlite import SqliteStore
 from rollminder.web import security
 
 HERE = Path(__file__).parent
@@ -67,7 +69,6 @@ MAX_FORM_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 IMPORT_PATH = "/settings/import"
 
-_STORE_KEY = "rollminder.store"
 _APP_KEY = "rollminder.app"
 
 NAV = (
@@ -82,34 +83,59 @@ NAV = (
 # -- per-request service -------------------------------------------------------------------------
 
 
+class StoreCache:
+    """One open store per thread, kept between requests (opening one costs about as much as
+    answering the dashboard). Endpoints are ``async def``, so in practice this is one store on the
+    event loop's thread. It is reopened when the UTC day changes (opening takes the daily backup),
+    after a storage error, and after a restore; all are closed at shutdown."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self._local = threading.local()
+        self._open: weakref.WeakSet[SqliteStore] = weakref.WeakSet()
+
+    def get(self) -> SqliteStore:
+        day = self.env.now().astimezone(dt.UTC).date()
+        entry: tuple[SqliteStore, dt.date] | None = getattr(self._local, "entry", None)
+        if entry is not None and entry[1] == day:
+            return entry[0]
+        self.reset()
+        store = self.env.open_store()
+        self._local.entry = (store, day)
+        self._open.add(store)
+        return store
+
+    def reset(self) -> None:
+        """Close this thread's store; the next request opens a fresh one."""
+        entry = getattr(self._local, "entry", None)
+        self._local.entry = None
+        if entry is not None:
+            self._open.discard(entry[0])
+            with contextlib.suppress(Exception):
+                entry[0].close()
+
+    def close_all(self) -> None:
+        self.reset()
+        for store in list(self._open):
+            with contextlib.suppress(Exception):  # another thread's connection: GC closes it
+                store.close()
+
+
 def service(request: Request) -> Rollminder:
-    """The :class:`Rollminder` for this request (its store opens on first use)."""
+    """The :class:`Rollminder` for this request."""
     app = request.scope.get(_APP_KEY)
     if app is None:
         env: Env = request.app.state.env
-        store = env.open_store()
-        app = Rollminder(store, env.now)
-        request.scope[_STORE_KEY] = store
+        app = Rollminder(request.app.state.stores.get(), env.now)
         request.scope[_APP_KEY] = app
     assert isinstance(app, Rollminder)
     return app
 
 
-class StoreMiddleware:
-    """Closes the store a request opened, once the response is sent (or failed)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            store = scope.pop(_STORE_KEY, None)
-            scope.pop(_APP_KEY, None)
-            if store is not None:
-                with contextlib.suppress(Exception):
-                    store.close()
+def reset_store(request: Request) -> None:
+    """Close the store (before a restore replaces the file under it, or after an error)."""
+    request.scope.pop(_APP_KEY, None)
+    request.app.state.stores.reset()
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -221,6 +247,8 @@ def error_response(request: Request, status: int, message: str) -> Response:
 
 async def on_rollminder_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RollminderError)
+    if isinstance(exc, StorageError):
+        reset_store(request)  # the next request reopens (and re-checks) the database
     if isinstance(exc, NoPlan) and request.method in ("GET", "HEAD") and not is_htmx(request):
         return redirect("/welcome")
     return error_response(request, status_for(exc), exc.message)
@@ -255,6 +283,8 @@ def log_unexpected(env: Env, exc: BaseException) -> None:
 async def on_server_error(request: Request, exc: Exception) -> Response:
     env: Env = request.app.state.env
     log_unexpected(env, exc)
+    with contextlib.suppress(Exception):
+        reset_store(request)
     templates: Jinja2Templates = request.app.state.templates
     # The session may not be usable here (this handler runs outside its middleware).
     html = templates.get_template("error.html").render(
@@ -431,6 +461,7 @@ def create_app(
         finally:
             if stopper is not None:
                 stopper()
+            app.state.stores.close_all()
 
     def max_body(path: str) -> int:
         return max_import_bytes if path == IMPORT_PATH else MAX_FORM_BYTES
@@ -455,7 +486,6 @@ def create_app(
     ]
     middleware = [
         Middleware(LoopbackHostMiddleware, active=lambda: not app.state.password_on),
-        Middleware(StoreMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=session_key,
@@ -488,6 +518,7 @@ def create_app(
     templates.env.filters["sentence"] = sentence
     app.state.templates = templates
     app.state.env = env
+    app.state.stores = StoreCache(env)
     app.state.host = host
     app.state.password_on = password_on
     app.state.login_limit = security.RateLimit()

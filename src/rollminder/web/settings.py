@@ -25,6 +25,7 @@ from rollminder.web.app import (
     flash,
     redirect,
     render,
+    reset_store,
     service,
 )
 from rollminder.web.auth import rotate, store_of, token
@@ -238,9 +239,7 @@ async def restore(request: Request) -> Response:
         raise InvalidInput("Choose one of the listed backups. Nothing was changed.")
     if form.get("confirm") != "yes":
         raise InvalidInput("Tick the box to confirm: restoring replaces your data.")
-    store_of(app).close()
-    request.scope.pop("rollminder.store", None)
-    request.scope.pop("rollminder.app", None)
+    reset_store(request)
     kept = restore_backup(env.db_path, found[name], now=app.now())
     flash(request, f"Restored {name}.")
     if kept is not None:
