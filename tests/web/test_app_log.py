@@ -238,3 +238,17 @@ def test_settings_plan_change(client: TestClient, env: Env) -> None:
         assert isinstance(store, SqliteStore)
         plan = store.plan()
     assert plan is not None and plan.weekdays == (1, 4) and plan.zones == ("neck", "chest")
+
+
+def test_the_kept_store_is_reopened_each_day_for_the_daily_backup(tmp_path: Path) -> None:
+    now = [NOW]
+    env = Env(home=tmp_path / "home", clock=lambda: now[0])
+    with env.open_store() as store:
+        Rollminder(store, env.now).set_plan(needle_mm=0.25, tz="Europe/Berlin")
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/").status_code == 200
+        now[0] = NOW + dt.timedelta(days=1)
+        assert not (env.backup_dir / "rollminder-2026-11-26.db").exists()
+        assert c.get("/").status_code == 200
+        assert (env.backup_dir / "rollminder-2026-11-26.db").exists()
