@@ -120,6 +120,14 @@ def test_wizard_refuses_clinic_needles_and_saves_nothing(client: TestClient, env
         assert store.plan() is None
 
 
+def test_wizard_needs_the_note_read(client: TestClient, env: Env) -> None:
+    form = {k: v for k, v in PLAN_FORM.items() if k != "understood"}
+    response = client.post("/welcome", data={**form, "csrf_token": token(client)})
+    assert response.status_code == 400 and "not medical advice" in response.text
+    with env.open_store() as store:
+        assert store.plan() is None
+
+
 def test_every_page_renders_with_a_plan(planned: TestClient) -> None:
     for path in ("/", "/log", "/history", "/settings", "/log?all=1"):
         response = planned.get(path)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rollminder import rules
-from rollminder.errors import RollminderError
+from rollminder.errors import InvalidInput, RollminderError
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
 from rollminder.service import Rollminder
 from rollminder.web import forms
@@ -100,8 +100,6 @@ async def create_plan(request: Request) -> Response:
         flash(request, "You already have a plan: change it in Settings.", "warn")
         return redirect("/settings")
     if form.get("understood") != "yes":
-        from rollminder.errors import InvalidInput
-
         raise InvalidInput("Tick that you have read the note: rollminder is not medical advice.")
     answers = {q.key: form.get(f"clinician_{q.key}") == "yes" for q in rules.CLINICIAN_QUESTIONS}
     choices = forms.plan_choices(form)

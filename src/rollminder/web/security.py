@@ -221,7 +221,8 @@ class GuardMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
-                await _drain(receive) if more else None
+                if more:
+                    await _drain(receive)
                 refused = await self.refuse(scope, 413, _too_large(limit))
                 await refused(scope, _replay(b""), send_with_headers)
                 return
