@@ -171,11 +171,18 @@ def _stub_check_module() -> types.ModuleType:
                 return StubOutcome(False, question.key, skip, hold, upcoming[0] if upcoming else None)
         return StubOutcome(True, None, None, None, None)
 
+    answered: dict[str, bool] = {}
+
+    def set_clinician_answers(app: Rollminder, answers: Mapping[str, bool]) -> None:
+        answered.clear()
+        answered.update(answers)
+
     def clinician_notes(app: Rollminder) -> list[str]:
-        return []
+        return [q.reason for q in rules.CLINICIAN_QUESTIONS if answered.get(q.key)]
 
     module.run_check = run_check  # type: ignore[attr-defined]
     module.clinician_notes = clinician_notes  # type: ignore[attr-defined]
+    module.set_clinician_answers = set_clinician_answers  # type: ignore[attr-defined]
     module.STUB = True  # type: ignore[attr-defined]
     return module
 
