@@ -15,7 +15,8 @@ Routes (mounted by :func:`rollminder.web.app.create_app`):
 - ``POST /session/log``: logs what was really rolled (seconds, zones) with the reaction and note,
   through ``Rollminder.log_session``; then ``GET /session/logged`` shows it and the next slot.
 - ``GET /sw.js`` and ``GET /manifest.webmanifest``: the service worker at the root scope (with
-  the version of the static files filled in) and the web app manifest, for the PWA.
+  the version of the static files filled in) and the web app manifest, for the PWA;
+  ``GET /favicon.ico``: the 192 px icon.
 """
 
 from __future__ import annotations
@@ -333,6 +334,15 @@ async def manifest(request: Request) -> Response:
     )
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on pages without an icon link (JSON, the feed)."""
+    return Response(
+        (STATIC / "icons" / "icon-192.png").read_bytes(),
+        media_type="image/png",
+        headers={"cache-control": "max-age=86400"},
+    )
+
+
 routes: list[BaseRoute] = [
     Route("/session", session_page, methods=["GET"], name="session"),
     Route("/session/check", check_post, methods=["POST"], name="session_check"),
@@ -342,4 +352,5 @@ routes: list[BaseRoute] = [
     Route("/session/logged", logged_page, methods=["GET"], name="session_logged"),
     Route("/sw.js", service_worker, methods=["GET"], name="service_worker"),
     Route("/manifest.webmanifest", manifest, methods=["GET"], name="manifest"),
+    Route("/favicon.ico", favicon, methods=["GET"], name="favicon"),
 ]
