@@ -12,8 +12,8 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 # Debian packages the test suite needs, installed by `make system-deps` (part of `make test`) when
-# missing. None yet; the browser and reminder-daemon issues will add chromium, xvfb, dunst.
-APT_PACKAGES :=
+# missing. chromium (+ a font) for the web app's browser tests (Playwright drives /usr/bin/chromium).
+APT_PACKAGES := chromium fonts-dejavu-core
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean vendor
