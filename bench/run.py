@@ -26,6 +26,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 #: name -> module. Add later benches here (e.g. "guide-drift", "web-latency").
 BENCHES: dict[str, str] = {
     "startup": "bench.startup",
+    "web": "bench.web",
 }
 
 
