@@ -7,16 +7,27 @@ from pathlib import Path
 
 import click
 
-from rollminder.cli import Context, pass_ctx
+from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import InvalidInput
 
 DEFAULT_PORT = 8765
 
 
 @click.command(short_help="Run the web app (and the reminders) on this machine.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True, help="Port."
+    "--host",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    type=fmt.Number(whole=True, low=1, high=65535),
+    metavar="PORT",
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open it in the browser.")
 @click.option(
