@@ -12,6 +12,7 @@ clients; dashboard page weight <= 100 KB.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -136,10 +137,8 @@ def _concurrent(port: int, load: Load, per_client: int, errors: list[str]) -> No
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait()
-    except threading.BrokenBarrierError:
-        pass
     start = time.perf_counter()
     for thread in threads:
         thread.join()

@@ -134,7 +134,7 @@ def live_server_with_plan(tmp_path: Path) -> Iterator[LiveServer]:
     yield from serve(env)
 
 
-# -- the pre-session check service (branch issue4) --------------------------------------------------
+# -- the pre-session check service (branch issue4) ------------------------------------------------
 
 
 class StubOutcome(NamedTuple):
@@ -168,7 +168,9 @@ def _stub_check_module() -> types.ModuleType:
                     else None
                 )
                 _, upcoming = app.next(1)
-                return StubOutcome(False, question.key, skip, hold, upcoming[0] if upcoming else None)
+                return StubOutcome(
+                    False, question.key, skip, hold, upcoming[0] if upcoming else None
+                )
         return StubOutcome(True, None, None, None, None)
 
     answered: dict[str, bool] = {}
@@ -281,9 +283,11 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
         watch = Watch()
         page.on(
             "console",
-            lambda m: watch.console.append(m.text)
-            if m.type == "error" or "Content Security Policy" in m.text
-            else None,
+            lambda m: (
+                watch.console.append(m.text)
+                if m.type == "error" or "Content Security Policy" in m.text
+                else None
+            ),
         )
         page.on("pageerror", lambda e: watch.errors.append(str(e)))
         page.watch = watch
@@ -318,7 +322,8 @@ def check_axe(page: Any, label: str) -> list[dict[str, Any]]:
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {
-              runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+              runOnly: { type: "tag",
+                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
               resultTypes: ["violations"],
             });
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

@@ -41,7 +41,10 @@ def _in_round_rect(x: float, y: float, rect: tuple[float, float, float, float, f
 
 def _in_capsule(x: float, y: float) -> bool:
     (ax, ay), (bx, by), r = HANDLE
-    t = max(0.0, min(1.0, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)))
+    t = max(
+        0.0,
+        min(1.0, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+    )
     px, py = ax + t * (bx - ax), ay + t * (by - ay)
     return (x - px) ** 2 + (y - py) ** 2 <= r * r
 
@@ -71,7 +74,9 @@ def render(size: int, *, maskable: bool = False, samples: int = 3) -> bytes:
             r = g = b = a = 0
             for sy in range(samples):
                 for sx in range(samples):
-                    c = color((px + (sx + 0.5) / samples) / size, (py + (sy + 0.5) / samples) / size)
+                    c = color(
+                        (px + (sx + 0.5) / samples) / size, (py + (sy + 0.5) / samples) / size
+                    )
                     r, g, b, a = r + c[0] * c[3], g + c[1] * c[3], b + c[2] * c[3], a + c[3]
             if a:
                 rows += bytes((round(r / a), round(g / a), round(b / a), round(a / n)))
@@ -100,7 +105,7 @@ def png(size: int, rows: bytes) -> bytes:
 
 def svg() -> str:
     def hexc(c: tuple[int, int, int]) -> str:
-        return "#%02x%02x%02x" % c
+        return "#{:02x}{:02x}{:02x}".format(*c)
 
     x0, y0, x1, y1, r = HEAD
     (ax, ay), (bx, by), hr = HANDLE

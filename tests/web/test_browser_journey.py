@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from rollminder.env import Env
-from rollminder.guide import build_guide
 from tests.web.conftest import (
     SIZES,
     LiveServer,
@@ -23,6 +20,9 @@ from tests.web.conftest import (
     serve,
     shoot,
 )
+
+from rollminder.env import Env
+from rollminder.guide import build_guide
 
 
 def _look(page: Any, name: str) -> None:
@@ -127,7 +127,9 @@ def _slug(path: str) -> str:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_page_passes_axe_at_both_sizes(open_page: Any, planned: LiveServer, size: str) -> None:
+def test_every_page_passes_axe_at_both_sizes(
+    open_page: Any, planned: LiveServer, size: str
+) -> None:
     page = open_page(planned, size=size)
     for path in PAGES:
         response = page.goto(path)

@@ -88,7 +88,9 @@ def test_service_worker_registers_on_localhost_and_caches_only_the_shell(
     assert page_problems(page) == []
 
 
-def test_offline_page_shows_no_stale_data(open_page: Any, live_server_with_plan: LiveServer) -> None:
+def test_offline_page_shows_no_stale_data(
+    open_page: Any, live_server_with_plan: LiveServer
+) -> None:
     page = open_page(live_server_with_plan)
     page.goto("/history")
     _ready(page)
@@ -100,9 +102,7 @@ def test_offline_page_shows_no_stale_data(open_page: Any, live_server_with_plan:
         assert response is not None and response.status == 503
         assert "not reachable" in page.locator("h1").inner_text()
         # The shell still comes from the cache.
-        assert page.evaluate(
-            "fetch('/static/css/app.css').then(r => r.ok)"
-        )
+        assert page.evaluate("fetch('/static/css/app.css').then(r => r.ok)")
     finally:
         page.context.set_offline(False)
 

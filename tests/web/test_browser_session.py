@@ -8,9 +8,9 @@ import types
 from typing import Any
 
 import pytest
+from tests.web.conftest import LiveServer, check_axe, page_problems
 
 from rollminder.guide import build_guide
-from tests.web.conftest import LiveServer, check_axe, page_problems
 
 T0 = dt.datetime(2026, 11, 25, 20, 0, tzinfo=dt.UTC)
 
