@@ -189,10 +189,9 @@ def _stub_check_module() -> types.ModuleType:
     return module
 
 
-@pytest.fixture
-def check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """The pre-session check service: the real ``rollminder.check`` when installed, else the
-    contract stub (put in sys.modules for the in-process live server)."""
+def install_check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """The real ``rollminder.check`` when installed, else the contract stub, put in sys.modules
+    (for the in-process live server) for as long as ``monkeypatch`` lasts."""
     try:
         real = importlib.util.find_spec("rollminder.check") is not None
     except (ModuleNotFoundError, ValueError):
@@ -204,6 +203,12 @@ def check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     stub = _stub_check_module()
     monkeypatch.setitem(sys.modules, "rollminder.check", stub)
     return stub
+
+
+@pytest.fixture
+def check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """The pre-session check service for one test (see :func:`install_check_service`)."""
+    return install_check_service(monkeypatch)
 
 
 # -- the browser -----------------------------------------------------------------------------------
