@@ -138,6 +138,8 @@ def test_every_page_passes_axe_at_both_sizes(
         response = page.goto(path)
         assert response is not None and response.status == 200, path
         _look(page, f"page-{_slug(path)}-{size}")
+        if path == "/session/go":  # a session was just logged: the plan asks for rest
+            assert "It asks for rest until" in page.locator("#caution").inner_text()
         # Nothing runs off the side of a phone.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= SIZES[size]["width"], f"{path} is {width}px wide at {size}"

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import rules
+from rollminder import rules, schedule
 from rollminder.errors import InvalidInput
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS, Guide, build_guide
 from rollminder.model import REACTIONS, ZONES
@@ -98,17 +98,27 @@ def _standing(app: Rollminder) -> dict[str, Any]:
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller is not None else None
     status, upcoming = app.next(1)
-    caution = ""
-    if status.state in ("resting", "paused", "blackout"):
-        caution = status.reason
     return {
         "plan": plan,
         "notes": notes,
         "wear": wear,
         "status": status,
-        "caution": caution,
+        "caution": caution_text(status),
         "next_slot": upcoming[0] if upcoming else None,
     }
+
+
+def caution_text(status: schedule.Status) -> str:
+    """Why the plan says "not now", in a sentence ("" when it does not)."""
+    until = status.until
+    if status.state == "resting" and until is not None:
+        return f"It asks for rest until {until:%a %d %b, %H:%M}."
+    if status.state == "paused" and until is not None:
+        why = status.reason.removeprefix("paused").removeprefix(": ")
+        return f"It is paused until {until:%a %d %b, %H:%M}" + (f" ({why})." if why else ".")
+    if status.state == "blackout" and until is not None:
+        return f"No home rolling around your {status.reason}, until {until:%a %d %b}."
+    return ""
 
 
 def _guide(app: Rollminder, query: Mapping[str, str]) -> Guide:
