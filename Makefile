@@ -15,19 +15,21 @@ BENCH_ARGS ?=
 # missing. Reminders (tests/test_remind_*.py): a notification server (dunst) under Xvfb on a
 # private D-Bus (dbus-daemon), and systemd-analyze to verify the user unit.
 # tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
-APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux
+# chromium (+ a font): the web app's browser tests (Playwright drives /usr/bin/chromium).
+APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help run test system-deps bench lint fmt lock clean
+.PHONY: help run test system-deps bench lint fmt lock clean vendor
 
 help:
-	@echo "make run          set up .venv, then run rollminder (setup when no plan, then next)"
+	@echo "make run          set up .venv, then serve the web app on http://127.0.0.1:8765"
 	@echo "make test         set up .venv with dev tools and system packages, run the whole suite"
 	@echo "make lint         ruff format --check, ruff check, mypy"
 	@echo "make fmt          ruff format and ruff check --fix"
 	@echo "make bench        speed benchmarks; results go to docs/benchmarks.md"
 	@echo "make lock         regenerate constraints.txt from pyproject.toml"
 	@echo "make system-deps  install the Debian packages the tests need: $(or $(APT_PACKAGES),none yet)"
+	@echo "make vendor       refresh the vendored htmx from npm (package.json pins it)"
 	@echo "make clean        remove .venv, caches and bench/.work"
 
 $(BIN)/python:
@@ -45,9 +47,18 @@ $(DEV_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# The web app on http://127.0.0.1:8765 (the reminders run inside it); a first run without a plan
+# starts with the web onboarding. `make run SERVE_ARGS='--open'` opens the browser too.
+SERVE_ARGS ?=
 run: $(STAMP)
-	@$(BIN)/rollminder plan >/dev/null 2>&1 || $(BIN)/rollminder setup
-	@$(BIN)/rollminder next
+	@echo "Starting rollminder: open http://127.0.0.1:8765/ (Ctrl-C stops it)"
+	@$(BIN)/rollminder serve $(SERVE_ARGS)
+
+# Copies the pinned front-end files (package.json: htmx.org) from npm into
+# src/rollminder/web/static/vendor. The copies are committed: running the app fetches nothing.
+vendor:
+	npm ci --no-audit --no-fund
+	npm run vendor
 
 # pytest exits 5 when it collected no test: that fails `make test` like any other failure.
 test: $(DEV_STAMP) system-deps

@@ -29,6 +29,7 @@ BENCHES: dict[str, str] = {
     "calendar": "bench.calendar",
     "remind": "bench.remind",
     "drift": "bench.drift",
+    "web": "bench.web",
 }
 
 

@@ -107,10 +107,18 @@ def strength(plan: Plan, periods: list[PeriodTally]) -> float:
     return 100 * s
 
 
-def compute(plan: Plan, log: Log, now: dt.datetime, versions: Sequence[Plan] = ()) -> Progress:
+def compute(
+    plan: Plan,
+    log: Log,
+    now: dt.datetime,
+    versions: Sequence[Plan] = (),
+    periods: list[PeriodTally] | None = None,
+) -> Progress:
     """The figures for ``plan`` (the current version); pass the earlier ``versions`` so past
-    periods are judged by the plan in force then (see :func:`rollminder.schedule.tally`)."""
-    periods = tally(plan, log, now, versions=versions)
+    periods are judged by the plan in force then (see :func:`rollminder.schedule.tally`).
+    ``periods``: that tally when the caller already has it (the web history draws it too)."""
+    if periods is None:
+        periods = tally(plan, log, now, versions=versions)
     today = now.astimezone(ZoneInfo(plan.tz)).date()
     this_monday = today - dt.timedelta(days=today.weekday())
     current, best = streaks(periods)

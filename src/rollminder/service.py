@@ -714,3 +714,49 @@ class Rollminder:
         plan = self.plan()
         log = self.log_for(plan, full=True)
         return progress.compute(plan, log, self.now(), versions=self.store.plans())
+
+    # ------------------------------------------------------------------ edits (web, issue 7)
+
+    def edit_session(
+        self,
+        ref: str,
+        *,
+        at: dt.datetime | None = None,
+        minutes: float | None = None,
+        zones: Sequence[str] | None = None,
+        reaction: str | None = None,
+        note: str = "",
+    ) -> Logged:
+        """Change a logged session (by a prefix of its id): the same checks as logging it anew,
+        and it keeps its id (so export/import still knows it). One transaction: a refused change
+        leaves the old session as it was."""
+        with self.store.transaction():
+            sessions = self.store.sessions()
+            sid = self._find(sessions, ref, "session")
+            old = next(s for s in sessions if s.id == sid)
+            self.store.delete_session(sid)
+            logged = self.log_session(
+                at=old.start if at is None else at,
+                minutes=old.minutes if minutes is None else minutes,
+                zones=old.zones if zones is None else zones,
+                reaction=reaction,
+                note=note,
+                roller_id=old.roller_id,
+            )
+            self.store.delete_session(logged.session.id)
+            session = replace(logged.session, id=old.id, created_at=old.created_at)
+            self.store.put_session(session)
+        return Logged(session, logged.warnings)
+
+    def edit_skip(self, ref: str, *, slot: dt.datetime | None = None, reason: str) -> Skip:
+        """Change a skip's slot or reason (by a prefix of its id); it keeps its id."""
+        with self.store.transaction():
+            skips = self.store.skips()
+            kid = self._find(skips, ref, "skip")
+            old = next(k for k in skips if k.id == kid)
+            self.store.delete_skip(kid)
+            new = self.skip(slot=old.slot if slot is None else slot, reason=reason)
+            self.store.delete_skip(new.id)
+            skip = replace(new, id=old.id, created_at=old.created_at)
+            self.store.put_skip(skip)
+        return skip

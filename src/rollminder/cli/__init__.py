@@ -94,6 +94,8 @@ COMMANDS = {
     # -- the guided session (issue 4)
     "check": "session:check",
     "start": "session:start",
+    "serve": "web:serve",
+    "password": "web:password",
 }
 
 

@@ -606,6 +606,29 @@ class SqliteStore:
     def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
         self._put(CLINICIAN, answer)
 
+    # -- web (issue 7) ----------------------------------------------------------------------------
+    # The web app's secrets (password hash, session key, feed and action tokens) are rows of the
+    # settings table under a "web:" prefix: ``settings()`` reads only the Settings fields, so they
+    # never show in the settings listing or in an export, and they need no migration.
+
+    def secret(self, name: str) -> str | None:
+        rows = self._query(
+            'SELECT value FROM settings WHERE profile_id = ? AND "key" = ?',
+            (self._profile_id, f"web:{name}"),
+        )
+        return str(json.loads(rows[0][0])) if rows else None
+
+    def put_secret(self, name: str, value: str) -> None:
+        sql = (
+            'INSERT INTO settings (profile_id, "key", value) VALUES (?, ?, ?) '
+            'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value'
+        )
+        self._write(sql, (self._profile_id, f"web:{name}", json.dumps(value)))
+
+    def delete_secret(self, name: str) -> bool:
+        sql = 'DELETE FROM settings WHERE profile_id = ? AND "key" = ?'
+        return self._write(sql, (self._profile_id, f"web:{name}")) > 0
+
 
 _DELIVERY_COLUMNS = (
     "slot, kind, channel, state, due_at, claimed_at, owner, sent_at, recorded_at, late, attempts"

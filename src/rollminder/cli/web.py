@@ -1,0 +1,125 @@
+"""serve (the local web app) and password (what protects it off this machine)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.errors import InvalidInput
+
+DEFAULT_PORT = 8765
+
+
+@click.command(short_help="Run the web app (and the reminders) on this machine.")
+@click.option(
+    "--host",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    type=fmt.Number(whole=True, low=1, high=65535),
+    metavar="PORT",
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open it in the browser.")
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="TLS certificate (PEM), to serve HTTPS.",
+)
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="TLS private key (PEM) for --cert.",
+)
+@click.option("--no-reminders", is_flag=True, help="Don't run the reminder loop in this process.")
+@pass_ctx
+def serve(
+    ctx: Context,
+    host: str,
+    port: int,
+    open_browser: bool,
+    cert: Path | None,
+    key: Path | None,
+    no_reminders: bool,
+) -> None:
+    """Serve the web app on http://127.0.0.1:8765 (the reminders run inside it).
+
+    Any address other than this machine's own refuses to start until a password is set with
+    'rollminder password set'. For a phone, serve HTTPS (--cert/--key, or a reverse proxy):
+    plain http on a LAN address is not a secure context for the browser.
+    """
+    if (cert is None) != (key is None):
+        raise InvalidInput("Give both --cert and --key to serve HTTPS.")
+    from rollminder.web.app import create_app
+
+    ctx.close()  # the web app opens its own store per request
+    app = create_app(ctx.env, host=host, start_reminders=not no_reminders, https=cert is not None)
+    import uvicorn
+
+    scheme = "https" if cert else "http"
+    shown = f"[{host}]" if ":" in host else host
+    url = f"{scheme}://{shown}:{port}/"
+    click.echo(f"rollminder is at {url}  (Ctrl-C stops it)")
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(cert) if cert else None,
+        ssl_keyfile=str(key) if key else None,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        raise InvalidInput(f"Could not listen on {host}:{port} (is it in use?).")
+
+
+@click.group(short_help="The web app's password (needed to serve beyond this machine).")
+def password() -> None:
+    """The password that protects the web app (stored as a scrypt hash, never in clear)."""
+
+
+@password.command("set")
+@pass_ctx
+def password_set(ctx: Context) -> None:
+    """Set or change the password (asked twice)."""
+    from rollminder.web import security
+
+    if sys.stdin.isatty():
+        text = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:  # scripts: two lines on standard input
+        first = sys.stdin.readline().rstrip("\r\n")
+        second = sys.stdin.readline().rstrip("\r\n")
+        if first != second:
+            raise InvalidInput("The two passwords differ: nothing was changed.")
+        text = first
+    security.check_new_password(text)
+    ctx.store.put_secret(security.PASSWORD, security.hash_password(text))
+    click.echo("Password set. The web app now asks for it (restart 'rollminder serve').")
+
+
+@password.command("clear")
+@pass_ctx
+def password_clear(ctx: Context) -> None:
+    """Remove the password (the web app then serves only on 127.0.0.1)."""
+    from rollminder.web import security
+
+    if ctx.store.delete_secret(security.PASSWORD):
+        click.echo("Password removed: 'rollminder serve' now serves only on this machine.")
+    else:
+        click.echo("No password was set.")

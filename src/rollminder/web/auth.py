@@ -1,0 +1,174 @@
+"""Login and logout, and the token-guarded links: the calendar feed and Done / Snooze actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from rollminder.errors import Conflict, InvalidInput
+from rollminder.service import Rollminder
+from rollminder.store.sqlite import SqliteStore
+from rollminder.web import security
+from rollminder.web.app import _module_available, flash, redirect, render, service
+
+
+def store_of(app: Rollminder) -> SqliteStore:
+    store = app.store
+    assert isinstance(store, SqliteStore)
+    return store
+
+
+def token(app: Rollminder, name: str) -> str:
+    """The profile's secret token ``name`` (feed or action), made on first use."""
+    store = store_of(app)
+    value = store.secret(name)
+    if value is None:
+        value = security.new_token()
+        store.put_secret(name, value)
+    return value
+
+
+def rotate(app: Rollminder, name: str) -> str:
+    value = security.new_token()
+    store_of(app).put_secret(name, value)
+    return value
+
+
+def _safe_next(target: str) -> str:
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+
+async def login_page(request: Request) -> Response:
+    if not request.app.state.password_on:
+        return redirect("/")
+    return render(request, "login.html", next=_safe_next(request.query_params.get("next", "/")))
+
+
+async def login(request: Request) -> Response:
+    limit: security.RateLimit = request.app.state.login_limit
+    client = request.client.host if request.client else "?"
+    wait = limit.blocked_for(client)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        response = render(
+            request,
+            "login.html",
+            429,
+            error=f"Too many wrong passwords: try again in {minutes} min.",
+            next="/",
+        )
+        response.headers["retry-after"] = str(int(wait) + 1)
+        return response
+    form = await request.form()
+    given = form.get("password")
+    target = _safe_next(str(form.get("next") or "/"))
+    stored = store_of(service(request)).secret(security.PASSWORD)
+    if not isinstance(given, str) or stored is None or not security.verify_password(given, stored):
+        limit.failed(client)
+        return render(request, "login.html", 401, error="Wrong password.", next=target)
+    limit.succeeded(client)
+    request.session.clear()
+    request.session["user"] = True
+    request.session["csrf"] = security.new_token()  # a fresh token for the logged-in session
+    return redirect(target)
+
+
+async def logout(request: Request) -> Response:
+    request.session.clear()
+    return redirect("/login" if request.app.state.password_on else "/")
+
+
+# -- the calendar feed ---------------------------------------------------------------------------
+
+
+def _check(app: Rollminder, name: str, given: str) -> None:
+    if not security.same_token(given, store_of(app).secret(name)):
+        raise HTTPException(404, "There is no such page here.")
+
+
+async def feed(request: Request) -> Response:
+    app = service(request)
+    _check(app, security.FEED_TOKEN, request.path_params["token"])
+    if not _module_available("rollminder.calendar"):  # TODO(lead): remove once #6 is merged
+        raise HTTPException(
+            404, "The calendar feed is not part of this rollminder yet (it comes with issue #6)."
+        )
+    calendar: Any = importlib.import_module("rollminder.calendar")
+    body = calendar.feed(app)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"cache-control": "private, max-age=300"},
+    )
+
+
+# -- Done / Snooze from a notification -----------------------------------------------------------
+
+ACTIONS = ("done", "snooze")
+#: A second "Done" this soon after a logged session is a double tap, not a second session.
+DOUBLE_TAP = dt.timedelta(hours=2)
+
+
+async def act_page(request: Request) -> Response:
+    """A notification's link opens this page; its button posts the action (never a GET)."""
+    app = service(request)
+    tok, action = request.path_params["token"], request.path_params["action"]
+    if action not in ACTIONS:
+        raise HTTPException(404)
+    _check(app, security.ACTION_TOKEN, tok)
+    status, slots = app.next(1)
+    return render(request, "act.html", action=action, token=tok, status=status, slots=slots)
+
+
+async def act(request: Request) -> Response:
+    app = service(request)
+    tok, action = request.path_params["token"], request.path_params["action"]
+    if action not in ACTIONS:
+        raise HTTPException(404)
+    _check(app, security.ACTION_TOKEN, tok)
+    if action == "done":
+        last = app.store.last_session()
+        if last is not None and app.now() - last.start < DOUBLE_TAP:
+            local = last.start.astimezone(app.zone())
+            raise Conflict(f"Already logged: a session at {local:%H:%M}. Nothing was added.")
+        logged = app.log_session()
+        local = logged.session.start.astimezone(app.zone())
+        message = f"Logged a session at {local:%H:%M}."
+        for warning in logged.warnings:
+            message += f" {warning}"
+    else:
+        message = snooze(app)
+    if request.headers.get("accept", "").startswith("text/plain"):
+        return Response(message + "\n", media_type="text/plain")
+    flash(request, message)
+    return redirect("/")
+
+
+def snooze(app: Rollminder, minutes: int = 30) -> str:
+    """Snooze the reminder (branch issue5's engine); one line for the person."""
+    if not _module_available("rollminder.remind.engine"):  # TODO(lead): remove once #5 is merged
+        raise InvalidInput("Snoozing needs the reminders, which this rollminder does not have yet.")
+    engine: Any = importlib.import_module("rollminder.remind.engine")
+    result = engine.snooze(app, minutes=minutes)
+    return str(result) if isinstance(result, str) else f"Snoozed for {minutes} minutes."
+
+
+routes: list[BaseRoute] = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/feed/{token}.ics", feed, methods=["GET"]),
+    Route("/act/{token}/{action}", act_page, methods=["GET"]),
+    Route("/act/{token}/{action}", act, methods=["POST"]),
+]

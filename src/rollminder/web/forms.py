@@ -1,0 +1,170 @@
+"""Reading form fields into domain values. Bad input raises InvalidInput with one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+
+from rollminder import rules
+from rollminder.errors import InvalidInput
+from rollminder.model import WEEKDAYS, ZONES
+
+MAX_FIELD = 4000
+
+
+def text(form: FormData, name: str, *, default: str = "") -> str:
+    value = form.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise InvalidInput(f"The field {name!r} must be text.")
+    if len(value) > MAX_FIELD:
+        raise InvalidInput(f"The field {name!r} is too long.")
+    return value.strip()
+
+
+def number(form: FormData, name: str, what: str, *, whole: bool = False) -> float | int | None:
+    raw = text(form, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise InvalidInput(f"{what} must be a number, not {raw[:20]!r}.") from None
+    if not math.isfinite(value):
+        raise InvalidInput(f"{what} must be a number, not {raw[:20]!r}.")
+    if whole:
+        if value != int(value):
+            raise InvalidInput(f"{what} must be a whole number.")
+        return int(value)
+    return value
+
+
+def whole(form: FormData, name: str, what: str) -> int | None:
+    value = number(form, name, what, whole=True)
+    return None if value is None else int(value)
+
+
+def day(form: FormData, name: str, what: str) -> dt.date | None:
+    raw = text(form, name)
+    if not raw:
+        return None
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"The {what} must be a date such as 2026-12-16.") from None
+    if not 1970 <= value.year <= 2200:
+        raise InvalidInput(f"The {what} must be between the years 1970 and 2200.")
+    return value
+
+
+def wall_time(form: FormData, name: str, what: str) -> dt.time | None:
+    raw = text(form, name)
+    if not raw:
+        return None
+    try:
+        value = dt.time.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"The {what} must be a time such as 21:00.") from None
+    return value.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def local_instant(form: FormData, name: str, what: str, tz: ZoneInfo) -> dt.datetime | None:
+    """A ``datetime-local`` field (wall time in the plan's zone) as an aware instant."""
+    raw = text(form, name)
+    if not raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"The {what} must be a date and time such as 2026-11-20T21:00."
+        ) from None
+    if not 1970 <= value.year <= 2200:
+        raise InvalidInput(f"The {what} must be between the years 1970 and 2200.")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value
+
+
+def choices(form: FormData, name: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    values = []
+    for value in form.getlist(name):
+        if not isinstance(value, str) or value not in allowed:
+            raise InvalidInput(f"Unknown {what}: choose from {', '.join(allowed)}.")
+        values.append(value)
+    return tuple(dict.fromkeys(values))
+
+
+def weekdays(form: FormData, name: str = "days") -> tuple[int, ...] | None:
+    chosen = choices(form, name, WEEKDAYS, "day")
+    return tuple(WEEKDAYS.index(d) for d in chosen) or None
+
+
+def plan_choices(form: FormData) -> dict[str, Any]:
+    """The plan fields a form gives (the wizard and the settings page), for ``set_plan``."""
+    out: dict[str, Any] = {}
+    needle = number(form, "needle_mm", "The needle length")
+    if needle is not None:
+        out["needle_mm"] = float(needle)
+    days = weekdays(form)
+    if days is not None:
+        out["weekdays"] = days
+        if needle is not None:
+            rule = rules.needle_rule(float(needle))
+            out["sessions"] = len(days)
+            out["every_weeks"] = rule.every_weeks if len(days) == 1 else 1
+        else:
+            out["sessions"] = len(days)
+    time = wall_time(form, "time", "time")
+    if time is not None:
+        out["time"] = time
+    tz = text(form, "tz")
+    if tz:
+        rules.check_zone(tz)
+        out["tz"] = tz
+    minutes = number(form, "minutes", "Minutes")
+    if minutes is not None:
+        out["minutes"] = float(minutes)
+    if "zones_given" in form:
+        zones = choices(form, "zones", ZONES, "zone")
+        if not zones:
+            raise InvalidInput("Choose at least one zone.")
+        out["zones"] = zones
+    for key, what in (
+        ("rest_hours", "Rest in hours"),
+        ("passes", "Passes per direction"),
+        ("blackout_before_days", "Days of blackout before a visit"),
+        ("blackout_after_days", "Days of blackout after a visit"),
+    ):
+        value = whole(form, key, what)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def local_zone_name() -> str:
+    """This machine's IANA zone name (the wizard's default), or UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            name = Path("/etc/timezone").read_text().strip()
+        except OSError:
+            name = ""
+    if not name:
+        try:
+            target = os.readlink("/etc/localtime")
+            name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+        except OSError:
+            name = ""
+    try:
+        rules.check_zone(name)
+    except InvalidInput:
+        return "UTC"
+    return name

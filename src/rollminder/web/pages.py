@@ -1,0 +1,179 @@
+"""The dashboard and the first-run wizard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from rollminder import rules
+from rollminder.errors import InvalidInput, RollminderError
+from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
+from rollminder.service import Rollminder
+from rollminder.web import forms
+from rollminder.web.app import _module_available, flash, redirect, render, service
+
+ZONE_NAMES = {
+    "forehead": "Forehead",
+    "cheeks": "Cheeks",
+    "chin": "Chin and jaw",
+    "neck": "Neck",
+    "chest": "Chest (décolleté)",
+    "spots": "Chosen spots only",
+}
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: The needle lengths the wizard offers, with the table row that applies (None: clinic only).
+NEEDLES: tuple[tuple[str, str, rules.NeedleRule | None], ...] = (
+    ("0.25", "0.2-0.3 mm", rules.NEEDLE_TABLE[0]),
+    ("0.5", "0.5 mm", rules.NEEDLE_TABLE[1]),
+    ("0.75", "0.75 mm", rules.NEEDLE_TABLE[2]),
+    ("1.0", "1.0 mm or longer", None),
+)
+
+
+def check_module() -> Any | None:
+    """Branch issue4's ``rollminder.check`` (clinician answers and notes), once it is merged."""
+    if not _module_available("rollminder.check"):  # TODO(lead): remove once #4 is merged
+        return None
+    return importlib.import_module("rollminder.check")
+
+
+def standing_notes(app: Rollminder) -> list[str]:
+    check = check_module()
+    return list(check.clinician_notes(app)) if check is not None else []
+
+
+# -- the wizard ----------------------------------------------------------------------------------
+
+
+def wizard_context(app: Rollminder) -> dict[str, Any]:
+    return {
+        "needles": NEEDLES,
+        "rules": rules,
+        "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
+        "zones": [(z, ZONE_NAMES[z]) for z in ZONES],
+        "default_zones": DEFAULT_ZONES,
+        "tz": forms.local_zone_name(),
+        "questions": rules.CLINICIAN_QUESTIONS,
+        "not_medical_advice": rules.NOT_MEDICAL_ADVICE,
+        "can_save_answers": check_module() is not None,
+    }
+
+
+async def welcome(request: Request) -> Response:
+    app = service(request)
+    if app.has_plan():
+        return redirect("/")
+    return render(request, "welcome.html", **wizard_context(app))
+
+
+async def preview(request: Request) -> Response:
+    """The next four slots of the plan the wizard's answers would make (an htmx fragment)."""
+    app = service(request)
+    form = await request.form()
+    try:
+        plan = app.draft_plan(**forms.plan_choices(form))
+        slots = app.preview(plan, 4)
+    except RollminderError as exc:
+        return render(request, "_preview.html", plan=None, slots=[], error=exc.message)
+    return render(
+        request,
+        "_preview.html",
+        plan=plan,
+        slots=slots,
+        error="",
+        phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
+        rest=rules.fmt_hours(plan.rest_hours),
+        warning=rules.plan_warning(plan),
+    )
+
+
+async def create_plan(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    if app.has_plan():
+        flash(request, "You already have a plan: change it in Settings.", "warn")
+        return redirect("/settings")
+    if form.get("understood") != "yes":
+        raise InvalidInput("Tick that you have read the note: rollminder is not medical advice.")
+    answers = {q.key: form.get(f"clinician_{q.key}") == "yes" for q in rules.CLINICIAN_QUESTIONS}
+    choices = forms.plan_choices(form)
+    with app.store.transaction():
+        plan = app.set_plan(**choices)
+        check = check_module()
+        if check is not None:
+            check.set_clinician_answers(app, answers)
+    flash(
+        request,
+        f"Your plan is set: {rules.period_phrase(plan.sessions, plan.every_weeks)} "
+        f"at {plan.time:%H:%M}.",
+    )
+    if any(answers.values()):
+        flash(request, "You answered yes to a clinician question: ask a clinician first.", "warn")
+    return redirect("/")
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+
+def _span(delta: dt.timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+STATE_WORDS = {
+    "due": "Due now",
+    "paused": "Paused",
+    "blackout": "Clinic visit: no home rolling",
+    "resting": "Resting",
+    "waiting": "Next session",
+    "none": "Nothing scheduled",
+}
+
+
+async def dashboard(request: Request) -> Response:
+    app = service(request)
+    status, slots = app.next(4)
+    plan = app.plan()
+    now = app.local_now()
+    roller = app.current_roller()
+    wear = app.roller_wear(roller.id) if roller else None
+    target = status.next.start if status.next else None
+    return render(
+        request,
+        "dashboard.html",
+        status=status,
+        state_word=STATE_WORDS.get(status.state, status.state),
+        slots=slots,
+        plan=plan,
+        now=now,
+        countdown=_span(target - now) if target and target > now else "",
+        target=target,
+        until_span=_span(status.until - now) if status.until else "",
+        notes=standing_notes(app),
+        roller=roller,
+        wear=wear,
+        phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
+        warning=rules.plan_warning(plan),
+        zone_names=ZONE_NAMES,
+    )
+
+
+routes: list[BaseRoute] = [
+    Route("/", dashboard, methods=["GET"], name="dashboard"),
+    Route("/welcome", welcome, methods=["GET"]),
+    Route("/welcome", create_plan, methods=["POST"]),
+    Route("/welcome/preview", preview, methods=["POST"]),
+]

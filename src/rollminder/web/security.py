@@ -1,0 +1,307 @@
+"""The web app's security: password hashes, secret tokens, CSRF, headers, the login rate limit.
+
+- Passwords are stored as scrypt hashes (hashlib.scrypt, random 16-byte salt) in the profile's
+  secret rows (see ``SqliteStore.secret``); never the password itself.
+- Secrets (the session-cookie key, the calendar-feed token, the action-link token) are random
+  URL-safe strings, made on first use and rotatable.
+- CSRF: every unsafe request (POST, PUT, PATCH, DELETE) must carry the session's token, as the
+  form field ``csrf_token`` or the header ``X-CSRF-Token``. :class:`GuardMiddleware` checks it
+  before any route runs, so no route can forget it. Only ``/act/<token>/...`` is exempt: its secret
+  token is the credential (a notification's Done button posts without a cookie).
+- Headers on every response: a Content-Security-Policy without inline script or style,
+  frame-ancestors 'none', X-Content-Type-Options, Referrer-Policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from rollminder.errors import InvalidInput
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# scrypt cost: n=2**14, r=8, p=1 (about 16 MB and ~50 ms): the common interactive-login setting.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+PASSWORD = "password"
+SESSION_KEY = "session_key"
+FEED_TOKEN = "feed_token"
+ACTION_TOKEN = "action_token"
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# -- passwords -------------------------------------------------------------------------------------
+
+
+def check_new_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"The password is too short: at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"The password is too long: at most {MAX_PASSWORD} characters.")
+    return password
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64 salt and hash)."""
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt" or len(password) > MAX_PASSWORD:
+            return False
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=32,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def same_token(given: str, expected: str | None) -> bool:
+    return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# -- the login rate limit --------------------------------------------------------------------------
+
+
+class RateLimit:
+    """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window)."""
+
+    def __init__(
+        self,
+        attempts: int = 5,
+        window: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.attempts = attempts
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str) -> deque[float]:
+        now = self.clock()
+        failures = self._failures.setdefault(client, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked_for(self, client: str) -> float:
+        """Seconds until ``client`` may try again (0: now)."""
+        failures = self._recent(client)
+        if len(failures) < self.attempts:
+            return 0.0
+        return max(0.0, failures[0] + self.window - self.clock())
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(self.clock())
+        if len(self._failures) > 10_000:  # never grow without bound
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
+# -- CSRF, body size and headers: one ASGI middleware around everything ----------------------------
+
+
+class GuardMiddleware:
+    """Adds the security headers to every response, limits request bodies, and refuses unsafe
+    requests without the session's CSRF token.
+
+    It sits inside Starlette's SessionMiddleware, so ``scope["session"]`` holds the token
+    (``session["csrf"]``). The body is read here (at most ``max_body(path)`` bytes; more gets
+    413), the token is looked for in the header, or in the urlencoded or multipart form, and the
+    body is then replayed to the app unchanged.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: Callable[[str], int],
+        refuse: Callable[[Scope, int, str], Awaitable[ASGIApp]],
+        exempt: Callable[[str], bool] = lambda path: False,
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.refuse = refuse
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                message["headers"] = headers
+            await send(message)
+
+        path = scope.get("path", "")
+        limit = self.max_body(path)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _drain(receive)
+            await (await self.refuse(scope, 413, _too_large(limit)))(
+                scope, receive, send_with_headers
+            )
+            return
+        if scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send_with_headers)
+            return
+
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                if more:
+                    await _drain(receive)
+                refused = await self.refuse(scope, 413, _too_large(limit))
+                await refused(scope, _replay(b""), send_with_headers)
+                return
+        data = bytes(body)
+        if not self.exempt(path):
+            expected = scope.get("session", {}).get("csrf")
+            given = _header(scope, CSRF_HEADER) or await _form_token(scope, data)
+            if not expected or not given or not same_token(given, expected):
+                refused = await self.refuse(
+                    scope,
+                    403,
+                    "This form has expired or did not come from rollminder: reload the page and "
+                    "try again. Nothing was changed.",
+                )
+                await refused(scope, _replay(b""), send_with_headers)
+                return
+        await self.app(scope, _replay(data), send_with_headers)
+
+
+def _too_large(limit: int) -> str:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return f"That is too large: at most {size}. Nothing was changed."
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode()
+    for key, value in scope.get("headers", []):
+        if key.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    text = _header(scope, "content-length")
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+def _replay(data: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": data, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _form_token(scope: Scope, data: bytes) -> str | None:
+    ctype = (_header(scope, "content-type") or "").lower()
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        try:
+            values = parse_qs(data.decode("latin-1"), keep_blank_values=True).get(CSRF_FIELD)
+        except ValueError:
+            return None
+        return values[0] if values else None
+    if ctype.startswith("multipart/form-data"):
+        from starlette.requests import Request
+
+        request = Request(scope, _replay(data))
+        try:
+            form = await request.form()
+        except Exception:  # a malformed body: no token
+            return None
+        try:
+            value = form.get(CSRF_FIELD)
+            return value if isinstance(value, str) else None
+        finally:
+            await form.close()
+    return None

@@ -1,0 +1,262 @@
+"""Settings: the plan, roller limits, reminder channels, the calendar feed and action links (with
+their rotatable tokens and a QR code), export and import, backups."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from rollminder import rules
+from rollminder.errors import ImportFailed, InvalidInput
+from rollminder.model import WEEKDAYS, ZONES
+from rollminder.service import Rollminder
+from rollminder.store.backups import list_backups, restore_backup
+from rollminder.web import forms, security
+from rollminder.web.app import (
+    IMPORT_PATH,
+    _module_available,
+    flash,
+    redirect,
+    render,
+    reset_store,
+    service,
+)
+from rollminder.web.auth import rotate, store_of, token
+from rollminder.web.pages import DAY_NAMES, ZONE_NAMES
+
+
+def channels_module() -> Any | None:
+    """Branch issue5's ``rollminder.remind.channels``, once it is merged."""
+    if not _module_available("rollminder.remind.channels"):  # TODO(lead): remove once #5 is in
+        return None
+    return importlib.import_module("rollminder.remind.channels")
+
+
+def qr_svg(text: str) -> str:
+    import segno
+
+    code = segno.make(text, error="m")
+    return str(code.svg_inline(scale=4, dark="#000", light="#fff", title="QR code of the link"))
+
+
+def _links(request: Request, app: Rollminder) -> dict[str, str]:
+    base = str(request.base_url).rstrip("/")
+    feed = f"{base}/feed/{token(app, security.FEED_TOKEN)}.ics"
+    act = token(app, security.ACTION_TOKEN)
+    return {
+        "feed": feed,
+        "done": f"{base}/act/{act}/done",
+        "snooze": f"{base}/act/{act}/snooze",
+    }
+
+
+async def settings_page(request: Request) -> Response:
+    app = service(request)
+    plan = app.plan()
+    links = _links(request, app)
+    channels = channels_module()
+    env = request.app.state.env
+    return render(
+        request,
+        "settings.html",
+        plan=plan,
+        settings=app.settings(),
+        weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
+        zones=[(z, ZONE_NAMES[z]) for z in ZONES],
+        chosen_zones=plan.zones,
+        needle_table=rules.NEEDLE_TABLE,
+        links=links,
+        qr=qr_svg(links["feed"]),
+        feed_ready=_module_available("rollminder.calendar"),
+        channels=channels.list_channels(app) if channels is not None else None,
+        backups=list(reversed(list_backups(env.backup_dir))),
+        import_path=IMPORT_PATH,
+        max_import_mb=request.app.state.max_import_bytes / (1024 * 1024),
+    )
+
+
+async def save_plan(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    plan = app.set_plan(**forms.plan_choices(form))
+    flash(
+        request,
+        f"Plan saved: {rules.period_phrase(plan.sessions, plan.every_weeks)} at "
+        f"{plan.time:%H:%M} ({plan.tz}).",
+    )
+    warning = rules.plan_warning(plan)
+    if warning:
+        flash(request, warning, "warn")
+    return redirect("/settings")
+
+
+async def save_limits(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    changes = {}
+    for key, what in (("roller_max_uses", "Roller uses"), ("roller_max_days", "Roller days")):
+        value = forms.whole(form, key, what)
+        if value is not None:
+            changes[key] = value
+    app.set_settings(**changes)
+    flash(request, "Roller limits saved.")
+    return redirect("/settings#rollers")
+
+
+# -- reminder channels (branch issue5) -----------------------------------------------------------
+
+
+def _channels() -> Any:
+    channels = channels_module()
+    if channels is None:
+        raise InvalidInput("Reminder channels come with the reminders, not in this rollminder yet.")
+    return channels
+
+
+async def add_channel(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    url = forms.text(form, "url")
+    if not url:
+        raise InvalidInput("Give the channel's URL, e.g. ntfy://my-topic or mailto://...")
+    _channels().add_channel(app, url, forms.text(form, "name") or None)
+    flash(request, "Channel added.")
+    return redirect("/settings#reminders")
+
+
+async def remove_channel(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    _channels().remove_channel(app, forms.text(form, "name"))
+    flash(request, "Channel removed.")
+    return redirect("/settings#reminders")
+
+
+async def test_channel(request: Request) -> Response:
+    app = service(request)
+    form = await request.form()
+    result = _channels().test_channel(app, forms.text(form, "name"))
+    flash(request, str(result))
+    return redirect("/settings#reminders")
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+async def rotate_token(request: Request) -> Response:
+    app = service(request)
+    which = request.path_params["which"]
+    names = {"feed": security.FEED_TOKEN, "actions": security.ACTION_TOKEN}
+    if which not in names:
+        raise HTTPException(404)
+    rotate(app, names[which])
+    flash(
+        request,
+        "New calendar link made: the old one no longer works; subscribe again with the new one."
+        if which == "feed"
+        else "New Done/Snooze links made: the old ones no longer work.",
+    )
+    return redirect("/settings#links")
+
+
+# -- export and import ---------------------------------------------------------------------------
+
+
+async def export(request: Request) -> Response:
+    from rollminder import transfer
+
+    app = service(request)
+    form = request.path_params["form"]
+    day = app.local_now().date().isoformat()
+    if form == "json":
+        body, media = transfer.export_json(app.store), "application/json"
+    elif form == "csv":
+        body, media = transfer.export_csv(app.store), "text/csv; charset=utf-8"
+    else:
+        raise HTTPException(404)
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "content-disposition": f'attachment; filename="rollminder-{day}.{form}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+async def import_(request: Request) -> Response:
+    from rollminder import transfer
+
+    app = service(request)
+    form = await request.form()
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ImportFailed("Choose a rollminder JSON export to import. Nothing was changed.")
+        name = Path(upload.filename).name[:100] or "the file"
+        raw = await upload.read()
+    finally:
+        await form.close()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportFailed(
+            f"Cannot import {name}: it is not a rollminder JSON export (not text). "
+            "Nothing was changed."
+        ) from None
+    report = transfer.import_json(app.store, text, source=name)
+    flash(request, report.summary())
+    return redirect("/settings#data")
+
+
+# -- backups -------------------------------------------------------------------------------------
+
+
+async def backup_now(request: Request) -> Response:
+    app = service(request)
+    env = request.app.state.env
+    now = app.now()
+    dest = env.backup_dir / f"rollminder-manual-{now:%Y%m%dT%H%M%S}.db"
+    store_of(app).backup_now(dest)
+    flash(request, f"Backed up to {dest.name}.")
+    return redirect("/settings#backups")
+
+
+async def restore(request: Request) -> Response:
+    app = service(request)
+    env = request.app.state.env
+    form = await request.form()
+    name = forms.text(form, "name")
+    found = {p.name: p for p in list_backups(env.backup_dir)}
+    if name not in found:
+        raise InvalidInput("Choose one of the listed backups. Nothing was changed.")
+    if form.get("confirm") != "yes":
+        raise InvalidInput("Tick the box to confirm: restoring replaces your data.")
+    reset_store(request)
+    kept = restore_backup(env.db_path, found[name], now=app.now())
+    flash(request, f"Restored {name}.")
+    if kept is not None:
+        flash(request, f"The data you had before is kept in {kept.name}.")
+    return redirect("/settings#backups")
+
+
+routes: list[BaseRoute] = [
+    Route("/settings", settings_page, methods=["GET"]),
+    Route("/settings/plan", save_plan, methods=["POST"]),
+    Route("/settings/limits", save_limits, methods=["POST"]),
+    Route("/settings/channels/add", add_channel, methods=["POST"]),
+    Route("/settings/channels/remove", remove_channel, methods=["POST"]),
+    Route("/settings/channels/test", test_channel, methods=["POST"]),
+    Route("/settings/rotate/{which}", rotate_token, methods=["POST"]),
+    Route("/settings/export.{form}", export, methods=["GET"]),
+    Route(IMPORT_PATH, import_, methods=["POST"]),
+    Route("/settings/backup", backup_now, methods=["POST"]),
+    Route("/settings/restore", restore, methods=["POST"]),
+]

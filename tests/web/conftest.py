@@ -1,0 +1,354 @@
+"""Fixtures for the web tests: a live server on loopback and a real browser (Playwright driving
+Debian's /usr/bin/chromium; never a downloaded browser).
+
+- ``live_server``: the app of a fresh temporary data directory, served by uvicorn in a thread on a
+  free 127.0.0.1 port. ``live_server_with_plan`` also has a plan (0.25 mm, forehead, cheeks, chin).
+- ``browser``: one headless Chromium for the whole run. Without Chromium (or the playwright
+  package) the browser tests are skipped, except under ``CI=true``, where they fail.
+- ``open_page(server, size=..., dark=...)``: a new browser context and page at that viewport,
+  with speech synthesis stubbed (headless Chromium has no voices; the stub records each cue in
+  ``window.__spoken``), beeps counted (``window.__beeps``), and every Content-Security-Policy
+  violation recorded (``window.__csp`` and the console). ``page_problems(page)`` lists them.
+- ``check_axe(page, label)``: runs axe-core (vendored in tests/web/vendor) on the page and fails on
+  serious or critical violations. ``shoot(page, name)``: a screenshot in test-artifacts/screenshots.
+
+Plain ``playwright`` (no pytest-playwright: its base_url fixture warns under pytest 9, and warnings
+are errors here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from rollminder.env import Env
+from rollminder.service import Rollminder
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("ROLLMINDER_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(os.environ.get("ROLLMINDER_ARTIFACTS", ROOT / "test-artifacts"))
+SCREENSHOTS = ARTIFACTS / "screenshots"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox",  # the tests run as root in CI
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _no_browser(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: the browser tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+# -- the live server -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LiveServer(NamedTuple):
+    url: str
+    env: Env
+
+    def service(self) -> Rollminder:
+        """A Rollminder on the server's data (close its store when done: ``with server.open()``)."""
+        return Rollminder(self.env.open_store(), self.env.now)
+
+    def read(self, fn: Callable[[Rollminder], Any]) -> Any:
+        with self.env.open_store() as store:
+            return fn(Rollminder(store, self.env.now))
+
+
+def serve(env: Env) -> Iterator[LiveServer]:
+    import uvicorn
+
+    from rollminder.web.app import create_app
+
+    app = create_app(env, start_reminders=False)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", env)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def make_plan(env: Env, **choices: object) -> None:
+    with env.open_store() as store:
+        app = Rollminder(store, env.now)
+        app.set_plan(**({"needle_mm": 0.25, "tz": "Europe/Berlin"} | choices))
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(Env(home=tmp_path / "home"))
+
+
+@pytest.fixture
+def live_server_with_plan(tmp_path: Path) -> Iterator[LiveServer]:
+    env = Env(home=tmp_path / "home")
+    make_plan(env)
+    yield from serve(env)
+
+
+# -- the pre-session check service (branch issue4) ------------------------------------------------
+
+
+class StubOutcome(NamedTuple):
+    ok: bool
+    stopped_by: str | None
+    skip: Any
+    hold_until: dt.datetime | None
+    next_slot: Any
+
+
+def _stub_check_module() -> types.ModuleType:
+    """A stand-in for ``rollminder.check`` (branch issue4) that follows contracts.md: a "stop"
+    answer records a skip of the open slot with the question's reason and returns the next slot;
+    a given date sets ``hold_until`` (the real module also stores the hold). Used only while the
+    real module is not installed."""
+    from rollminder import rules
+
+    module = types.ModuleType("rollminder.check")
+    module.__spec__ = importlib.machinery.ModuleSpec("rollminder.check", loader=None)
+
+    def run_check(
+        app: Rollminder, answers: Mapping[str, bool], dates: Mapping[str, dt.datetime] = {}
+    ) -> StubOutcome:
+        for question in rules.STOP_QUESTIONS:
+            if answers.get(question.key):
+                skip = app.skip(reason=question.reason)
+                when = dates.get(question.key)
+                hold = (
+                    when + dt.timedelta(hours=question.hold_hours)
+                    if when is not None and question.hold_hours
+                    else None
+                )
+                _, upcoming = app.next(1)
+                return StubOutcome(
+                    False, question.key, skip, hold, upcoming[0] if upcoming else None
+                )
+        return StubOutcome(True, None, None, None, None)
+
+    answered: dict[str, bool] = {}
+
+    def set_clinician_answers(app: Rollminder, answers: Mapping[str, bool]) -> None:
+        answered.clear()
+        answered.update(answers)
+
+    def clinician_notes(app: Rollminder) -> list[str]:
+        return [q.reason for q in rules.CLINICIAN_QUESTIONS if answered.get(q.key)]
+
+    module.run_check = run_check  # type: ignore[attr-defined]
+    module.clinician_notes = clinician_notes  # type: ignore[attr-defined]
+    module.set_clinician_answers = set_clinician_answers  # type: ignore[attr-defined]
+    module.STUB = True  # type: ignore[attr-defined]
+    return module
+
+
+def install_check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """The real ``rollminder.check`` when installed, else the contract stub, put in sys.modules
+    (for the in-process live server) for as long as ``monkeypatch`` lasts."""
+    try:
+        real = importlib.util.find_spec("rollminder.check") is not None
+    except (ModuleNotFoundError, ValueError):
+        real = False
+    if real:
+        import rollminder.check as module
+
+        return module
+    stub = _stub_check_module()
+    monkeypatch.setitem(sys.modules, "rollminder.check", stub)
+    return stub
+
+
+@pytest.fixture
+def check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """The pre-session check service for one test (see :func:`install_check_service`)."""
+    return install_check_service(monkeypatch)
+
+
+# -- the browser -----------------------------------------------------------------------------------
+
+#: Runs in every page before its own scripts.
+INIT_SCRIPT = """
+(() => {
+  window.__spoken = [];
+  window.__beeps = 0;
+  window.__csp = [];
+  const synth = {
+    speaking: false, pending: false, paused: false, onvoiceschanged: null,
+    speak(u) { window.__spoken.push(u.text); },
+    cancel() {}, pause() {}, resume() {},
+    getVoices() { return []; },
+    addEventListener() {}, removeEventListener() {}, dispatchEvent() { return true; },
+  };
+  Object.defineProperty(window, "speechSynthesis", { value: synth, configurable: true });
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+  const AC = window.AudioContext;
+  if (AC) {
+    const make = AC.prototype.createOscillator;
+    AC.prototype.createOscillator = function () { window.__beeps += 1; return make.call(this); };
+  }
+  document.addEventListener("securitypolicyviolation", (e) => {
+    window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+  });
+})();
+"""
+
+
+@dataclass
+class Watch:
+    """What a page reported: console errors and CSP messages, uncaught errors."""
+
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the playwright package is not installed")
+    if not CHROMIUM.exists():
+        _no_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    def opener(
+        server: LiveServer, *, size: str = "phone", dark: bool = False, **options: Any
+    ) -> Any:
+        context = browser.new_context(
+            viewport=SIZES[size],
+            color_scheme="dark" if dark else "light",
+            base_url=server.url,
+            locale="en-GB",
+            timezone_id="Europe/Berlin",
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        context.add_init_script(INIT_SCRIPT)
+        page = context.new_page()
+        watch = Watch()
+        page.on(
+            "console",
+            lambda m: (
+                watch.console.append(m.text)
+                if m.type == "error" or "Content Security Policy" in m.text
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: watch.errors.append(str(e)))
+        page.watch = watch
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def page_problems(page: Any) -> list[str]:
+    """CSP violations, uncaught script errors and console errors seen on ``page`` so far."""
+    problems = [f"CSP: {v}" for v in page.evaluate("window.__csp || []")]
+    problems += [f"console: {m}" for m in page.watch.console]
+    problems += [f"error: {e}" for e in page.watch.errors]
+    return problems
+
+
+_AXE_SOURCE: str | None = None
+
+
+def check_axe(page: Any, label: str) -> list[dict[str, Any]]:
+    """Run axe-core on the page; fail on serious or critical violations. Returns all of them.
+
+    Not under a paused fake clock (page.clock.pause_at): axe waits on timers and would hang."""
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE.read_text(encoding="utf-8")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # evaluate() runs through the DevTools protocol, which the page's CSP does not govern.
+        page.evaluate(_AXE_SOURCE)
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {
+              runOnly: { type: "tag",
+                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+              resultTypes: ["violations"],
+            });
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }"""
+    )
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not bad, f"axe on {label}: " + json.dumps(bad, indent=1)
+    return list(result)
+
+
+_CLEARED: list[bool] = []
+
+
+def shoot(page: Any, name: str) -> Path:
+    """A full-page screenshot in test-artifacts/screenshots (emptied once per run, then kept)."""
+    if not _CLEARED:
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+        _CLEARED.append(True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
