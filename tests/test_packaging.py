@@ -147,3 +147,20 @@ def test_installed_dependencies_match_the_pins() -> None:
         except metadata.PackageNotFoundError:
             pytest.fail(f"{req.name} is declared but not installed: run `make test`")
         assert installed == pinned[name], f"{req.name} {installed} installed, pinned {pinned[name]}"
+
+
+def test_package_data_ships_every_template_and_static_file() -> None:
+    """A wheel holds the web app's files only where package-data's globs name them (setuptools
+    matches them like Path.glob from the package folder); a new file type must not be left out."""
+    package = ROOT / "src" / "rollminder"
+    globs = PYPROJECT["tool"]["setuptools"]["package-data"]["rollminder"]
+    shipped = {p for pattern in globs for p in package.glob(pattern) if p.is_file()}
+    needed = {
+        p
+        for folder in ("web/templates", "web/static")
+        for p in (package / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert needed, "the web app has no templates or static files?"
+    assert sorted(str(p.relative_to(package)) for p in needed - shipped) == []
+    assert (package / "web" / "templates" / "base.html") in shipped
