@@ -15,11 +15,11 @@ import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Runner
 from rollminder import calendar, schedule
 from rollminder.errors import InvalidInput, NoPlan, RollminderError
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+from tests.conftest import Runner
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -161,13 +161,21 @@ def test_alarms_description_duration_and_summary() -> None:
     assert alarms == [(-dt.timedelta(minutes=15), "DISPLAY"), (dt.timedelta(0), "DISPLAY")]
 
 
-def test_prep_lead_follows_a_setting_when_there_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rollminder.model import Settings
-
+def test_prep_alarm_follows_the_prep_minutes_setting() -> None:
     app, _ = make_app(dt.datetime(2026, 11, 25, 9, tzinfo=UTC))
-    monkeypatch.setattr(Settings, "prep_lead_minutes", 25, raising=False)
-    event = next(iter(events_of(calendar.feed(app, weeks=1)).values()))
-    assert event.walk("VALARM")[0]["TRIGGER"].dt == -dt.timedelta(minutes=25)
+
+    def alarms() -> list[dt.timedelta]:
+        events = events_of(calendar.feed(app, weeks=2)).values()
+        assert events
+        found = {tuple(a["TRIGGER"].dt for a in e.walk("VALARM")) for e in events}
+        assert len(found) == 1  # every slot has the same alarms
+        return list(found.pop())
+
+    assert alarms() == [-dt.timedelta(minutes=15), dt.timedelta(0)]
+    app.set_settings(prep_minutes=30)
+    assert alarms() == [-dt.timedelta(minutes=30), dt.timedelta(0)]
+    app.set_settings(prep_minutes=0)  # off: only the session's own alarm
+    assert alarms() == [dt.timedelta(0)]
 
 
 def tag(app: Rollminder) -> str:

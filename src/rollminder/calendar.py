@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 #: The UID domain of every event rollminder writes; push recognises its own events by it.
 UID_DOMAIN = "rollminder"
 PRODID = f"-//rollminder//rollminder {__version__}//EN"
-#: Minutes before a session for the "start soaking your roller" alarm (DOMAIN.md: our default,
-#: unsourced). A ``prep_lead_minutes`` setting, when present, wins.
-PREP_LEAD_MINUTES = 15
 MAX_WEEKS = 104
 #: How long a clinic visit is shown (seed article: about an hour, after 30 minutes of numbing).
 VISIT_MINUTES = 90
@@ -283,11 +280,10 @@ def collect(app: Rollminder, *, weeks: int = 8, include_history: bool = False) -
     versions = app.store.plans()
     tag = plan_tag(versions, plan)
     revision = sum(1 for v in versions if v.id != plan.id and v.created_at <= plan.created_at)
-    prep = getattr(app.settings(), "prep_lead_minutes", PREP_LEAD_MINUTES)
+    # The "start soaking your roller" alarm: as far ahead as the prep reminder (0: none).
+    prep = app.settings().prep_minutes
     log = app.log_for(plan, full=include_history)
-    events = slot_events(
-        plan, log, now, weeks=weeks, revision=revision, tag=tag, prep_minutes=int(prep)
-    )
+    events = slot_events(plan, log, now, weeks=weeks, revision=revision, tag=tag, prep_minutes=prep)
     today = dt.datetime.combine(
         now.astimezone(ZoneInfo(plan.tz)).date(), dt.time(0), ZoneInfo(plan.tz)
     )
