@@ -21,7 +21,7 @@ from typing import NamedTuple
 import icalendar
 import pytest
 
-from conftest import SETUP, Runner
+from tests.conftest import SETUP, Runner
 
 USER, PASSWORD = "alice", "correct horse"
 

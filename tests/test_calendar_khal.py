@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Runner
+from tests.conftest import Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path(__file__).with_name("khal-requirements.txt")

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Runner
 from rollminder import check, schedule
 from rollminder.errors import InvalidInput
 from rollminder.model import Hold, Log, Session
 from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS, make_plan
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+from tests.conftest import Runner
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -334,7 +334,7 @@ def test_no_slot_ever_falls_inside_a_hold(case: tuple[Log, dt.datetime]) -> None
 
 
 def test_setup_explains_the_session_check(rm: Runner) -> None:
-    from conftest import SETUP
+    from tests.conftest import SETUP
 
     result = rm(*SETUP)
     assert result.code == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, SETUP, Runner
+from tests.conftest import NOW, SETUP, Runner
 
 
 def test_setup_then_next_gives_the_worked_example(rm: Runner) -> None:
@@ -482,7 +482,7 @@ def test_numbers_are_asked_for_in_words(planned: Runner) -> None:
 
 def test_help_reads_as_written_for_people(rm: Runner) -> None:
     from rollminder.cli import cli
-    from test_cli_fuzz import _walk
+    from tests.test_cli_fuzz import _walk
 
     texts = [rm("--help").out]
     texts += [rm(*path, "--help").out for path, _ in _walk(cli)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SETUP
+from tests.conftest import SETUP
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Runner
 from rollminder.cli import cli
+from tests.conftest import Runner
 
 #: Valid values for the parameters a command cannot run without.
 REQUIRED = {

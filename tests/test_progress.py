@@ -13,7 +13,7 @@ from rollminder.model import Log, Pause, Plan, Session, Skip
 from rollminder.progress import compute, strength_alpha
 from rollminder.rules import make_plan
 from rollminder.schedule import local_slot, tally
-from test_schedule import FAST, plans, scenarios
+from tests.test_schedule import FAST, plans, scenarios
 
 TZ = ZoneInfo("Europe/Berlin")
 PLAN = replace(

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import Runner
-from remind_receivers import dead_port, http_receiver, smtp_receiver
 from rollminder.model import ChannelConfig
 from rollminder.remind import engine
 from rollminder.remind.channels import AppriseChannel, mask_url
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+from tests.conftest import Runner
+from tests.remind_receivers import dead_port, http_receiver, smtp_receiver
 
 SLOT = "2026-11-26T21:00+01:00"  # the planned fixture's first slot (Thu 21:00 Berlin)
 PREP = "2026-11-26T20:45+01:00"

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import SETUP
-from remind_receivers import HttpReceiver, http_receiver
 from rollminder.cli import main
 from rollminder.env import Env
 from rollminder.remind import daemon
 from rollminder.service import Rollminder
+from tests.conftest import SETUP
+from tests.remind_receivers import HttpReceiver, http_receiver
 
 SLOT = "2026-11-26T21:00:00+01:00"
 RUNS = int(os.environ.get("ROLLMINDER_KILL_RUNS", "4"))

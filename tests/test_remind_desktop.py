@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Runner
 from rollminder.remind.channels import ChannelError, DesktopChannel, desktop_available
+from tests.conftest import Runner
 
 TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SETUP, Runner
 from rollminder.guide import build_guide
 from rollminder.rules import make_plan
+from tests.conftest import SETUP, Runner
 
 CUE_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d) (.+?)(?: \((\d+) s\))?$")
 MONDAY = "2026-11-30T20:55+01:00"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SETUP
 from rollminder.guide import build_guide
 from rollminder.rules import make_plan
+from tests.conftest import SETUP
 
 NOW = "2026-11-30T20:55+01:00"
 SPEED = 10
