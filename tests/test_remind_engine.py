@@ -295,3 +295,93 @@ def test_paused_today_holds_visit_reminders(w: World) -> None:
     w.app.store.put_pause(Pause(first=dt.date(2026, 11, 27), last=dt.date(2026, 11, 27)))
     w.run(at(2026, 11, 27, 21))
     assert w.kinds() == []
+
+
+# ----------------------------------------------------------------------------- action links
+
+SECRET = "Zq8xT3mN0pLk5vW2cR7yB4dF"  # an action token as the web app makes them
+
+
+class Linked:
+    """The web app's ``links``: counts its calls, like ``web.app.action_links``."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, app: Rollminder) -> dict[str, str]:
+        self.calls += 1
+        return {
+            "Done": f"http://127.0.0.1:8765/act/{SECRET}/done",
+            "Snooze 30 min": f"http://127.0.0.1:8765/act/{SECRET}/snooze",
+        }
+
+
+def run_linked(w: World, when: dt.datetime, links: Linked) -> engine.PassResult:
+    w.clock.now = when
+    by_id = {c.id: c for c in w.channels}
+    return engine.run_pass(
+        w.app, [c.config for c in w.channels], channel_for=lambda cfg: by_id[cfg.id], links=links
+    )
+
+
+def test_session_and_snooze_reminders_carry_the_links_prep_does_not(w: World) -> None:
+    links = Linked()
+    run_linked(w, at(2026, 11, 26, 20, 45), links)
+    assert links.calls == 0  # a prep reminder only: the links are not even made
+    run_linked(w, at(2026, 11, 26, 21), links)
+    engine.snooze(w.app, 10)
+    run_linked(w, at(2026, 11, 26, 21, 10), links)
+    (prep, session, snoozed) = (body for _, _, _, body in w.channels[0].got)
+    assert "/act/" not in prep
+    for body in (session, snoozed):
+        assert body.endswith(
+            f"\n\nDone: http://127.0.0.1:8765/act/{SECRET}/done"
+            f"\nSnooze 30 min: http://127.0.0.1:8765/act/{SECRET}/snooze"
+        )
+    assert links.calls == 2
+
+
+def test_without_links_the_body_is_unchanged(w: World) -> None:
+    w.run(at(2026, 11, 26, 21))
+    ((_, _, _, body),) = w.channels[0].got
+    assert body == planner._aftercare()
+
+
+def test_the_desktop_gets_no_links_it_has_buttons(w: World) -> None:
+    desktop = Fake("desktop", w.clock)
+    desktop.kind = "desktop"
+    w.channels = [desktop]
+    by_id = {desktop.id: desktop}
+    config = ChannelConfig(
+        name="desktop", url="desktop://", masked="desktop://", kind="desktop", id="desktop"
+    )
+    w.clock.now = at(2026, 11, 26, 21)
+    engine.run_pass(w.app, [config], channel_for=lambda cfg: by_id[cfg.id], links=Linked())
+    ((_, _, _, body),) = desktop.got
+    assert "/act/" not in body
+
+
+def test_a_failed_send_never_shows_the_token(w: World) -> None:
+    class Echo(Fake):
+        def send(self, title: str, body: str, *, slot: str = "") -> None:
+            raise ChannelError(f"refused: {body}")  # a service that quotes the message back
+
+    w.channels = [Echo("a", w.clock)]
+    result = run_linked(w, at(2026, 11, 26, 21), Linked())
+    ((_, error),) = result.failed
+    assert "refused" in error and SECRET not in error
+    status = w.app.store.channel_statuses()["a"]
+    assert status.last_error and SECRET not in status.last_error
+
+
+def test_links_that_fail_leave_the_reminder_without_them(w: World) -> None:
+    def broken(app: Rollminder) -> dict[str, str]:
+        raise RuntimeError("no token")
+
+    w.clock.now = at(2026, 11, 26, 21)
+    by_id = {c.id: c for c in w.channels}
+    result = engine.run_pass(
+        w.app, [c.config for c in w.channels], channel_for=lambda cfg: by_id[cfg.id], links=broken
+    )
+    assert [s.reminder.kind for s in result.sent] == ["session"]
+    assert "/act/" not in w.channels[0].got[0][3]

@@ -102,10 +102,12 @@ def run(
     *,
     on_pass: Callable[[engine.PassResult], None] | None = None,
     max_sleep: float = MAX_SLEEP,
+    links: engine.Links | None = None,
 ) -> None:
     """Run passes until ``stop`` is set, sleeping at most ``max_sleep`` real seconds between
     them (tests shorten it). A failed pass (a locked or damaged database, a bug) is
-    logged and retried a minute later with the database opened afresh."""
+    logged and retried a minute later with the database opened afresh. ``links`` (the web app
+    gives them) adds Done and Snooze links to session reminders: see :func:`engine.run_pass`."""
     from rollminder.service import Rollminder
 
     desktop = _Desktop(env)
@@ -120,7 +122,7 @@ def run(
                     store = env.open_store()
                 app = Rollminder(store, env.now)
                 configs = active_configs(app, desktop.available)
-                result = engine.run_pass(app, configs, channel_for=desktop.build)
+                result = engine.run_pass(app, configs, channel_for=desktop.build, links=links)
                 unreachable = not configs
                 if unreachable and not warned:
                     log.warning(NO_CHANNEL)

@@ -28,7 +28,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -131,13 +131,45 @@ def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
     )
 
 
+#: ``links(app)``: label -> URL of the actions a session reminder offers (the web app's Done and
+#: Snooze links, which hold its secret token).
+Links = Callable[["Rollminder"], Mapping[str, str]]
+
+
+def linked(reminder: planner.Reminder) -> bool:
+    """Whether a reminder carries the action links: a session reminder (or its catch-up) and its
+    snoozes. A prep reminder comes before the slot opens, when neither Done nor Snooze applies."""
+    return reminder.kind == planner.SESSION or reminder.kind.startswith(planner.SNOOZE + "-")
+
+
+def with_links(body: str, links: Mapping[str, str]) -> str:
+    """``body`` followed by one ``Label: URL`` line per link."""
+    if not links:
+        return body
+    return body + "\n\n" + "\n".join(f"{label}: {url}" for label, url in links.items())
+
+
+def hide_links(text: str, links: Mapping[str, str]) -> str:
+    """``text`` (an error line) without the links' secret parts: no token in a log or status."""
+    for url in links.values():
+        for part in sorted(url.split("/"), key=len, reverse=True):
+            if len(part) >= 16:
+                text = text.replace(part, "****")
+    return text
+
+
 def run_pass(
     app: Rollminder,
     configs: Sequence[ChannelConfig],
     *,
     channel_for: Callable[[ChannelConfig], Channel] = build,
+    links: Links | None = None,
 ) -> PassResult:
-    """Send what is due now on every channel in ``configs``; see the module docstring."""
+    """Send what is due now on every channel in ``configs``; see the module docstring.
+
+    ``links`` (given by the web app's reminder loop) adds action links to the body of session
+    and snooze reminders sent through a channel other than the desktop (whose notification has
+    Done and Snooze buttons of its own)."""
     now = app.now()
     result = PassResult(now=now, channels=len(configs))
     found = compute(app, now)
@@ -187,6 +219,12 @@ def run_pass(
     if not work:
         return result
     _fault("claimed")
+    actions: Mapping[str, str] = {}
+    if links is not None and any(linked(r) for items in work.values() for _, r, _ in items):
+        try:  # read here, on the pass's thread: the store is not shared with the senders
+            actions = dict(links(app))
+        except Exception as exc:  # the reminder goes out without its links
+            log.warning("the action links could not be made (%s)", type(exc).__name__)
 
     def deliver(
         items: list[tuple[ChannelConfig, planner.Reminder, Delivery]],
@@ -201,14 +239,16 @@ def run_pass(
                 out.append((claim, failed))
                 continue
             title, body = r.text(now)
+            if actions and linked(r) and config.kind != "desktop":
+                body = with_links(body, actions)
             try:
                 channel.send(title, body, slot=r.slot)
                 out.append((claim, None))
             except ChannelError as exc:
-                failed = str(exc) or "failed"
+                failed = hide_links(str(exc) or "failed", actions)
                 out.append((claim, failed))
             except Exception as exc:  # a channel must not take the pass down
-                failed = scrub(f"{type(exc).__name__}: {exc}", config.url)
+                failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
                 out.append((claim, failed))
         return out
 
