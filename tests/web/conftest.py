@@ -18,18 +18,13 @@ are errors here).
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.machinery
-import importlib.util
 import json
 import os
 import shutil
 import socket
-import sys
 import threading
 import time
-import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -132,83 +127,6 @@ def live_server_with_plan(tmp_path: Path) -> Iterator[LiveServer]:
     env = Env(home=tmp_path / "home")
     make_plan(env)
     yield from serve(env)
-
-
-# -- the pre-session check service (branch issue4) ------------------------------------------------
-
-
-class StubOutcome(NamedTuple):
-    ok: bool
-    stopped_by: str | None
-    skip: Any
-    hold_until: dt.datetime | None
-    next_slot: Any
-
-
-def _stub_check_module() -> types.ModuleType:
-    """A stand-in for ``rollminder.check`` (branch issue4) that follows contracts.md: a "stop"
-    answer records a skip of the open slot with the question's reason and returns the next slot;
-    a given date sets ``hold_until`` (the real module also stores the hold). Used only while the
-    real module is not installed."""
-    from rollminder import rules
-
-    module = types.ModuleType("rollminder.check")
-    module.__spec__ = importlib.machinery.ModuleSpec("rollminder.check", loader=None)
-
-    def run_check(
-        app: Rollminder, answers: Mapping[str, bool], dates: Mapping[str, dt.datetime] = {}
-    ) -> StubOutcome:
-        for question in rules.STOP_QUESTIONS:
-            if answers.get(question.key):
-                skip = app.skip(reason=question.reason)
-                when = dates.get(question.key)
-                hold = (
-                    when + dt.timedelta(hours=question.hold_hours)
-                    if when is not None and question.hold_hours
-                    else None
-                )
-                _, upcoming = app.next(1)
-                return StubOutcome(
-                    False, question.key, skip, hold, upcoming[0] if upcoming else None
-                )
-        return StubOutcome(True, None, None, None, None)
-
-    answered: dict[str, bool] = {}
-
-    def set_clinician_answers(app: Rollminder, answers: Mapping[str, bool]) -> None:
-        answered.clear()
-        answered.update(answers)
-
-    def clinician_notes(app: Rollminder) -> list[str]:
-        return [q.reason for q in rules.CLINICIAN_QUESTIONS if answered.get(q.key)]
-
-    module.run_check = run_check  # type: ignore[attr-defined]
-    module.clinician_notes = clinician_notes  # type: ignore[attr-defined]
-    module.set_clinician_answers = set_clinician_answers  # type: ignore[attr-defined]
-    module.STUB = True  # type: ignore[attr-defined]
-    return module
-
-
-def install_check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """The real ``rollminder.check`` when installed, else the contract stub, put in sys.modules
-    (for the in-process live server) for as long as ``monkeypatch`` lasts."""
-    try:
-        real = importlib.util.find_spec("rollminder.check") is not None
-    except (ModuleNotFoundError, ValueError):
-        real = False
-    if real:
-        import rollminder.check as module
-
-        return module
-    stub = _stub_check_module()
-    monkeypatch.setitem(sys.modules, "rollminder.check", stub)
-    return stub
-
-
-@pytest.fixture
-def check_service(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """The pre-session check service for one test (see :func:`install_check_service`)."""
-    return install_check_service(monkeypatch)
 
 
 # -- the browser -----------------------------------------------------------------------------------

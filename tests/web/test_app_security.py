@@ -231,33 +231,19 @@ def links(client: TestClient) -> tuple[str, str]:
     return feed.group(1), done.group(1)
 
 
-def test_feed_needs_its_token(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_needs_its_token(client: TestClient) -> None:
     feed, _ = links(client)
     assert client.get("/feed/wrong.ics").status_code == 404
     assert client.get("/feed/.ics").status_code == 404
-    # Without branch issue6's calendar module: a clear 404.
-    missing = client.get(feed)
-    if missing.status_code == 404:
-        assert "calendar feed is not part of this rollminder yet" in missing.text
-    # With a calendar module: the feed is served.
-    fake = types.ModuleType("rollminder.calendar")
-    fake.feed = lambda app: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "rollminder.calendar", fake)
-    monkeypatch.setattr("rollminder.web.auth._module_available", lambda name: True)
     response = client.get(feed)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
     assert response.content.startswith(b"BEGIN:VCALENDAR")
+    assert response.headers["cache-control"] == "private, max-age=300"
     assert client.get("/feed/wrong.ics").status_code == 404
 
 
-def test_rotating_the_feed_token_retires_the_old_link(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("rollminder.calendar")
-    fake.feed = lambda app: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "rollminder.calendar", fake)
-    monkeypatch.setattr("rollminder.web.auth._module_available", lambda name: True)
+def test_rotating_the_tokens_retires_the_old_links(client: TestClient) -> None:
     old_feed, old_done = links(client)
     assert client.get(old_feed).status_code == 200
     rotated = client.post("/settings/rotate/feed", data={"csrf_token": token(client)})
@@ -292,13 +278,15 @@ def test_done_link_logs_a_session_with_its_token_only(client: TestClient, env: E
     assert sessions(env) == 1
 
 
-def test_snooze_link_without_reminders_says_so(client: TestClient) -> None:
+def test_snooze_link_with_no_open_slot_says_so_and_changes_nothing(
+    client: TestClient, env: Env
+) -> None:
     _, done = links(client)
-    response = client.post(done.replace("/done", "/snooze"))
-    assert response.status_code in (200, 400)
-    if response.status_code == 400:
-        assert "Snoozing needs the reminders" in response.text
-    assert client.post(done.replace("/done", "/other")).status_code == 404
+    response = client.post(done.replace("/done", "/snooze"), headers={"Accept": "text/plain"})
+    assert response.status_code == 404
+    assert "No session is open now: there is nothing to snooze." in response.text
+    with env.open_store() as store:
+        assert store.snoozes() == []
 
 
 # -- import limits ---------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ Screenshots go to test-artifacts/screenshots/ (kept after the run, gitignored)."
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rollminder.env import Env
+from rollminder.guide import build_guide
 from tests.web.conftest import (
     SIZES,
     LiveServer,
@@ -21,9 +23,6 @@ from tests.web.conftest import (
     shoot,
 )
 
-from rollminder.env import Env
-from rollminder.guide import build_guide
-
 
 def _look(page: Any, name: str) -> None:
     """axe, a screenshot and the CSP/console check for the page as it is now."""
@@ -32,9 +31,7 @@ def _look(page: Any, name: str) -> None:
     assert page_problems(page) == [], name
 
 
-def test_new_user_journey(
-    open_page: Any, live_server: LiveServer, check_service: types.ModuleType
-) -> None:
+def test_new_user_journey(open_page: Any, live_server: LiveServer) -> None:
     server = live_server
     page = open_page(server)
     page.clock.install()  # time flows until the session; then run_for makes 3 minutes pass
@@ -113,7 +110,7 @@ PAGES = ("/", "/session", "/session/go", "/session/logged", "/log", "/history", 
 
 
 @pytest.fixture
-def planned(tmp_path: Path, check_service: types.ModuleType) -> Iterator[LiveServer]:
+def planned(tmp_path: Path) -> Iterator[LiveServer]:
     env = Env(home=tmp_path / "home")
     make_plan(env)
     with env.open_store() as store:

@@ -4,13 +4,15 @@ spoken cues in order, pause/resume/skip, the keyboard, the log form, and the pre
 from __future__ import annotations
 
 import datetime as dt
-import types
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import LiveServer, check_axe, page_problems
 
+from rollminder.env import Env
 from rollminder.guide import build_guide
+from tests.web.conftest import LiveServer, check_axe, make_plan, page_problems, serve
 
 T0 = dt.datetime(2026, 11, 25, 20, 0, tzinfo=dt.UTC)
 
@@ -219,7 +221,7 @@ def test_player_controls_are_labelled(open_page: Any, live_server_with_plan: Liv
 
 
 def test_check_all_clear_leads_to_the_player(
-    open_page: Any, live_server_with_plan: LiveServer, check_service: types.ModuleType
+    open_page: Any, live_server_with_plan: LiveServer
 ) -> None:
     page = open_page(live_server_with_plan)
     page.goto("/session")
@@ -233,10 +235,19 @@ def test_check_all_clear_leads_to_the_player(
     assert live_server_with_plan.read(lambda app: app.skips()) == []
 
 
-def test_check_stop_answer_records_the_skip(
-    open_page: Any, live_server_with_plan: LiveServer, check_service: types.ModuleType
-) -> None:
-    server = live_server_with_plan
+#: Thursday 21:05 in Berlin: the Mon+Thu 21:00 slot is open (the check skips the open slot).
+SLOT_OPEN = dt.datetime(2026, 11, 26, 20, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def slot_open_server(tmp_path: Path) -> Iterator[LiveServer]:
+    days_before = Env(home=tmp_path / "home", clock=lambda: SLOT_OPEN - dt.timedelta(days=3))
+    make_plan(days_before, sessions=2, weekdays=(0, 3), time=dt.time(21))
+    yield from serve(Env(home=tmp_path / "home", clock=lambda: SLOT_OPEN))
+
+
+def test_check_stop_answer_records_the_skip(open_page: Any, slot_open_server: LiveServer) -> None:
+    server = slot_open_server
     page = open_page(server)
     page.goto("/session")
     retinoid = page.locator("fieldset.question").filter(has_text="retinoid")
@@ -245,8 +256,7 @@ def test_check_stop_answer_records_the_skip(
         fieldset.get_by_label("No").check()
     retinoid.get_by_label("Yes").check()
     assert retinoid.locator(".when").is_visible()
-    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
-    retinoid.get_by_label("Date (optional)").fill(yesterday)
+    retinoid.get_by_label("Date (optional)").fill("2026-11-25")  # the server's yesterday
     retinoid.get_by_label("Time (optional)").fill("21:30")
     page.get_by_role("button", name="Continue").click()
     assert page.locator("h1").inner_text() == "No rolling today"
@@ -256,5 +266,12 @@ def test_check_stop_answer_records_the_skip(
     check_axe(page, "check stopped")
     (skip,) = server.read(lambda app: app.skips())
     assert skip.reason == "retinoid in the last 48 hours"
+    assert skip.slot == dt.datetime(2026, 11, 26, 20, 0, tzinfo=dt.UTC)
+    (hold,) = server.read(lambda app: app.store.holds())
+    assert hold.until == dt.datetime(2026, 11, 27, 20, 30, tzinfo=dt.UTC)  # 48 h after 21:30
     assert _sessions(server) == []
+    # The hold is real: the session page now says "not now" until it ends.
+    page.goto("/session")
+    caution = page.locator("#caution").inner_text()
+    assert "not now" in caution and "Fri 27 Nov, 21:30" in caution
     assert page_problems(page) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
-import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.web.conftest import LiveServer, install_check_service, make_plan, serve
 
 from rollminder import rules
 from rollminder.env import Env
+from tests.web.conftest import LiveServer, make_plan, serve
 
 
 class Client:
@@ -96,7 +95,7 @@ def test_guide_overrides_are_checked(live_server_with_plan: LiveServer) -> None:
 
 
 def test_check_needs_every_answer_and_refuses_future_dates(
-    live_server_with_plan: LiveServer, check_service: types.ModuleType
+    live_server_with_plan: LiveServer,
 ) -> None:
     client = Client(live_server_with_plan)
     status, page = client.post("/session/check", {"q_skin": "no"})
@@ -148,11 +147,8 @@ def test_fuzzed_session_forms_never_fail_with_500(
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Client]]:
-    """One server for all the fuzz examples (hypothesis runs them in one test call), with the
-    check service in place (the stub while branch issue4 is not merged)."""
+    """One server for all the fuzz examples (hypothesis runs them in one test call)."""
     env = Env(home=tmp_path_factory.mktemp("fuzz") / "home")
     make_plan(env)
-    with pytest.MonkeyPatch.context() as mp:
-        install_check_service(mp)
-        for server in serve(env):
-            yield server, Client(server)
+    for server in serve(env):
+        yield server, Client(server)

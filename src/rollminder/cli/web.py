@@ -62,12 +62,18 @@ def serve(
     from rollminder.web.app import create_app
 
     ctx.close()  # the web app opens its own store per request
-    app = create_app(ctx.env, host=host, start_reminders=not no_reminders, https=cert is not None)
-    import uvicorn
-
     scheme = "https" if cert else "http"
     shown = f"[{host}]" if ":" in host else host
     url = f"{scheme}://{shown}:{port}/"
+    app = create_app(
+        ctx.env,
+        host=host,
+        start_reminders=not no_reminders,
+        https=cert is not None,
+        base_url=link_base(scheme, host, port),
+    )
+    import uvicorn
+
     click.echo(f"rollminder is at {url}  (Ctrl-C stops it)")
     if open_browser:
         import threading
@@ -87,6 +93,17 @@ def serve(
     server.run()
     if not server.started:
         raise InvalidInput(f"Could not listen on {host}:{port} (is it in use?).")
+
+
+def link_base(scheme: str, host: str, port: int) -> str:
+    """Where the Done/Snooze links in reminders point: the address served, or this machine's
+    name when serving on every address (0.0.0.0 or ::)."""
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        host = socket.gethostname()
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
 
 
 @click.group(short_help="The web app's password (needed to serve beyond this machine).")

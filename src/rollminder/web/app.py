@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
-import importlib.util
-import sys
 import threading
 import traceback
 import weakref
@@ -370,30 +367,41 @@ class LoopbackHostMiddleware:
         await self.app(scope, receive, send)
 
 
-# -- the reminder loop (branch issue5) -------------------------------------------------------------
+# -- the reminder loop ---------------------------------------------------------------------------
 
 
-def _module_available(name: str) -> bool:
-    if name in sys.modules:
-        return True
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ModuleNotFoundError, ValueError):
-        return False
+def action_links(base_url: str) -> Callable[[Rollminder], dict[str, str]]:
+    """What the reminder loop appends to a session reminder: the Done and Snooze links of this
+    server, with the profile's action token (read on each pass, so a rotated token is used at
+    once)."""
+    base = base_url.rstrip("/")
+
+    def links(app: Rollminder) -> dict[str, str]:
+        from rollminder.web.auth import token
+
+        secret = token(app, security.ACTION_TOKEN)
+        return {
+            "Done": f"{base}/act/{secret}/done",
+            "Snooze 30 min": f"{base}/act/{secret}/snooze",
+        }
+
+    return links
 
 
-def run_reminder_loop(env: Env) -> Callable[[], None] | None:
-    """Run the reminder loop (``rollminder.remind.daemon.run``) in a thread of this process.
+def run_reminder_loop(
+    env: Env, *, links: Callable[[Rollminder], dict[str, str]] | None = None
+) -> Callable[[], None]:
+    """Run the reminder loop (``rollminder.remind.daemon.run``) in a thread of this process, with
+    ``links`` for the session reminders; returns the function that stops it."""
+    from rollminder.remind import daemon
 
-    Returns the function that stops it. Until branch issue5 is merged the module does not exist
-    and nothing starts; after the merge, the guard below can go.
-    """
-    if not _module_available("rollminder.remind.daemon"):  # TODO(lead): remove once #5 is in
-        return None
-    daemon = importlib.import_module("rollminder.remind.daemon")
     stop = threading.Event()
     thread = threading.Thread(
-        target=daemon.run, args=(env, stop), name="rollminder-reminders", daemon=True
+        target=daemon.run,
+        args=(env, stop),
+        kwargs={"links": links},
+        name="rollminder-reminders",
+        daemon=True,
     )
     thread.start()
 
@@ -438,12 +446,15 @@ def create_app(
     start_reminders: bool = True,
     https: bool = False,
     max_import_bytes: int = MAX_IMPORT_BYTES,
+    base_url: str | None = None,
 ) -> Starlette:
     """The web app for ``env``'s profile.
 
     ``host`` is where it will listen: off loopback a password must be set (this raises
     :class:`InvalidInput` otherwise, before anything listens). ``https`` marks the session cookie
-    Secure. ``start_reminders`` runs the reminder loop in a thread while the app runs.
+    Secure. ``start_reminders`` runs the reminder loop in a thread while the app runs; with
+    ``base_url`` (where this server is reached, e.g. ``http://127.0.0.1:8765``) its session
+    reminders carry the Done and Snooze links (docs/reminders.md).
     """
     session_key, password_on = _secrets(env)
     if not security.is_loopback(host) and not password_on:
@@ -455,7 +466,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stopper = run_reminder_loop(env) if run_reminders else None
+        links = action_links(base_url) if base_url else None
+        stopper = run_reminder_loop(env, links=links) if run_reminders else None
         try:
             yield
         finally:

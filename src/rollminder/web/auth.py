@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder.errors import Conflict, InvalidInput
+from rollminder import calendar
+from rollminder.errors import Conflict
+from rollminder.remind import engine
 from rollminder.service import Rollminder
 from rollminder.store.sqlite import SqliteStore
 from rollminder.web import security
-from rollminder.web.app import _module_available, flash, redirect, render, service
+from rollminder.web.app import flash, redirect, render, service
 
 
 def store_of(app: Rollminder) -> SqliteStore:
@@ -100,11 +100,6 @@ def _check(app: Rollminder, name: str, given: str) -> None:
 async def feed(request: Request) -> Response:
     app = service(request)
     _check(app, security.FEED_TOKEN, request.path_params["token"])
-    if not _module_available("rollminder.calendar"):  # TODO(lead): remove once #6 is merged
-        raise HTTPException(
-            404, "The calendar feed is not part of this rollminder yet (it comes with issue #6)."
-        )
-    calendar: Any = importlib.import_module("rollminder.calendar")
     body = calendar.feed(app)
     return Response(
         body,
@@ -156,12 +151,10 @@ async def act(request: Request) -> Response:
 
 
 def snooze(app: Rollminder, minutes: int = 30) -> str:
-    """Snooze the reminder (branch issue5's engine); one line for the person."""
-    if not _module_available("rollminder.remind.engine"):  # TODO(lead): remove once #5 is merged
-        raise InvalidInput("Snoozing needs the reminders, which this rollminder does not have yet.")
-    engine: Any = importlib.import_module("rollminder.remind.engine")
-    result = engine.snooze(app, minutes=minutes)
-    return str(result) if isinstance(result, str) else f"Snoozed for {minutes} minutes."
+    """Snooze the open slot's reminder (``rollminder.remind.engine.snooze``); one line."""
+    snoozed = engine.snooze(app, minutes=minutes)
+    local = snoozed.until.astimezone(app.zone())
+    return f"Snoozed: reminded again at {local:%H:%M}."
 
 
 routes: list[BaseRoute] = [

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import rules
+from rollminder import check, rules
 from rollminder.errors import InvalidInput, RollminderError
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
 from rollminder.service import Rollminder
 from rollminder.web import forms
-from rollminder.web.app import _module_available, flash, redirect, render, service
+from rollminder.web.app import flash, redirect, render, service
 
 ZONE_NAMES = {
     "forehead": "Forehead",
@@ -36,16 +35,8 @@ NEEDLES: tuple[tuple[str, str, rules.NeedleRule | None], ...] = (
 )
 
 
-def check_module() -> Any | None:
-    """Branch issue4's ``rollminder.check`` (clinician answers and notes), once it is merged."""
-    if not _module_available("rollminder.check"):  # TODO(lead): remove once #4 is merged
-        return None
-    return importlib.import_module("rollminder.check")
-
-
 def standing_notes(app: Rollminder) -> list[str]:
-    check = check_module()
-    return list(check.clinician_notes(app)) if check is not None else []
+    return check.clinician_notes(app)
 
 
 # -- the wizard ----------------------------------------------------------------------------------
@@ -61,7 +52,6 @@ def wizard_context(app: Rollminder) -> dict[str, Any]:
         "tz": forms.local_zone_name(),
         "questions": rules.CLINICIAN_QUESTIONS,
         "not_medical_advice": rules.NOT_MEDICAL_ADVICE,
-        "can_save_answers": check_module() is not None,
     }
 
 
@@ -105,9 +95,7 @@ async def create_plan(request: Request) -> Response:
     choices = forms.plan_choices(form)
     with app.store.transaction():
         plan = app.set_plan(**choices)
-        check = check_module()
-        if check is not None:
-            check.set_clinician_answers(app, answers)
+        check.set_clinician_answers(app, answers)
     flash(
         request,
         f"Your plan is set: {rules.period_phrase(plan.sessions, plan.every_weeks)} "
@@ -137,6 +125,7 @@ STATE_WORDS = {
     "due": "Due now",
     "paused": "Paused",
     "blackout": "Clinic visit: no home rolling",
+    "held": "On hold",
     "resting": "Resting",
     "waiting": "Next session",
     "none": "Nothing scheduled",

@@ -4,8 +4,7 @@ Routes (mounted by :func:`rollminder.web.app.create_app`):
 
 - ``GET /session``: the pre-session check on one screen (``rules.STOP_QUESTIONS`` as yes/no, with
   date fields where a question ``asks_date``), with the standing notes and the roller's wear.
-  When the check is off (``Settings.session_check == 0``) or its service module
-  (``rollminder.check``, branch issue4) is not installed, it shows the player at once.
+  When the check is off (``Settings.session_check == 0``) it shows the player at once.
 - ``POST /session/check``: runs ``rollminder.check.run_check``; on a "stop" answer it shows the
   skip that was recorded and the next slot; otherwise it sends the person to the player.
 - ``GET /session/go``: the player (templates/session/player.html, static/js/session.js), which
@@ -23,13 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
-import importlib.util
 import json
 import mimetypes
 from collections.abc import Mapping
 from functools import cache
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import rules, schedule
+from rollminder import check, rules, schedule
 from rollminder.errors import InvalidInput
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS, Guide, build_guide
 from rollminder.model import REACTIONS, ZONES
@@ -48,7 +44,6 @@ from rollminder.web.app import STATIC, flash, redirect, render, service
 # Starlette's StaticFiles guesses types with mimetypes, which may not know the manifest's type.
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 
-CHECK_MODULE = "rollminder.check"
 MANIFEST_TYPE = "application/manifest+json"
 #: The longest session a browser may report: a paused session left open for hours is still one.
 MAX_ELAPSED_SECONDS = 12 * 3600
@@ -58,28 +53,9 @@ MAX_ROLLED_SECONDS = 120 * 60  # log_session's limit is 120 minutes
 DAY_END = dt.time(23, 59)
 
 
-# -- the check service (branch issue4) -------------------------------------------------------------
-
-
-def check_module() -> ModuleType | None:
-    """``rollminder.check`` when it is installed, else None.
-
-    TODO(lead): once branch issue4 is merged, import ``rollminder.check`` directly and drop this
-    guard (and the "check unavailable" paths below).
-    """
-    try:
-        if importlib.util.find_spec(CHECK_MODULE) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(CHECK_MODULE)
-
-
 def check_wanted(app: Rollminder) -> bool:
     """Whether ``/session`` asks the pre-session check first."""
-    if check_module() is None:
-        return False
-    return int(getattr(app.settings(), "session_check", 1)) != 0
+    return app.settings().session_check != 0
 
 
 # -- what the pages show -------------------------------------------------------------------------
@@ -92,9 +68,7 @@ def _standing(app: Rollminder) -> dict[str, Any]:
     warning = rules.plan_warning(plan)
     if warning:
         notes.append(warning)
-    module = check_module()
-    if module is not None:
-        notes.extend(module.clinician_notes(app))
+    notes.extend(check.clinician_notes(app))
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller is not None else None
     status, upcoming = app.next(1)
@@ -116,6 +90,8 @@ def caution_text(status: schedule.Status) -> str:
     if status.state == "paused" and until is not None:
         why = status.reason.removeprefix("paused").removeprefix(": ")
         return f"It is paused until {until:%a %d %b, %H:%M}" + (f" ({why})." if why else ".")
+    if status.state == "held" and until is not None:
+        return f"It holds off rolling until {until:%a %d %b, %H:%M} ({status.reason})."
     if status.state == "blackout" and until is not None:
         return f"No home rolling around your {status.reason}, until {until:%a %d %b}."
     return ""
@@ -207,13 +183,12 @@ def _dates(
 
 async def check_post(request: Request) -> Response:
     app = service(request)
-    module = check_module()
-    if module is None or not check_wanted(app):
+    if not check_wanted(app):
         return redirect("/session/go")
     form = await request.form()
     answers = _answers(form)
     dates = _dates(form, answers, app.zone(), app.now())
-    outcome = module.run_check(app, answers, dates)
+    outcome = check.run_check(app, answers, dates)
     if outcome.ok:
         return redirect("/session/go")
     question = next((q for q in rules.STOP_QUESTIONS if q.key == outcome.stopped_by), None)

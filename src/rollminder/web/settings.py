@@ -3,9 +3,7 @@ their rotatable tokens and a QR code), export and import, backups."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -16,12 +14,12 @@ from starlette.routing import BaseRoute, Route
 from rollminder import rules
 from rollminder.errors import ImportFailed, InvalidInput
 from rollminder.model import WEEKDAYS, ZONES
+from rollminder.remind import channels
 from rollminder.service import Rollminder
 from rollminder.store.backups import list_backups, restore_backup
 from rollminder.web import forms, security
 from rollminder.web.app import (
     IMPORT_PATH,
-    _module_available,
     flash,
     redirect,
     render,
@@ -30,13 +28,6 @@ from rollminder.web.app import (
 )
 from rollminder.web.auth import rotate, store_of, token
 from rollminder.web.pages import DAY_NAMES, ZONE_NAMES
-
-
-def channels_module() -> Any | None:
-    """Branch issue5's ``rollminder.remind.channels``, once it is merged."""
-    if not _module_available("rollminder.remind.channels"):  # TODO(lead): remove once #5 is in
-        return None
-    return importlib.import_module("rollminder.remind.channels")
 
 
 def qr_svg(text: str) -> str:
@@ -61,7 +52,6 @@ async def settings_page(request: Request) -> Response:
     app = service(request)
     plan = app.plan()
     links = _links(request, app)
-    channels = channels_module()
     env = request.app.state.env
     return render(
         request,
@@ -74,8 +64,8 @@ async def settings_page(request: Request) -> Response:
         needle_table=rules.NEEDLE_TABLE,
         links=links,
         qr=qr_svg(links["feed"]),
-        feed_ready=_module_available("rollminder.calendar"),
-        channels=channels.list_channels(app) if channels is not None else None,
+        channels=channels.list_channels(app),
+        zone=app.zone(),
         backups=list(reversed(list_backups(env.backup_dir))),
         import_path=IMPORT_PATH,
         max_import_mb=request.app.state.max_import_bytes / (1024 * 1024),
@@ -110,14 +100,7 @@ async def save_limits(request: Request) -> Response:
     return redirect("/settings#rollers")
 
 
-# -- reminder channels (branch issue5) -----------------------------------------------------------
-
-
-def _channels() -> Any:
-    channels = channels_module()
-    if channels is None:
-        raise InvalidInput("Reminder channels come with the reminders, not in this rollminder yet.")
-    return channels
+# -- reminder channels ---------------------------------------------------------------------------
 
 
 async def add_channel(request: Request) -> Response:
@@ -126,15 +109,15 @@ async def add_channel(request: Request) -> Response:
     url = forms.text(form, "url")
     if not url:
         raise InvalidInput("Give the channel's URL, e.g. ntfy://my-topic or mailto://...")
-    _channels().add_channel(app, url, forms.text(form, "name") or None)
-    flash(request, "Channel added.")
+    added = channels.add_channel(app, url, forms.text(form, "name") or None)
+    flash(request, f"Channel {added.name} added ({added.url}).")
     return redirect("/settings#reminders")
 
 
 async def remove_channel(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    _channels().remove_channel(app, forms.text(form, "name"))
+    channels.remove_channel(app, forms.text(form, "name"))
     flash(request, "Channel removed.")
     return redirect("/settings#reminders")
 
@@ -142,8 +125,8 @@ async def remove_channel(request: Request) -> Response:
 async def test_channel(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    result = _channels().test_channel(app, forms.text(form, "name"))
-    flash(request, str(result))
+    result = channels.test_channel(app, forms.text(form, "name"))
+    flash(request, result, "error" if ": failed (" in result else "ok")
     return redirect("/settings#reminders")
 
 
