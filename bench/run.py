@@ -49,14 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the shuffled order")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--quick", action="store_true", help="shorter runs (drift: 1 minute)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="shorter runs where a benchmark offers them (drift: 1 minute; remind: 20 s idle)",
+    )
     parser.add_argument(
         "--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone"
     )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    parser.add_argument(
-        "--quick", action="store_true", help="shorter measuring windows (remind: 20 s idle)"
-    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))

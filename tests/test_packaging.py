@@ -164,3 +164,23 @@ def test_package_data_ships_every_template_and_static_file() -> None:
     assert needed, "the web app has no templates or static files?"
     assert sorted(str(p.relative_to(package)) for p in needed - shipped) == []
     assert (package / "web" / "templates" / "base.html") in shipped
+
+
+def test_bench_runner_lists_every_benchmark() -> None:
+    """`make bench` starts with this parser: a broken option or module shows here, not after CI."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        benches = importlib.import_module("bench.run").BENCHES
+    finally:
+        sys.path.remove(str(ROOT))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    assert listed == list(benches)
+    assert {"startup", "calendar", "remind", "drift", "web"} <= set(listed)
