@@ -3,7 +3,6 @@ request (4xx) comes with a one-line message and changes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -17,9 +16,7 @@ from rollminder import transfer
 from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.web.app import create_app
-
-BASE = "http://127.0.0.1:8765"
-NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+from tests.web.common import BASE, NOW
 
 #: Each form route with the fields its form has.
 FORMS: dict[str, tuple[str, ...]] = {

@@ -16,21 +16,14 @@ from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.store.sqlite import SqliteStore
 from rollminder.web.app import create_app
+from tests.web.common import BASE, NOW, planned_env
 
-#: The app answers only loopback host names while no password is set (DNS rebinding).
-BASE = "http://127.0.0.1:8765"
-NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Berlin
 UTC = dt.UTC
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Env:
-    env = Env(home=tmp_path / "home", clock=lambda: NOW)
-    with env.open_store() as store:
-        Rollminder(store, env.now).set_plan(
-            needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin"
-        )
-    return env
+    return planned_env(tmp_path)
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.web import charts
 from rollminder.web.app import create_app
+from tests.web.common import BASE, NOW
 
 #: The app answers only loopback host names while no password is set (DNS rebinding).
-BASE = "http://127.0.0.1:8765"
-NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # Wednesday, 10:00 in Berlin
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 PLAN_FORM = {
     "needle_mm": "0.25",

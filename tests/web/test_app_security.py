@@ -3,7 +3,6 @@ import limits."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sys
@@ -17,13 +16,9 @@ from starlette.testclient import TestClient
 from rollminder.cli import main
 from rollminder.env import Env
 from rollminder.errors import InvalidInput
-from rollminder.service import Rollminder
 from rollminder.web import security
 from rollminder.web.app import create_app
-
-#: The app answers only loopback host names while no password is set (DNS rebinding).
-BASE = "http://127.0.0.1:8765"
-NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+from tests.web.common import BASE, planned_env
 
 
 def token(client: TestClient, path: str = "/") -> str:
@@ -34,12 +29,7 @@ def token(client: TestClient, path: str = "/") -> str:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Env:
-    env = Env(home=tmp_path / "home", clock=lambda: NOW)
-    with env.open_store() as store:
-        Rollminder(store, env.now).set_plan(
-            needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin"
-        )
-    return env
+    return planned_env(tmp_path)
 
 
 @pytest.fixture
