@@ -26,7 +26,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 #: name -> module. Add later benches here (e.g. "guide-drift", "web-latency").
 BENCHES: dict[str, str] = {
     "startup": "bench.startup",
-    "calendar": "bench.calendar",
+    "calendar": "bench.calendar_feed",
     "remind": "bench.remind",
     "drift": "bench.drift",
     "web": "bench.web",
@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args(argv)
 
+    # Run as a script, Python puts bench/ first on sys.path, where a module named like a standard
+    # one (bench/calendar.py once did) shadows it for everything imported later. Only the root.
+    if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+        sys.path.pop(0)
     sys.path.insert(0, str(ROOT))
     common = importlib.import_module("bench.common")
     if args.list:

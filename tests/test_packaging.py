@@ -184,3 +184,9 @@ def test_bench_runner_lists_every_benchmark() -> None:
     listed = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
     assert listed == list(benches)
     assert {"startup", "calendar", "remind", "drift", "web"} <= set(listed)
+
+
+def test_no_bench_module_shadows_the_standard_library() -> None:
+    """bench/calendar.py once hid the standard `calendar` from Apprise inside `make bench`."""
+    names = {p.stem for p in (ROOT / "bench").glob("*.py")}
+    assert sorted(names & set(sys.stdlib_module_names)) == []
