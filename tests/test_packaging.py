@@ -190,3 +190,45 @@ def test_no_bench_module_shadows_the_standard_library() -> None:
     """bench/calendar.py once hid the standard `calendar` from Apprise inside `make bench`."""
     names = {p.stem for p in (ROOT / "bench").glob("*.py")}
     assert sorted(names & set(sys.stdlib_module_names)) == []
+
+
+#: What `rollminder next` must not load: each costs start-up time that only other commands need.
+HEAVY_FOR_NEXT = (
+    "icalendar",
+    "apprise",
+    "desktop_notifier",
+    "starlette",
+    "jinja2",
+    "uvicorn",
+    "rich",
+    "rollminder.remind.records",
+    "rollminder.web",
+    "rollminder.calendar",
+    "rollminder.progress",
+    "rollminder.transfer",
+    "rollminder.guide",
+)
+
+
+def test_next_loads_nothing_it_does_not_need(tmp_path: Path) -> None:
+    """Start-up time is a feature (docs/benchmarks.md): `next` stays on the lean path."""
+    env = {
+        **os.environ,
+        "ROLLMINDER_HOME": str(tmp_path / "home"),
+        "ROLLMINDER_NOW": "2026-11-25T10:00+01:00",
+    }
+    setup = [sys.executable, "-m", "rollminder", "setup", "--needle", "0.25", "--yes"]
+    assert subprocess.run(setup, env=env, capture_output=True, timeout=120).returncode == 0
+    code = (
+        "import sys\n"
+        "from rollminder.cli import main\n"
+        "assert main(['next']) == 0\n"
+        f"print('LOADED:', *[m for m in {HEAVY_FOR_NEXT!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Next session" in done.stdout
+    loaded = done.stdout.rsplit("LOADED:", 1)[1].split()
+    assert loaded == [], f"`rollminder next` loaded {loaded}"

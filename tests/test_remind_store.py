@@ -52,7 +52,9 @@ def test_a_key_is_claimed_once_and_taken_over_only_from_its_owner(store: Store) 
 
 def test_channels_statuses_snoozes_and_state(store: Store) -> None:
     a = ChannelConfig(name="a", url="json://x", masked="json://x", kind="json", created_at=T0)
+    assert store.has_channels() is False
     store.put_channel(a)
+    assert store.has_channels() is True
     with pytest.raises(StorageError):
         store.put_channel(ChannelConfig(name="a", url="json://y", masked="json://y", kind="json"))
     assert [c.name for c in store.channels()] == ["a"]

@@ -13,6 +13,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the reminder records live in rollminder.remind.records (see __getattr__)
+    from rollminder.remind.records import ChannelConfig as ChannelConfig
+    from rollminder.remind.records import ChannelStatus as ChannelStatus
+    from rollminder.remind.records import Delivery as Delivery
+    from rollminder.remind.records import Snooze as Snooze
 
 UTC = dt.UTC
 
@@ -102,6 +109,8 @@ class Pause:
 
 @dataclass(frozen=True)
 class Roller:
+    """A physical roller: its needle length, when it came into use, and how often it was used."""
+
     label: str
     needle_mm: float
     added: dt.date
@@ -125,6 +134,8 @@ class Series:
 
 @dataclass(frozen=True)
 class Visit:
+    """An in-office treatment, possibly one of a :class:`Series`."""
+
     at: dt.datetime  # aware
     clinic: str = ""
     note: str = ""
@@ -184,61 +195,15 @@ class ClinicianAnswer:
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
 
 
-# -- reminders (issue #5) -------------------------------------------------------------------------
+_REMINDER_RECORDS = frozenset({"ChannelConfig", "ChannelStatus", "Delivery", "Snooze"})
 
 
-@dataclass(frozen=True)
-class ChannelConfig:
-    """Where reminders go: an Apprise URL, or ``desktop://``. ``url`` may hold secrets: it is
-    never shown; ``masked`` is."""
+def __getattr__(name: str) -> Any:
+    """``from rollminder.model import Delivery`` still works, but the reminder records are defined
+    (frozen dataclasses cost about 0.7 ms each to create here) only when something asks for them,
+    so ``rollminder next`` and the other quick commands don't pay for them."""
+    if name in _REMINDER_RECORDS:
+        from rollminder.remind import records
 
-    name: str
-    url: str
-    masked: str
-    kind: str  # the URL's scheme ('ntfy', 'mailto', 'json', 'desktop', ...)
-    id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
-
-
-@dataclass(frozen=True)
-class ChannelStatus:
-    """A channel's health: failures in a row, the last error, and when to try again."""
-
-    channel: str  # a ChannelConfig id, or 'desktop' for the implicit desktop channel
-    failures: int = 0
-    last_error: str = ""
-    last_error_at: dt.datetime | None = None
-    last_sent_at: dt.datetime | None = None
-    retry_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One row of the delivery ledger: reminder ``kind`` of ``slot`` on ``channel``.
-
-    ``slot`` is the key of what is reminded: the slot's instant (UTC ISO text) for session
-    reminders, ``roller:ID``, ``visit:ID`` or ``book:SERIES:N`` for the others.
-    ``state`` goes claimed -> sent -> recorded.
-    """
-
-    slot: str
-    kind: str
-    channel: str
-    state: str
-    due_at: dt.datetime
-    claimed_at: dt.datetime
-    owner: str
-    sent_at: dt.datetime | None = None
-    recorded_at: dt.datetime | None = None
-    late: bool = False
-    attempts: int = 1
-
-
-@dataclass(frozen=True)
-class Snooze:
-    """The ``n``-th snooze of a slot: one more session reminder at ``until``."""
-
-    slot: str
-    n: int
-    until: dt.datetime
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ NOWHERE = (
 
 def warning(app: Rollminder) -> str | None:
     """A plain sentence when no reminder can reach the person, else None."""
-    if app.store.channels():
+    if app.store.has_channels():
         return None
     if not bus_address():
         return NOWHERE

@@ -13,13 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rollminder.model import (
-    ChannelConfig,
-    ChannelStatus,
     ClinicianAnswer,
-    Delivery,
     Hold,
     Pause,
     Plan,
@@ -28,9 +25,11 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
-    Snooze,
     Visit,
 )
+
+if TYPE_CHECKING:
+    from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 
 class Store(Protocol):
@@ -81,6 +80,7 @@ class Store(Protocol):
 
     # -- reminders (issue #5): channels, their health, the delivery ledger, snoozes -------------
     def channels(self) -> list[ChannelConfig]: ...  # sorted by created_at
+    def has_channels(self) -> bool: ...  # cheap: no record is built
     def put_channel(self, channel: ChannelConfig) -> None: ...
     def delete_channel(self, id: str) -> bool: ...  # its status goes with it
     def channel_statuses(self) -> dict[str, ChannelStatus]: ...

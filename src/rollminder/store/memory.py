@@ -256,6 +256,9 @@ class MemoryStore:
         self._rows.channel_status.pop(id, None)
         return self._rows.channels.pop(id, None) is not None
 
+    def has_channels(self) -> bool:
+        return bool(self._rows.channels)
+
     def channel_statuses(self) -> dict[str, ChannelStatus]:
         return dict(self._rows.channel_status)
 

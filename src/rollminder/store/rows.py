@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from rollminder.model import (
-    ChannelConfig,
     ClinicianAnswer,
     Hold,
     Pause,
@@ -111,7 +111,16 @@ ROLLERS = Table("rollers", Roller, added=_D, first_use=_D, retired=_D, created_a
 SERIES = Table("series", Series, created_at=_I)
 VISITS = Table("visits", Visit, at=_I, created_at=_I)
 # Not in TABLES (export/import and the row checks leave reminder channels alone: they hold secrets).
-CHANNELS = Table("channels", ChannelConfig, created_at=_I)
+
+
+@functools.cache
+def channels_table() -> Table[Any]:
+    """The channels table, built on first use: its record class is defined only when needed."""
+    from rollminder.remind.records import ChannelConfig
+
+    return Table("channels", ChannelConfig, created_at=_I)
+
+
 # -- the pre-session check (issue 4): migration 4
 HOLDS = Table("holds", Hold, since=_I, until=_I, created_at=_I)
 CLINICIAN = Table("clinician_answers", ClinicianAnswer, yes="bool", answered_at=_I, created_at=_I)

@@ -24,14 +24,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rollminder.errors import StorageError
 from rollminder.model import (
-    ChannelConfig,
-    ChannelStatus,
     ClinicianAnswer,
-    Delivery,
     Hold,
     Pause,
     Plan,
@@ -40,9 +37,11 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
-    Snooze,
     Visit,
 )
+
+if TYPE_CHECKING:
+    from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 from rollminder.store import migrations
 from rollminder.store.backups import (
     BACKUP_KEEP,
@@ -57,7 +56,6 @@ from rollminder.store.backups import (
     storage_error,
 )
 from rollminder.store.rows import (
-    CHANNELS,
     CLINICIAN,
     HOLDS,
     PAUSES,
@@ -69,6 +67,7 @@ from rollminder.store.rows import (
     TABLES,
     VISITS,
     Table,
+    channels_table,
     instant,
     time_range,
 )
@@ -457,10 +456,10 @@ class SqliteStore:
     # -- reminders (issue #5) ---------------------------------------------------------------------
 
     def channels(self) -> list[ChannelConfig]:
-        return self._rows(CHANNELS, "ORDER BY created_at, rowid")
+        return self._rows(channels_table(), "ORDER BY created_at, rowid")
 
     def put_channel(self, channel: ChannelConfig) -> None:
-        self._put(CHANNELS, channel)
+        self._put(channels_table(), channel)
 
     def delete_channel(self, id: str) -> bool:
         with self.transaction(), self._errors():
@@ -468,9 +467,17 @@ class SqliteStore:
                 "DELETE FROM channel_status WHERE profile_id = ? AND channel = ?",
                 (self._profile_id, id),
             )
-            return self._delete(CHANNELS, id)
+            return self._delete(channels_table(), id)
+
+    def has_channels(self) -> bool:
+        """Whether any channel is set up: one cheap query for `rollminder next`."""
+        return bool(
+            self._query("SELECT 1 FROM channels WHERE profile_id = ? LIMIT 1", (self._profile_id,))
+        )
 
     def channel_statuses(self) -> dict[str, ChannelStatus]:
+        from rollminder.remind.records import ChannelStatus
+
         rows = self._query(
             "SELECT channel, failures, last_error, last_error_at, last_sent_at, retry_at "
             "FROM channel_status WHERE profile_id = ?",
@@ -555,6 +562,8 @@ class SqliteStore:
         return self._write(sql, (self._profile_id, slot, kind, channel)) > 0
 
     def snoozes(self) -> list[Snooze]:
+        from rollminder.remind.records import Snooze
+
         rows = self._query(
             'SELECT slot, n, "until", created_at FROM snoozes WHERE profile_id = ? '
             "ORDER BY slot, n",
@@ -665,6 +674,8 @@ def _delivery_values(d: Delivery) -> tuple[Any, ...]:
 
 
 def _delivery(r: Sequence[Any]) -> Delivery:
+    from rollminder.remind.records import Delivery
+
     return Delivery(
         slot=r[0],
         kind=r[1],
