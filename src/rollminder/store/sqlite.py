@@ -225,6 +225,15 @@ class SqliteStore:
     def _read_one(self, sql: str) -> Any:
         return _retrying(lambda: self._conn.execute(sql).fetchone()[0], self._busy_timeout)
 
+    def data_stamp(self) -> tuple[int, int]:
+        """A value that differs after any change to the database, whoever made it: SQLite's
+        ``PRAGMA data_version`` (moves when another connection, in this process or another one,
+        has committed) and this connection's ``total_changes`` (its own writes). Equal stamps from
+        the same open store mean nothing was written in between. One cheap query; the web app keys
+        its caches of derived figures on it (web/cache.py)."""
+        version = self._read_one("PRAGMA data_version")
+        return int(version), self._conn.total_changes
+
     def _check_integrity(self) -> None:
         rows = _retrying(
             lambda: self._conn.execute("PRAGMA integrity_check(3)").fetchall(), self._busy_timeout
