@@ -56,6 +56,7 @@ from rollminder.errors import (
 from rollminder.service import Rollminder
 from rollminder.store.sqlite import SqliteStore
 from rollminder.web import security
+from rollminder.web.cache import Memo
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -531,6 +532,7 @@ def create_app(
     app.state.templates = templates
     app.state.env = env
     app.state.stores = StoreCache(env)
+    app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
     app.state.password_on = password_on
     app.state.login_limit = security.RateLimit()

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import check, rules
+from rollminder import check, rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
-from rollminder.service import Rollminder
+from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
+from rollminder.service import RollerWear, Rollminder
 from rollminder.web import forms
 from rollminder.web.app import flash, redirect, render, service
+from rollminder.web.cache import Memo, data_key
 
 ZONE_NAMES = {
     "forehead": "Forehead",
@@ -132,13 +135,34 @@ STATE_WORDS = {
 }
 
 
-async def dashboard(request: Request) -> Response:
-    app = service(request)
-    status, slots = app.next(4)
-    plan = app.plan()
-    now = app.local_now()
+@dataclass(frozen=True)
+class DayData:
+    """What the dashboard reads from the store: a function of the data and the local date."""
+
+    log: Log
+    roller: Roller | None
+    wear: RollerWear | None
+    notes: list[str]
+
+
+def day_data(app: Rollminder, plan: Plan) -> DayData:
+    log = app.log_for(plan)
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller else None
+    return DayData(log=log, roller=roller, wear=wear, notes=standing_notes(app))
+
+
+async def dashboard(request: Request) -> Response:
+    app = service(request)
+    memo: Memo = request.app.state.memo
+    key = data_key(app)
+    plan = memo.get("plan", key, app.plan)  # NoPlan propagates (the wizard), nothing is kept
+    utc_now = app.now()
+    now = utc_now.astimezone(ZoneInfo(plan.tz))
+    data = memo.get("dashboard", (key, now.date()), lambda: day_data(app, plan))
+    # The state and the slots move with the clock: computed on every request.
+    status = schedule.status(plan, data.log, utc_now)
+    slots = schedule.upcoming(plan, data.log, utc_now, 4)
     target = status.next.start if status.next else None
     return render(
         request,
@@ -151,9 +175,9 @@ async def dashboard(request: Request) -> Response:
         countdown=_span(target - now) if target and target > now else "",
         target=target,
         until_span=_span(status.until - now) if status.until else "",
-        notes=standing_notes(app),
-        roller=roller,
-        wear=wear,
+        notes=data.notes,
+        roller=data.roller,
+        wear=data.wear,
         phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
         warning=rules.plan_warning(plan),
         zone_names=ZONE_NAMES,
