@@ -131,8 +131,10 @@ def countdown(html: str) -> str:
 
 
 def test_the_clock_moves_the_state_and_a_new_day_moves_the_calendar(
-    client: TestClient, clock: Clock
+    client: TestClient, clock: Clock, env: Env
 ) -> None:
+    with env.open_store() as store:
+        Rollminder(store, env.now).add_roller(label="Face roller", first_use=dt.date(2026, 11, 20))
     assert heat(client.get("/history").text)[1] == "2026-11-25"
     page = client.get("/").text
     assert "Next session" in page and "Due now" not in page
@@ -140,10 +142,17 @@ def test_the_clock_moves_the_state_and_a_new_day_moves_the_calendar(
     # Later the same day, with no write in between: the countdown follows the clock.
     clock.now = NOW + dt.timedelta(hours=2, minutes=7)
     assert countdown(client.get("/").text) not in ("", before)
-    # Thursday 21:05 in Berlin: the slot is open; the calendar has a new day.
+    # Midnight in Berlin is 23:00 UTC: a new local day while the store (reopened per UTC day)
+    # stays the same; the calendar moves on with no write in between.
+    clock.now = dt.datetime(2026, 11, 25, 22, 30, tzinfo=dt.UTC)
+    assert heat(client.get("/history").text)[1] == "2026-11-25"
+    assert "5 days since first use" in client.get("/").text
+    clock.now = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC)
+    assert heat(client.get("/history").text)[1] == "2026-11-26"
+    assert "6 days since first use" in client.get("/").text
+    # Thursday 21:05 in Berlin: the slot is open.
     clock.now = dt.datetime(2026, 11, 26, 21, 5, tzinfo=BERLIN)
     assert "Due now" in client.get("/").text
-    assert heat(client.get("/history").text)[1] == "2026-11-26"
 
 
 def test_a_plan_change_elsewhere_shows_on_the_next_request(client: TestClient, env: Env) -> None:
