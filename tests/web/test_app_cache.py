@@ -21,17 +21,9 @@ from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.web.app import create_app
 from rollminder.web.cache import Memo
-from tests.web.common import BASE, NOW, planned_env
+from tests.web.common import BASE, NOW, Clock, planned_env
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture

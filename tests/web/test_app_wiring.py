@@ -25,6 +25,7 @@ from rollminder.service import Rollminder
 from rollminder.web import security
 from rollminder.web.app import create_app
 from tests.remind_receivers import dead_port, http_receiver
+from tests.web.common import Clock, planned_env
 
 BASE = "http://127.0.0.1:8765"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -34,14 +35,6 @@ WEDNESDAY = dt.datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
 SLOT_OPEN = dt.datetime(2026, 11, 26, 21, 1, tzinfo=BERLIN)
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(WEDNESDAY)
@@ -49,11 +42,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def env(tmp_path: Path, clock: Clock) -> Env:
-    env = Env(home=tmp_path / "home", clock=clock)
-    with env.open_store() as store:
-        Rollminder(store, env.now).set_plan(
-            needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin"
-        )
+    env = planned_env(tmp_path)
+    env.clock = clock
     return env
 
 
