@@ -33,6 +33,7 @@ import pytest
 
 from rollminder.env import Env
 from rollminder.service import Rollminder
+from tests.need import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ROLLMINDER_CHROMIUM", "/usr/bin/chromium"))
@@ -51,16 +52,6 @@ LAUNCH_ARGS = [
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _no_browser(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: the browser tests must run, not skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 # -- the live server -------------------------------------------------------------------------------
@@ -171,9 +162,9 @@ def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _no_browser("the playwright package is not installed")
+        missing("the playwright package is not installed")
     if not CHROMIUM.exists():
-        _no_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
