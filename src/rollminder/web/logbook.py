@@ -14,11 +14,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rollminder.errors import InvalidInput
+from rollminder.guide import ZONE_LABELS
 from rollminder.model import REACTIONS, ZONES, Session, Skip
 from rollminder.service import Rollminder
 from rollminder.web import forms
 from rollminder.web.app import flash, redirect, render, service
-from rollminder.web.pages import ZONE_NAMES
 
 #: How far back the log page lists entries unless asked for everything.
 RECENT_DAYS = 120
@@ -55,7 +55,7 @@ async def log_page(request: Request) -> Response:
         recent_days=RECENT_DAYS,
         now_input=_local_input(app, app.now()),
         today=app.local_now().date().isoformat(),
-        zones=[(z, ZONE_NAMES[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
         reactions=REACTIONS,
         pauses=app.pauses(),
         rollers=rollers,
@@ -124,7 +124,7 @@ async def edit_page(request: Request) -> Response:
         kind=kind,
         row=row,
         when=_local_input(app, when),
-        zones=[(z, ZONE_NAMES[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
         reactions=REACTIONS,
     )
 

@@ -13,20 +13,13 @@ from starlette.routing import BaseRoute, Route
 
 from rollminder import check, rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
+from rollminder.guide import ZONE_LABELS
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
 from rollminder.web import forms
 from rollminder.web.app import flash, redirect, render, service
 from rollminder.web.cache import Memo, data_key
 
-ZONE_NAMES = {
-    "forehead": "Forehead",
-    "cheeks": "Cheeks",
-    "chin": "Chin and jaw",
-    "neck": "Neck",
-    "chest": "Chest (décolleté)",
-    "spots": "Chosen spots only",
-}
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 #: The needle lengths the wizard offers, with the table row that applies (None: clinic only).
@@ -50,7 +43,7 @@ def wizard_context(app: Rollminder) -> dict[str, Any]:
         "needles": NEEDLES,
         "rules": rules,
         "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        "zones": [(z, ZONE_NAMES[z]) for z in ZONES],
+        "zones": [(z, ZONE_LABELS[z]) for z in ZONES],
         "default_zones": DEFAULT_ZONES,
         "tz": forms.local_zone_name(),
         "questions": rules.CLINICIAN_QUESTIONS,
@@ -180,7 +173,7 @@ async def dashboard(request: Request) -> Response:
         wear=data.wear,
         phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
         warning=rules.plan_warning(plan),
-        zone_names=ZONE_NAMES,
+        zone_names=ZONE_LABELS,
     )
 
 

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from rollminder import rules
 from rollminder.errors import ImportFailed, InvalidInput
+from rollminder.guide import ZONE_LABELS
 from rollminder.model import WEEKDAYS, ZONES
 from rollminder.remind import channels
 from rollminder.service import Rollminder
@@ -27,7 +28,7 @@ from rollminder.web.app import (
     service,
 )
 from rollminder.web.auth import rotate, store_of, token
-from rollminder.web.pages import DAY_NAMES, ZONE_NAMES
+from rollminder.web.pages import DAY_NAMES
 
 
 def qr_svg(text: str) -> str:
@@ -59,7 +60,7 @@ async def settings_page(request: Request) -> Response:
         plan=plan,
         settings=app.settings(),
         weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        zones=[(z, ZONE_NAMES[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
         chosen_zones=plan.zones,
         needle_table=rules.NEEDLE_TABLE,
         links=links,
