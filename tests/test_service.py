@@ -92,17 +92,20 @@ def test_rest_warning_names_the_nearest_session(app: Rollminder, clock: Clock) -
 def test_roller_wear_by_uses_and_by_age(app: Rollminder, clock: Clock) -> None:
     roller, previous = app.add_roller(label="face")
     assert previous is None and app.current_roller() == roller
+    assert not app.roller_wear(roller.id).nearly_worn  # new: 10 uses and 90 days left
     for i in range(9):
         clock.now = dt.datetime(2026, 11, 26, 22, tzinfo=TZ) + dt.timedelta(days=2 * i)
         app.log_session()
     wear = app.roller_wear(roller.id)
     assert (wear.uses, wear.uses_left, wear.replace_now) == (9, 1, False)
+    assert wear.nearly_worn  # one use left
     clock.set(2026, 12, 14, 22)
     logged = app.log_session()
     assert any("replace your roller" in w for w in logged.warnings)
     old, _ = app.add_roller(label="old", first_use=dt.date(2026, 8, 1), initial_uses=2)
     wear = app.roller_wear(old.id)
     assert wear.replace_now and "days since first use" in wear.reason
+    assert not wear.nearly_worn  # due now is more than "nearly"
     assert app.roller_wear(roller.id).roller.retired == dt.date(2026, 12, 14)
 
 

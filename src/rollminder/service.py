@@ -51,6 +51,13 @@ class RollerWear(NamedTuple):
     replace_now: bool
     reason: str  # why it should be replaced, or ""
 
+    @property
+    def nearly_worn(self) -> bool:
+        """One use or a week left (not yet due): worth a word before the session."""
+        return not self.replace_now and (
+            self.uses_left <= 1 or (self.days_left is not None and self.days_left <= 7)
+        )
+
 
 class SeriesStatus(NamedTuple):
     series: Series

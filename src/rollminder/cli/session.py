@@ -249,7 +249,7 @@ def _roller(app: Rollminder, terminal: bool) -> Roller | None:
             fg="yellow",
             bold=True,
         )
-    elif wear.uses_left <= 1 or (wear.days_left is not None and wear.days_left <= 7):
+    elif wear.nearly_worn:
         days = "" if wear.days_left is None else f", {fmt.plural(wear.days_left, 'day')}"
         click.secho(
             f"Your roller is nearly worn: {fmt.plural(wear.uses_left, 'use')}{days} left.",
