@@ -30,10 +30,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from starlette.testclient import TestClient
 
 from rollminder.env import Env
 from rollminder.service import Rollminder
+from rollminder.web.app import create_app
 from tests.need import missing
+from tests.web.common import BASE, NOW, Clock, planned_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ROLLMINDER_CHROMIUM", "/usr/bin/chromium"))
@@ -261,3 +264,25 @@ def shoot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- in-process app fixtures: TestClient, a data folder with a plan, a clock the test moves ---
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def env(tmp_path: Path, clock: Clock) -> Env:
+    """A planned data folder on ``clock`` (test modules with other needs define their own)."""
+    env = planned_env(tmp_path)
+    env.clock = clock
+    return env
+
+
+@pytest.fixture
+def client(env: Env) -> Iterator[TestClient]:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
+        yield c

@@ -11,37 +11,15 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
 from rollminder.env import Env
 from rollminder.service import Rollminder
-from rollminder.web.app import create_app
 from rollminder.web.cache import Memo
-from tests.web.common import BASE, NOW, Clock, planned_env
+from tests.web.common import NOW, Clock
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-def env(tmp_path: Path, clock: Clock) -> Env:
-    env = planned_env(tmp_path)
-    env.clock = clock
-    return env
-
-
-@pytest.fixture
-def client(env: Env) -> Iterator[TestClient]:
-    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
-        yield c
 
 
 def memo(client: TestClient) -> Memo:

@@ -9,7 +9,7 @@ import html
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -25,9 +25,8 @@ from rollminder.service import Rollminder
 from rollminder.web import security
 from rollminder.web.app import create_app
 from tests.remind_receivers import dead_port, http_receiver
-from tests.web.common import Clock, planned_env
+from tests.web.common import BASE, Clock
 
-BASE = "http://127.0.0.1:8765"
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Wednesday 25 Nov 2026, 10:00 in Berlin; the plan rolls Mon and Thu at 21:00.
 WEDNESDAY = dt.datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
@@ -38,19 +37,6 @@ SLOT_OPEN = dt.datetime(2026, 11, 26, 21, 1, tzinfo=BERLIN)
 @pytest.fixture
 def clock() -> Clock:
     return Clock(WEDNESDAY)
-
-
-@pytest.fixture
-def env(tmp_path: Path, clock: Clock) -> Env:
-    env = planned_env(tmp_path)
-    env.clock = clock
-    return env
-
-
-@pytest.fixture
-def client(env: Env) -> Iterator[TestClient]:
-    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
-        yield c
 
 
 def csrf(client: TestClient, path: str = "/") -> str:
