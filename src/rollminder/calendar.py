@@ -143,16 +143,6 @@ def _ordinals(
     return out
 
 
-def _usable(plan: Plan, log: Log, first: dt.date, last: dt.date) -> list[bool]:
-    """For each of the plan's weekdays: whether any of its days in the period could hold a slot."""
-    # The schedule's own day rules (before the plan, paused, blacked out), so the two never differ.
-    cal = schedule._Calendar(plan, log)
-    days = cal.preferred(first, last)
-    return [
-        any(d.weekday() == wd and cal.unavailable(d) is None for d in days) for wd in plan.weekdays
-    ]
-
-
 def _nominal_day(plan: Plan, first: dt.date, ordinal: int) -> dt.date:
     weekday = plan.weekdays[ordinal] if ordinal < len(plan.weekdays) else plan.weekdays[-1]
     return first + dt.timedelta(days=weekday)  # ``first`` is a Monday
@@ -206,7 +196,9 @@ def slot_events(
     for first, period_slots in by_period.items():
         last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
         done = [s.start for s in log.sessions if first <= s.start.astimezone(tz).date() <= last]
-        ordinals = _ordinals(plan, period_slots, done, _usable(plan, log, first, last))
+        ordinals = _ordinals(
+            plan, period_slots, done, schedule.usable_weekdays(plan, log, first, last)
+        )
         for slot, ordinal in zip(period_slots, ordinals, strict=True):
             moved = abs((slot.day - _nominal_day(plan, first, ordinal)).days)
             summary = (

@@ -142,6 +142,17 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def usable_weekdays(plan: Plan, log: Log, first: dt.date, last: dt.date) -> list[bool]:
+    """For each of the plan's weekdays: whether any of its days from ``first`` to ``last`` could
+    hold a slot (not before the plan, paused, blacked out or held). The calendar feed uses it to
+    give each slot of a period its ordinal, by the same day rules as the schedule."""
+    cal = _Calendar(plan, log)
+    days = cal.preferred(first, last)
+    return [
+        any(d.weekday() == wd and cal.unavailable(d) is None for d in days) for wd in plan.weekdays
+    ]
+
+
 def period_first(plan: Plan, day: dt.date) -> dt.date:
     """The first day (a Monday) of the period holding ``day``."""
     anchor = monday(plan.start)
