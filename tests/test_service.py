@@ -426,3 +426,15 @@ def test_draft_plan_validates_without_saving(app: Rollminder) -> None:
     assert app.plan().needle_mm == 0.25 and len(app.store.plans()) == 1
     with pytest.raises(PlanRefused):
         app.draft_plan(needle_mm=0.5, sessions=2)
+
+
+def test_done_from_a_reminder_twice_is_one_session(app: Rollminder, clock: Clock) -> None:
+    """A desktop button and a phone link (or one tapped twice) log one session, not two."""
+    clock.set(2026, 11, 26, 21)
+    first = app.log_from_reminder()
+    clock.set(2026, 11, 26, 22, 59)
+    with pytest.raises(Conflict, match="Already logged: a session at 21:00"):
+        app.log_from_reminder()
+    assert [s.id for s in app.history()] == [first.session.id]
+    clock.set(2026, 11, 28, 21)  # two days later: a new session
+    assert len({app.log_from_reminder().session.id, first.session.id}) == 2

@@ -37,6 +37,10 @@ MAX_NOTE = 2000
 MAX_NAME = 120
 
 
+#: A second "Done" from a reminder this soon after a logged session is a double tap.
+DOUBLE_TAP = dt.timedelta(hours=2)
+
+
 class Logged(NamedTuple):
     session: Session
     warnings: tuple[str, ...]
@@ -314,6 +318,17 @@ class Rollminder:
         return schedule.status(plan, log, now), schedule.upcoming(plan, log, now, count)
 
     # ------------------------------------------------------------------ log
+
+    def log_from_reminder(self) -> Logged:
+        """ "Done" pressed on a reminder (a desktop button, a link from ntfy or e-mail): log a
+        session now, unless one was logged within DOUBLE_TAP (then it is the same session tapped
+        twice, or on two devices: Conflict, nothing added)."""
+        with self.store.transaction():
+            last = self.store.last_session()
+            if last is not None and self.now() - last.start < DOUBLE_TAP:
+                local = last.start.astimezone(self.zone())
+                raise Conflict(f"Already logged: a session at {local:%H:%M}. Nothing was added.")
+            return self.log_session()
 
     def log_session(
         self,

@@ -74,7 +74,7 @@ class _Desktop:
             with self.env.open_store() as store:
                 app = Rollminder(store, self.env.now)
                 if action == "done":
-                    app.log_session()
+                    app.log_from_reminder()
                     log.info("logged a session from the notification's Done button")
                 elif action == "snooze":
                     engine.snooze(app)

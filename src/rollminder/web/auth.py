@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rollminder import calendar
-from rollminder.errors import Conflict
 from rollminder.remind import engine
 from rollminder.service import Rollminder
 from rollminder.store.sqlite import SqliteStore
@@ -111,8 +108,6 @@ async def feed(request: Request) -> Response:
 # -- Done / Snooze from a notification -----------------------------------------------------------
 
 ACTIONS = ("done", "snooze")
-#: A second "Done" this soon after a logged session is a double tap, not a second session.
-DOUBLE_TAP = dt.timedelta(hours=2)
 
 
 async def act_page(request: Request) -> Response:
@@ -133,11 +128,7 @@ async def act(request: Request) -> Response:
         raise HTTPException(404)
     _check(app, security.ACTION_TOKEN, tok)
     if action == "done":
-        last = app.store.last_session()
-        if last is not None and app.now() - last.start < DOUBLE_TAP:
-            local = last.start.astimezone(app.zone())
-            raise Conflict(f"Already logged: a session at {local:%H:%M}. Nothing was added.")
-        logged = app.log_session()
+        logged = app.log_from_reminder()
         local = logged.session.start.astimezone(app.zone())
         message = f"Logged a session at {local:%H:%M}."
         for warning in logged.warnings:
