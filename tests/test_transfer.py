@@ -767,21 +767,10 @@ def logs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-WRITERS: dict[str, Callable[[Store, Any], None]] = {
-    "plans": lambda s, r: s.put_plan(r),
-    "sessions": lambda s, r: s.put_session(r),
-    "skips": lambda s, r: s.put_skip(r),
-    "pauses": lambda s, r: s.put_pause(r),
-    "rollers": lambda s, r: s.put_roller(r),
-    "visits": lambda s, r: s.put_visit(r),
-    "series": lambda s, r: s.put_series(r),
-}
-
-
 def load(store: Store, log: dict[str, Any]) -> int:
     for kind in KINDS:
         for row in log.get(kind, []):
-            WRITERS[kind](store, row)
+            transfer.WRITERS[kind](store, row)
     if log["settings"] is not None:
         store.put_settings(log["settings"])
     return sum(

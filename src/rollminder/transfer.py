@@ -765,7 +765,8 @@ _READERS: dict[str, Callable[[Store], list[Any]]] = {
     "clinician": lambda s: s.clinician_answers(),
 }
 
-_WRITERS: dict[str, Callable[[Store, Any], None]] = {
+#: How each kind of exported row is written back into a store.
+WRITERS: dict[str, Callable[[Store, Any], None]] = {
     "plans": lambda s, row: s.put_plan(row),
     "sessions": lambda s, row: s.put_session(row),
     "skips": lambda s, row: s.put_skip(row),
@@ -819,7 +820,7 @@ def import_json(store: Store, text: str, *, source: str) -> ImportReport:
                     continue
                 else:
                     updated += 1
-                _WRITERS[kind](store, row)
+                WRITERS[kind](store, row)
             counts.append(KindCounts(kind, added, updated, unchanged))
         settings_changed = store.settings() != document.settings
         if settings_changed:
