@@ -74,9 +74,9 @@ def _prepare(home: Path, port: int, start: float) -> list[float]:
     import shutil
 
     from rollminder.env import Env
-    from rollminder.model import Plan, Settings, Snooze
-    from rollminder.remind.channels import add_channel
+    from rollminder.model import Plan, Settings
     from rollminder.remind.planner import slot_key
+    from rollminder.remind.records import Snooze
     from rollminder.service import Rollminder
 
     shutil.rmtree(home, ignore_errors=True)
@@ -104,7 +104,7 @@ def _prepare(home: Path, port: int, start: float) -> list[float]:
             )
         )
         store.put_settings(Settings(prep_minutes=0))
-        add_channel(app, f"json://127.0.0.1:{port}/hook", "bench")
+        app.add_channel(f"json://127.0.0.1:{port}/hook", "bench")
         key = slot_key(dt.datetime.combine(today, dt.time(0), dt.UTC))
         for n, due in enumerate(dues, start=1):
             until = dt.datetime.fromtimestamp(due, dt.UTC)

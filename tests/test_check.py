@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollminder import check, schedule
+from rollminder import schedule
 from rollminder.errors import InvalidInput
 from rollminder.model import Hold, Log, Session
 from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS, make_plan
-from rollminder.service import Rollminder
+from rollminder.service import CheckOutcome, Rollminder
 from rollminder.store.memory import MemoryStore
 from tests.conftest import Runner
 
@@ -65,7 +65,7 @@ def test_every_stop_answer_blocks_the_session_and_records_the_skip(
     clock.now = at(30, 20)  # Monday, an hour before the slot
     assert next_start(app) == at(30, 21)
     key = question.key  # type: ignore[attr-defined]
-    outcome = check.run_check(app, {q.key: q.key == key for q in STOP_QUESTIONS})
+    outcome = app.run_check({q.key: q.key == key for q in STOP_QUESTIONS})
     assert not outcome.ok
     assert outcome.stopped_by == key
     assert outcome.skip is not None and outcome.skip.slot == at(30, 21)
@@ -81,7 +81,7 @@ def test_every_stop_answer_blocks_the_session_and_records_the_skip(
 
 def test_only_the_first_yes_stops_and_counts(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 20)
-    outcome = check.run_check(app, {"sun": True, "skin": True, "peel": False})
+    outcome = app.run_check({"sun": True, "skin": True, "peel": False})
     assert outcome.stopped_by == "skin"  # the questions' order, not the mapping's
     assert len(app.skips()) == 1
 
@@ -89,15 +89,15 @@ def test_only_the_first_yes_stops_and_counts(app: Rollminder, clock: Clock) -> N
 def test_all_no_changes_nothing(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 20)
     before = (app.skips(), app.store.holds(), app.history())
-    outcome = check.run_check(app, {q.key: False for q in STOP_QUESTIONS})
-    assert outcome == check.CheckOutcome(True, None, None, None, None)
-    assert check.run_check(app, {}).ok  # unanswered counts as no
+    outcome = app.run_check({q.key: False for q in STOP_QUESTIONS})
+    assert outcome == CheckOutcome(True, None, None, None, None)
+    assert app.run_check({}).ok  # unanswered counts as no
     assert (app.skips(), app.store.holds(), app.history()) == before
 
 
 def test_a_stop_on_a_day_without_a_slot_skips_nothing(app: Rollminder, clock: Clock) -> None:
     clock.now = at(28, 10)  # Saturday: the next slot is Monday's
-    outcome = check.run_check(app, {"skin": True})
+    outcome = app.run_check({"skin": True})
     assert not outcome.ok and outcome.skip is None
     assert app.skips() == []
     assert outcome.next_slot is not None and outcome.next_slot.start == at(30, 21)
@@ -105,7 +105,7 @@ def test_a_stop_on_a_day_without_a_slot_skips_nothing(app: Rollminder, clock: Cl
 
 def test_a_stop_before_todays_slot_is_due_skips_it(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 9)  # Monday morning: the slot is at 21:00, not due yet
-    outcome = check.run_check(app, {"sun": True})
+    outcome = app.run_check({"sun": True})
     assert outcome.skip is not None and outcome.skip.slot == at(30, 21)
 
 
@@ -115,7 +115,7 @@ def test_a_stop_before_todays_slot_is_due_skips_it(app: Rollminder, clock: Clock
 def test_a_retinoid_date_blocks_until_48_hours_have_passed(app: Rollminder, clock: Clock) -> None:
     clock.now = at(28, 23)  # Saturday night, no slot today
     # Used at 22:00: Monday's 21:00 slot would be 47 h after it: blocked.
-    outcome = check.run_check(app, {"retinoid": True}, {"retinoid": at(28, 22)})
+    outcome = app.run_check({"retinoid": True}, {"retinoid": at(28, 22)})
     assert not outcome.ok and outcome.stopped_by == "retinoid" and outcome.skip is None
     assert outcome.hold_until == at(30, 22)
     assert outcome.next_slot is not None and outcome.next_slot.start == at(1, 21, month=12)
@@ -124,14 +124,14 @@ def test_a_retinoid_date_blocks_until_48_hours_have_passed(app: Rollminder, cloc
     assert hold.reason == "retinoid in the last 48 hours"
     clock.now = at(30, 21, 30)  # Monday, after the slot's time: held, not due
     status, _ = app.next(1)
-    assert status.state == "held" and status.until == at(30, 22)
+    assert status.name == "held" and status.until == at(30, 22)
 
 
 def test_a_slot_exactly_48_hours_after_the_retinoid_is_allowed(
     app: Rollminder, clock: Clock
 ) -> None:
     clock.now = at(28, 23)
-    outcome = check.run_check(app, {"retinoid": True}, {"retinoid": at(28, 21)})
+    outcome = app.run_check({"retinoid": True}, {"retinoid": at(28, 21)})
     assert not outcome.ok and outcome.hold_until == at(30, 21)
     assert outcome.next_slot is not None and outcome.next_slot.start == at(30, 21)
     assert outcome.next_slot.kind == "planned"
@@ -139,14 +139,14 @@ def test_a_slot_exactly_48_hours_after_the_retinoid_is_allowed(
 
 def test_a_dated_yes_whose_interval_has_passed_does_not_stop(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 20)
-    outcome = check.run_check(app, {"retinoid": True}, {"retinoid": at(27, 20)})  # 72 h ago
+    outcome = app.run_check({"retinoid": True}, {"retinoid": at(27, 20)})  # 72 h ago
     assert outcome.ok
     assert app.skips() == [] and app.store.holds() == []
 
 
 def test_a_peel_holds_30_days_and_no_slot_falls_inside(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 20)
-    outcome = check.run_check(app, {"peel": True}, {"peel": at(29, 12)})
+    outcome = app.run_check({"peel": True}, {"peel": at(29, 12)})
     assert outcome.hold_until == at(29, 12) + dt.timedelta(days=30)
     slots = app.next(5)[1]
     assert all(s.start >= at(29, 12, month=12) for s in slots)
@@ -154,10 +154,10 @@ def test_a_peel_holds_30_days_and_no_slot_falls_inside(app: Rollminder, clock: C
 
 def test_a_held_slot_is_not_missed_in_the_figures(app: Rollminder, clock: Clock) -> None:
     clock.now = at(28, 23)
-    check.run_check(app, {"retinoid": True}, {"retinoid": at(28, 22)})  # holds Monday's slot
+    app.run_check({"retinoid": True}, {"retinoid": at(28, 22)})  # holds Monday's slot
     clock.now = at(7, 10, month=12)  # the next Monday: the week of 30 Nov is over
     plan = app.plan()
-    log = app.log_for(plan, full=True)
+    log = app.log_for(plan, app.now(), full=True)
     week = next(t for t in schedule.tally(plan, log, clock.now) if t.first == dt.date(2026, 11, 30))
     assert week.complete and week.missed == 1  # Thursday was not rolled: missed
     assert week.quota == 1  # Monday was held: not due, not missed
@@ -166,17 +166,17 @@ def test_a_held_slot_is_not_missed_in_the_figures(app: Rollminder, clock: Clock)
 def test_hold_dates_are_checked(app: Rollminder, clock: Clock) -> None:
     clock.now = at(30, 20)
     with pytest.raises(InvalidInput, match="future"):
-        check.run_check(app, {"retinoid": True}, {"retinoid": at(1, 20, month=12)})
+        app.run_check({"retinoid": True}, {"retinoid": at(1, 20, month=12)})
     with pytest.raises(InvalidInput, match="zone"):
-        check.run_check(app, {"retinoid": True}, {"retinoid": dt.datetime(2026, 11, 29, 20)})
+        app.run_check({"retinoid": True}, {"retinoid": dt.datetime(2026, 11, 29, 20)})
     assert app.skips() == [] and app.store.holds() == []
 
 
 def test_bad_answers_are_refused(app: Rollminder, clock: Clock) -> None:
     with pytest.raises(InvalidInput, match="no check question 'acne'"):
-        check.run_check(app, {"acne": True})
+        app.run_check({"acne": True})
     with pytest.raises(InvalidInput, match="yes or no"):
-        check.run_check(app, {"skin": "yes"})  # type: ignore[dict-item]
+        app.run_check({"skin": "yes"})  # type: ignore[dict-item]
     assert app.skips() == []
 
 
@@ -190,22 +190,20 @@ def test_holds_covers_is_half_open() -> None:
 
 
 def test_clinician_yes_answers_become_standing_notes(app: Rollminder, clock: Clock) -> None:
-    assert check.clinician_notes(app) == [] and check.clinician_answers(app) == {}
-    check.set_clinician_answers(
-        app, {q.key: q.key in ("keloid", "pregnancy") for q in CLINICIAN_QUESTIONS}
+    assert app.clinician_notes() == [] and app.clinician_answers() == {}
+    app.set_clinician_answers(
+        {q.key: q.key in ("keloid", "pregnancy") for q in CLINICIAN_QUESTIONS}
     )
-    notes = check.clinician_notes(app)
+    notes = app.clinician_notes()
     assert notes == [
         "Pregnant or breastfeeding: ask a clinician before rolling.",
         "Tendency to keloid scars: ask a clinician before rolling.",
     ]
-    check.set_clinician_answers(app, {"pregnancy": False})  # the others keep theirs
-    assert check.clinician_notes(app) == [
-        "Tendency to keloid scars: ask a clinician before rolling."
-    ]
+    app.set_clinician_answers({"pregnancy": False})  # the others keep theirs
+    assert app.clinician_notes() == ["Tendency to keloid scars: ask a clinician before rolling."]
     assert len(app.store.clinician_answers()) == len(CLINICIAN_QUESTIONS)  # one per question
     with pytest.raises(InvalidInput, match="no clinician question"):
-        check.set_clinician_answers(app, {"skin": True})
+        app.set_clinician_answers({"skin": True})
 
 
 # ------------------------------------------------------------------ the CLI
@@ -269,7 +267,7 @@ def test_next_shows_the_standing_notes(planned: Runner, home: object) -> None:
     env = Env(home=home, clock=lambda: at(25, 10))  # type: ignore[arg-type]
     store = env.open_store()
     try:
-        check.set_clinician_answers(Rollminder(store, env.now), {"bleeding": True})
+        Rollminder(store, env.now).set_clinician_answers({"bleeding": True})
     finally:
         store.close()
     result = planned("next")
@@ -322,7 +320,7 @@ def test_no_slot_ever_falls_inside_a_hold(case: tuple[Log, dt.datetime]) -> None
     starts = [s.start for s in slots]
     assert starts == sorted(set(starts))
     state = schedule.status(PLAN, log, now)
-    if state.state == "held":
+    if state.name == "held":
         assert state.until is not None and state.until > now
         assert any(h.covers(now) for h in log.holds)
         assert state.next is None or state.next.start >= state.until

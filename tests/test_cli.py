@@ -458,7 +458,7 @@ def test_unexpected_errors_are_logged_in_the_chosen_data_directory(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("rollminder.service.Rollminder.next", broken)
+    monkeypatch.setattr("rollminder.service.Rollminder.outlook", broken)
     line = one_line_error(planned("--home", str(other), "next"))
     assert line.startswith("Error: unexpected problem (RuntimeError: boom).")
     assert str(other / "error.log") in line and "boom" in (other / "error.log").read_text()

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rollminder.model import ChannelConfig
 from rollminder.remind import engine
 from rollminder.remind.channels import AppriseChannel, mask_url
+from rollminder.remind.records import ChannelConfig
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 from tests.conftest import Runner

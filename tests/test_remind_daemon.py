@@ -142,9 +142,7 @@ def test_run_in_a_thread_as_the_web_app_does_and_edits_are_picked_up(tmp_path: P
             time.sleep(0.3)
             assert rx.received == []  # no channel yet and no desktop: nothing
             with env.open_store() as store:  # another process adds a channel meanwhile
-                from rollminder.remind.channels import add_channel
-
-                add_channel(Rollminder(store, clock), f"json://{rx.base}/hook")
+                Rollminder(store, clock).add_channel(f"json://{rx.base}/hook")
             # The next pass (at the slot, 1 s after the start) reads the new channel.
             got = rx.wait(1, timeout=10)
         finally:
@@ -248,9 +246,8 @@ def test_the_loop_after_a_sleep_sends_one_catch_up_and_a_clock_set_back_repeats_
             app.set_plan(
                 needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin"
             )
-            from rollminder.remind.channels import add_channel
 
-            add_channel(app, f"json://{rx.base}/hook")
+            app.add_channel(f"json://{rx.base}/hook")
         passes: list[dt.datetime] = []
         stop = threading.Event()
         thread = threading.Thread(

@@ -145,8 +145,8 @@ def test_the_done_and_snooze_buttons_log_and_snooze(
     import datetime as dt
 
     from rollminder.env import Env
-    from rollminder.model import ChannelConfig
     from rollminder.remind.daemon import _Desktop
+    from rollminder.remind.records import ChannelConfig
     from rollminder.service import Rollminder
 
     slot = dt.datetime.fromisoformat("2026-11-26T21:00+01:00")

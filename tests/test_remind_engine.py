@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rollminder.errors import InvalidInput, NotFound
-from rollminder.model import ChannelConfig, Pause
+from rollminder.model import Pause
 from rollminder.remind import engine, planner
 from rollminder.remind.channels import ChannelError
+from rollminder.remind.records import ChannelConfig
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 
@@ -137,10 +138,8 @@ def test_nothing_during_a_pause_or_a_clinic_blackout(w: World) -> None:
 def test_nothing_during_a_hold_from_the_pre_session_check(w: World) -> None:
     """A retinoid on Wednesday 22:00 holds rolling for 48 h: Thursday's reminders never go out;
     the slot the schedule moves the session to (after the hold) is reminded once."""
-    from rollminder.check import run_check
-
     w.clock.now = at(2026, 11, 26, 9)
-    outcome = run_check(w.app, {"retinoid": True}, {"retinoid": at(2026, 11, 25, 22)})
+    outcome = w.app.run_check({"retinoid": True}, {"retinoid": at(2026, 11, 25, 22)})
     assert not outcome.ok and outcome.hold_until == at(2026, 11, 27, 22)
     for when in (at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21), at(2026, 11, 27, 21)):
         w.run(when)

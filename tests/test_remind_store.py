@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rollminder.errors import StorageError
-from rollminder.model import ChannelConfig, ChannelStatus, Delivery, Snooze
+from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 from rollminder.store import Store
 from rollminder.store.memory import MemoryStore
 from rollminder.store.sqlite import SqliteStore

@@ -26,6 +26,7 @@ from rollminder.schedule import (
     upcoming,
     wall,
 )
+from rollminder.state import Paused
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -121,7 +122,7 @@ def test_d_visit_blackout(plan: Plan) -> None:
     assert not [d for d in days if dt.date(2026, 12, 9) <= d <= dt.date(2026, 12, 30)]
     after = [s for s in slots if s.start.date() > dt.date(2026, 12, 16)]
     assert after[0].start.isoformat() == "2026-12-31T21:00:00+01:00"
-    assert status(plan, log, at(2026, 12, 20, 12)).state == "blackout"
+    assert status(plan, log, at(2026, 12, 20, 12)).name == "blackout"
 
 
 def test_e_half_millimetre_twice_a_week_is_refused() -> None:
@@ -137,7 +138,7 @@ def test_e_half_millimetre_twice_a_week_is_refused() -> None:
 def test_slot_is_due_until_the_end_of_its_day(plan: Plan) -> None:
     slots = upcoming(plan, Log(), at(2026, 11, 26, 23, 59), 1)
     assert slots[0].due and slots[0].start == at(2026, 11, 26, 21)
-    assert status(plan, Log(), at(2026, 11, 26, 23, 59)).state == "due"
+    assert status(plan, Log(), at(2026, 11, 26, 23, 59)).name == "due"
     # The next morning it is missed and a catch-up is offered on Friday 21:00 (48 h before Sun
     # would not matter; Monday 21:00 is 72 h later).
     nxt = upcoming(plan, Log(), at(2026, 11, 27, 8), 1)[0]
@@ -148,7 +149,7 @@ def test_session_done_early_on_the_day_fulfils_the_slot(plan: Plan) -> None:
     log = Log(sessions=(session(at(2026, 11, 26, 8)),))
     assert upcoming(plan, log, at(2026, 11, 26, 9), 1)[0].start == at(2026, 11, 30, 21)
     st_ = status(plan, log, at(2026, 11, 26, 9))
-    assert st_.state == "resting" and st_.until == at(2026, 11, 28, 8)
+    assert st_.name == "resting" and st_.until == at(2026, 11, 28, 8)
 
 
 def test_skip_gets_a_retry_the_next_day(plan: Plan) -> None:
@@ -168,7 +169,7 @@ def test_pause_blocks_slots_without_catch_up(plan: Plan) -> None:
     )
     slots = upcoming(plan, log, at(2026, 11, 27, 10), 2)
     assert starts(slots) == ["2026-12-03T21:00:00+01:00", "2026-12-07T21:00:00+01:00"]
-    assert status(plan, log, at(2026, 11, 30, 10)).state == "paused"
+    assert status(plan, log, at(2026, 11, 30, 10)).name == "paused"
 
 
 def test_off_plan_session_pushes_the_next_slot(plan: Plan) -> None:
@@ -284,7 +285,7 @@ def test_status_until_spans_overlapping_blackouts(plan: Plan) -> None:
         )
     )
     st_ = status(plan, log, at(2026, 12, 20, 12))
-    assert st_.state == "blackout" and st_.until == at(2027, 1, 18)
+    assert st_.name == "blackout" and st_.until == at(2027, 1, 18)
     assert st_.next is not None and st_.next.start == at(2027, 1, 18, 21)
 
 
@@ -298,7 +299,8 @@ def test_status_until_spans_back_to_back_pauses(plan: Plan) -> None:
         )
     )
     st_ = status(plan, log, at(2026, 12, 1, 9))
-    assert (st_.state, st_.until, st_.reason) == ("paused", at(2026, 12, 10), "paused: travel")
+    assert isinstance(st_, Paused) and st_.until == at(2026, 12, 10)
+    assert st_.pause.reason == "travel"  # the pause that holds today, as a record
 
 
 def test_session_before_the_plan_does_not_use_up_its_first_week(plan: Plan) -> None:
@@ -330,7 +332,7 @@ def test_a_slot_already_past_when_the_plan_is_made_is_not_due_nor_missed() -> No
     )
     slots = upcoming(p, Log(), made, 1)
     assert slots[0].start == at(2026, 12, 3, 21) and slots[0].kind == PLANNED
-    assert status(p, Log(), made).state == "waiting"
+    assert status(p, Log(), made).name == "waiting"
     [week] = tally(p, Log(), at(2026, 12, 1, 9))
     assert (week.quota, week.due, week.missed) == (1, 0, 0)
     # The session done at 21:05 and logged after setting up still keeps its 48 h, and Thursday
@@ -640,18 +642,18 @@ def test_status_agrees_with_upcoming(scenario: tuple[Plan, Log, dt.datetime]) ->
     state = status(plan, log, now)
     slots = upcoming(plan, log, now, 1)
     assert state.next == (slots[0] if slots else None)
-    assert (state.state == "due") == bool(slots and slots[0].due)
-    if state.state in ("paused", "blackout", "resting"):
+    assert (state.name == "due") == bool(slots and slots[0].due)
+    if state.name in ("paused", "blackout", "resting"):
         assert state.until is not None and state.until > now
         # nothing is offered before the state ends
         assert state.next is None or state.next.start >= state.until
     free = state.until.date() if state.until else None
-    if state.state == "paused":
+    if state.name == "paused":
         assert free is not None and not any(p.covers(free) for p in log.pauses)
-    if state.state == "blackout":
+    if state.name == "blackout":
         assert free is not None
         assert not any(b.first <= free <= b.last for b in blackouts(plan, log.visits))
-    if state.state in ("waiting", "none"):
+    if state.name in ("waiting", "none"):
         assert state.until is None
 
 
@@ -724,7 +726,7 @@ def test_a_pause_over_the_plans_start(plan: Plan) -> None:
     # Paused from before the plan began into its second week: nothing due, nothing missed.
     log = Log(pauses=(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 11, 30)),))
     st_ = status(plan, log, at(2026, 11, 25, 10))
-    assert (st_.state, st_.until) == ("paused", at(2026, 12, 1))
+    assert (st_.name, st_.until) == ("paused", at(2026, 12, 1))
     assert st_.next is not None and st_.next.start == at(2026, 12, 3, 21)
     periods = tally(plan, log, at(2026, 12, 7, 9))
     assert [(p.quota, p.missed) for p in periods] == [(0, 0), (1, 1), (2, 0)]

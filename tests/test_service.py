@@ -49,7 +49,7 @@ def app(clock: Clock) -> Rollminder:
 
 
 def test_needs_a_plan(clock: Clock) -> None:
-    with pytest.raises(NoPlan, match="rollminder setup"):
+    with pytest.raises(NoPlan, match="No plan yet"):
         Rollminder(MemoryStore(), clock).next()
 
 
@@ -405,10 +405,10 @@ def test_resume_ends_overlapping_pauses(app: Rollminder, clock: Clock) -> None:
     # Overlapping pauses can come from an import; resuming must leave today free.
     app.store.put_pause(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 12, 5)))
     app.store.put_pause(Pause(first=dt.date(2026, 11, 24), last=dt.date(2026, 12, 10)))
-    assert app.next()[0].state == "paused"
+    assert app.next()[0].name == "paused"
     assert app.resume() is not None
     assert not any(p.covers(dt.date(2026, 11, 25)) for p in app.pauses())
-    assert app.next()[0].state != "paused"
+    assert app.next()[0].name != "paused"
 
 
 def test_a_new_period_or_the_same_count_keeps_the_persons_days(app: Rollminder) -> None:

@@ -269,12 +269,12 @@ def collect(app: Rollminder, *, weeks: int = 8, include_history: bool = False) -
         raise InvalidInput(f"--weeks must be a whole number from 1 to {MAX_WEEKS}.")
     plan = app.plan()
     now = app.now()
-    versions = app.store.plans()
+    versions = app.plan_versions()
     tag = plan_tag(versions, plan)
     revision = sum(1 for v in versions if v.id != plan.id and v.created_at <= plan.created_at)
     # The "start soaking your roller" alarm: as far ahead as the prep reminder (0: none).
     prep = app.settings().prep_minutes
-    log = app.log_for(plan, full=include_history)
+    log = app.log_for(plan, now, full=include_history)
     events = slot_events(plan, log, now, weeks=weeks, revision=revision, tag=tag, prep_minutes=prep)
     today = dt.datetime.combine(
         now.astimezone(ZoneInfo(plan.tz)).date(), dt.time(0), ZoneInfo(plan.tz)

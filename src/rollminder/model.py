@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the reminder records live in rollminder.remind.records (see __getattr__)
     from rollminder.remind.records import ChannelConfig as ChannelConfig
@@ -193,17 +193,3 @@ class ClinicianAnswer:
     answered_at: dt.datetime  # aware
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
-
-
-_REMINDER_RECORDS = frozenset({"ChannelConfig", "ChannelStatus", "Delivery", "Snooze"})
-
-
-def __getattr__(name: str) -> Any:
-    """``from rollminder.model import Delivery`` still works, but the reminder records are defined
-    (frozen dataclasses cost about 0.7 ms each to create here) only when something asks for them,
-    so ``rollminder next`` and the other quick commands don't pay for them."""
-    if name in _REMINDER_RECORDS:
-        from rollminder.remind import records
-
-        return getattr(records, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,43 +40,37 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder.model import Log, Plan, Visit
+from rollminder.state import (
+    CATCH_UP,
+    PLANNED,
+    BlackedOut,
+    Blackout,
+    Due,
+    Held,
+    Paused,
+    Resting,
+    Slot,
+    State,
+    Unschedulable,
+    Waiting,
+)
+from rollminder.walltime import from_wall, local_slot, monday, rest_anchor, wall
 
-PLANNED = "planned"
-CATCH_UP = "catch-up"
+__all__ = [
+    "CATCH_UP",
+    "PLANNED",
+    "Blackout",
+    "Slot",
+    "State",
+    "from_wall",
+    "local_slot",
+    "monday",
+    "rest_anchor",
+    "wall",
+]
 
 #: How far ahead :func:`upcoming` looks before giving up (a pause of years, say).
 HORIZON_WEEKS = 5 * 53
-
-
-class Slot(NamedTuple):
-    start: dt.datetime  # aware, in the plan's zone
-    kind: str  # PLANNED or CATCH_UP
-    due: bool = False  # its time has come and it is still open (today, not done)
-
-    @property
-    def day(self) -> dt.date:
-        return self.start.date()
-
-
-class Blackout(NamedTuple):
-    first: dt.date
-    last: dt.date
-    visit: Visit
-
-
-class Status(NamedTuple):
-    """The state now, for ``rollminder next`` and the dashboard.
-
-    ``state`` is one of: ``due`` (a slot is open now), ``paused``, ``blackout``, ``held`` (a
-    retinoid, peel, Botox or fillers: ``reason`` says which), ``resting``
-    (the last session's rest has not passed), ``waiting`` (the next slot is ahead) and ``none``
-    (nothing can be scheduled within the horizon).
-    """
-
-    state: str
-    until: dt.datetime | None  # end of the pause/blackout/rest, aware in the plan's zone
-    reason: str
-    next: Slot | None
 
 
 class PeriodTally(NamedTuple):
@@ -96,50 +90,6 @@ class PeriodTally(NamedTuple):
     @property
     def kept(self) -> int:
         return min(self.done, self.quota)
-
-
-# ----------------------------------------------------------------------------- wall-clock helpers
-
-
-def local_slot(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
-    """The aware instant for a wall time on a day: gap times move forward, ambiguous ones are the
-    first occurrence (fold=0)."""
-    naive = dt.datetime.combine(day, time)
-    return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
-
-
-def wall(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """An instant's naive wall-clock time in ``tz`` (rest intervals are measured on it)."""
-    return instant.astimezone(tz).replace(tzinfo=None)
-
-
-def rest_anchor(instant: dt.datetime, tz: ZoneInfo, plan_time: dt.time) -> dt.datetime:
-    """Where rest is counted from or to: the wall-clock time in the plan's zone, with one
-    exception. On a spring-forward day whose plan time falls in the gap, the slot moves forward by
-    the gap (02:30 -> 03:30); from that slot on, that day's times count as if the clocks had not
-    jumped, so the slot still counts as 02:30 and the next day's 02:30 slot keeps its 24 h."""
-    local = instant.astimezone(tz)
-    naive = local.replace(tzinfo=None)
-    day = naive.date()
-    nominal = dt.datetime.combine(day, plan_time)
-    slot = wall(local_slot(day, plan_time, tz), tz)
-    if slot != nominal and naive >= slot:
-        return naive - (slot - nominal)
-    # A gap that ends at midnight (Greenland springs forward from 23:00 to 00:00) moves the
-    # day before's slot past midnight: until today's plan time, count as if it had not.
-    eve = day - dt.timedelta(days=1)
-    moved = wall(local_slot(eve, plan_time, tz), tz)
-    if moved.date() == day and moved <= naive < nominal:
-        return naive - (moved - dt.datetime.combine(eve, plan_time))
-    return naive
-
-
-def from_wall(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
-
-
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def usable_weekdays(plan: Plan, log: Log, first: dt.date, last: dt.date) -> list[bool]:
@@ -391,30 +341,25 @@ def _run_end(spans: Iterable[tuple[dt.date, dt.date]], day: dt.date) -> dt.date 
     return end
 
 
-def status(plan: Plan, log: Log, now: dt.datetime) -> Status:
-    """What the person should know right now."""
+def status(plan: Plan, log: Log, now: dt.datetime) -> State:
+    """What the person should know right now (:mod:`rollminder.state`)."""
     cal = _Calendar(plan, log)
-    now_local = now.astimezone(cal.tz)
-    today = now_local.date()
+    today = now.astimezone(cal.tz).date()
     nxt = upcoming(plan, log, now, count=1)
     slot = nxt[0] if nxt else None
     if slot is not None and slot.due:
-        return Status("due", None, "a session is due now", slot)
+        return Due(slot)
     # "until" is the end of the whole run: pauses (or blackouts) that overlap or follow each
     # other without a free day between them read as one.
     paused_until = _run_end(((p.first, p.last) for p in cal.pauses), today)
     if paused_until is not None:
         p = next(p for p in cal.pauses if p.covers(today))
-        until = local_slot(paused_until + dt.timedelta(days=1), dt.time(0), cal.tz)
-        why = f"paused: {p.reason}" if p.reason else "paused"
-        return Status("paused", until, why, slot)
+        return Paused(p, local_slot(paused_until + dt.timedelta(days=1), dt.time(0), cal.tz), slot)
     blocked_until = _run_end(((b.first, b.last) for b in cal.blackouts), today)
     if blocked_until is not None:
         b = next(b for b in cal.blackouts if b.first <= today <= b.last)
         until = local_slot(blocked_until + dt.timedelta(days=1), dt.time(0), cal.tz)
-        where = f" at {b.visit.clinic}" if b.visit.clinic else ""
-        when = b.visit.at.astimezone(cal.tz).date().isoformat()
-        return Status("blackout", until, f"clinic visit{where} on {when}", slot)
+        return BlackedOut(b.visit, until, slot)
     holding = [h for h in cal.holds if h.covers(now)]
     if holding:
         # Holds that overlap read as one: "until" is when rolling is allowed again.
@@ -423,14 +368,14 @@ def status(plan: Plan, log: Log, now: dt.datetime) -> Status:
             if h.since <= until < h.until:
                 until = h.until
         first = max(holding, key=lambda h: h.until)
-        return Status("held", until.astimezone(cal.tz), first.reason, slot)
+        return Held(first, until.astimezone(cal.tz), slot)
     now_anchor = rest_anchor(now, cal.tz, plan.time)
     last = [w for w in cal.session_walls if w <= now_anchor]
     if last and last[-1] + cal.rest > now_anchor:
-        return Status("resting", from_wall(last[-1] + cal.rest, cal.tz), "resting", slot)
+        return Resting(from_wall(last[-1] + cal.rest, cal.tz), slot)
     if slot is None:
-        return Status("none", None, "nothing can be scheduled in the next five years", None)
-    return Status("waiting", None, "next session ahead", slot)
+        return Unschedulable()
+    return Waiting(slot)
 
 
 def _segments(plan: Plan, versions: Sequence[Plan], today: dt.date) -> list[tuple[dt.date, Plan]]:

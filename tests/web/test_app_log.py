@@ -119,7 +119,7 @@ def test_skip_add_edit_delete(client: TestClient, env: Env) -> None:
         ("/log/session", {"at": "2026-11-20T21:00", "minutes": "abc"}, "must be a number"),
         ("/log/session", {"at": "2026-11-20T21:00", "minutes": "500"}, "at most 120"),
         ("/log/session", {"at": "2026-11-20T21:00", "zones": ["ears"]}, "Unknown zone"),
-        ("/log/session", {"at": "2026-11-20T21:00", "reaction": "awful"}, "Reaction must be"),
+        ("/log/session", {"at": "2026-11-20T21:00", "reaction": "awful"}, "The reaction is one of"),
         ("/log/session", {"at": "2026-11-20T21:00", "note": "a\x00b"}, "control characters"),
         ("/log/skip", {"reason": ""}, "Say why you skip"),
         ("/log/pause", {"first": "2026-12-10", "last": "2026-12-01"}, "must end on or after"),

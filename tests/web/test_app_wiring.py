@@ -18,9 +18,8 @@ import icalendar
 import pytest
 from starlette.testclient import TestClient
 
-from rollminder import check, rules
+from rollminder import rules
 from rollminder.env import Env
-from rollminder.remind import channels
 from rollminder.service import Rollminder
 from rollminder.web import security
 from rollminder.web.app import create_app
@@ -108,11 +107,11 @@ def test_feed_with_a_wrong_token_is_a_404_and_rotation_retires_the_old_link(
 def test_clinician_notes_after_set_clinician_answers(client: TestClient, env: Env) -> None:
     pregnancy = next(q for q in rules.CLINICIAN_QUESTIONS if q.key == "pregnancy")
     assert pregnancy.reason not in client.get("/").text
-    read(env, lambda app: check.set_clinician_answers(app, {"pregnancy": True}))
+    read(env, lambda app: app.set_clinician_answers({"pregnancy": True}))
     for path in ("/", "/session", "/session/go"):
         page = client.get(path).text
         assert "Standing notes" in page and pregnancy.reason in page, path
-    read(env, lambda app: check.set_clinician_answers(app, {"pregnancy": False}))
+    read(env, lambda app: app.set_clinician_answers({"pregnancy": False}))
     assert pregnancy.reason not in client.get("/").text
 
 
@@ -131,9 +130,9 @@ def test_the_wizard_stores_the_clinician_answers(tmp_path: Path, clock: Clock) -
             },
         )
         assert response.status_code == 200
-    answers = read(env, check.clinician_answers)
+    answers = read(env, lambda app: app.clinician_answers())
     assert answers == {q.key: q.key == "pregnancy" for q in rules.CLINICIAN_QUESTIONS}
-    assert read(env, check.clinician_notes) == [
+    assert read(env, lambda app: app.clinician_notes()) == [
         q.reason for q in rules.CLINICIAN_QUESTIONS if q.key == "pregnancy"
     ]
 
@@ -312,7 +311,7 @@ def wait_for(what: Callable[[], object], timeout: float = 10.0) -> None:
 def test_the_app_runs_the_reminder_loop_with_action_links(env: Env, clock: Clock) -> None:
     clock.now = SLOT_OPEN
     with http_receiver() as rx:
-        read(env, lambda app: channels.add_channel(app, f"json://{rx.base}/hook"))
+        read(env, lambda app: app.add_channel(f"json://{rx.base}/hook"))
         app = create_app(env, base_url=BASE)
         with TestClient(app, base_url=BASE) as c:
             assert len(reminder_threads()) == 1
@@ -353,7 +352,7 @@ def test_the_app_runs_the_reminder_loop_with_action_links(env: Env, clock: Clock
 def test_without_a_base_url_reminders_carry_no_links(env: Env, clock: Clock) -> None:
     clock.now = SLOT_OPEN
     with http_receiver() as rx:
-        read(env, lambda app: channels.add_channel(app, f"json://{rx.base}/hook"))
+        read(env, lambda app: app.add_channel(f"json://{rx.base}/hook"))
         with TestClient(create_app(env), base_url=BASE):
             (got,) = rx.wait(1)
         assert "/act/" not in got.json()["message"]
@@ -362,7 +361,7 @@ def test_without_a_base_url_reminders_carry_no_links(env: Env, clock: Clock) -> 
 def test_no_reminder_loop_when_asked_not_to(env: Env, clock: Clock) -> None:
     clock.now = SLOT_OPEN
     with http_receiver() as rx:
-        read(env, lambda app: channels.add_channel(app, f"json://{rx.base}/hook"))
+        read(env, lambda app: app.add_channel(f"json://{rx.base}/hook"))
         with TestClient(create_app(env, start_reminders=False, base_url=BASE), base_url=BASE):
             assert reminder_threads() == []
             assert rx.wait(1, timeout=0.5) == []

@@ -75,7 +75,7 @@ def test_log_refusals_say_why(live_server_with_plan: LiveServer) -> None:
         ({**GOOD_LOG, "rolled_seconds": "999999"}, "between"),
         ({**GOOD_LOG, "zones": "eyelids"}, "Say which zones"),
         ({**GOOD_LOG, "zones": ""}, "Say which zones"),
-        ({**GOOD_LOG, "reaction": "awful"}, "Reaction must be"),
+        ({**GOOD_LOG, "reaction": "awful"}, "The reaction is one of"),
         ({**GOOD_LOG, "elapsed_seconds": "-5"}, "between"),
         ({**GOOD_LOG, "note": "x" * 2001}, "note"),
     ]

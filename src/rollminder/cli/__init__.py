@@ -23,7 +23,7 @@ from rollminder.env import (
     monotonic_from_environment,
     valid_profile,
 )
-from rollminder.errors import InvalidInput, RollminderError
+from rollminder.errors import InvalidInput, NoPlan, RollminderError
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -145,6 +145,7 @@ class LazyGroup(click.Group):
 
 #: Where unexpected errors are logged: the data directory in use, once the command line is read.
 _home_in_use: Path | None = None
+_profile_in_use: str | None = None
 
 
 def _data_dir(text: str | None) -> Path:
@@ -187,7 +188,7 @@ def cli(ctx: click.Context, home: str | None, profile: str) -> None:
 
     Not medical advice: ask a dermatologist before you start.
     """
-    global _home_in_use
+    global _home_in_use, _profile_in_use
     if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
         ctx.color = False
     env = Env(
@@ -196,7 +197,7 @@ def cli(ctx: click.Context, home: str | None, profile: str) -> None:
         clock=clock_from_environment(),
         monotonic=monotonic_from_environment(),
     )
-    _home_in_use = env.home
+    _home_in_use, _profile_in_use = env.home, env.profile
     obj = Context(env)
     ctx.obj = obj
     ctx.call_on_close(obj.close)
@@ -239,10 +240,20 @@ def _interrupted_at_prompt(exc: BaseException) -> bool:
     return exc.__cause__ is None and isinstance(exc.__context__, KeyboardInterrupt | EOFError)
 
 
+def _said(exc: RollminderError) -> str:
+    """An error's line in the CLI's words: a missing plan names the command that makes one."""
+    if isinstance(exc, NoPlan):
+        profile = _profile_in_use or DEFAULT_PROFILE
+        if profile == DEFAULT_PROFILE:
+            return "No plan yet: run 'rollminder setup' first."
+        return f"No plan yet for {profile}: run 'rollminder --profile {profile} setup' first."
+    return exc.message
+
+
 def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int:
     """The console script. Never lets a traceback reach the person."""
-    global _home_in_use
-    _home_in_use = None
+    global _home_in_use, _profile_in_use
+    _home_in_use = _profile_in_use = None
     _safe_streams()
     no_args_is_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
     try:
@@ -266,7 +277,7 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         click.echo(f"Error: {exc.format_message()}", err=True)
         code = exc.exit_code
     except RollminderError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(f"Error: {_said(exc)}", err=True)
         code = exc.exit_code
     except (click.Abort, KeyboardInterrupt, EOFError) as exc:
         if _interrupted_at_prompt(exc) or isinstance(exc, KeyboardInterrupt | EOFError):

@@ -16,8 +16,8 @@ from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
 
 if TYPE_CHECKING:
     from rollminder.model import Plan, Session, Skip
-    from rollminder.schedule import Slot, Status
     from rollminder.service import Rollminder
+    from rollminder.state import Slot, State
 
 DAY_NAMES = {
     **{d: i for i, d in enumerate(WEEKDAYS)},
@@ -171,7 +171,7 @@ def when(app: Rollminder, text: str | None, *, prefer: str = "past") -> dt.datet
         return None
     from rollminder.timeparse import parse_when
 
-    plan_time = app.store.plan().time if app.has_plan() else dt.time(21, 0)  # type: ignore[union-attr]
+    plan_time = app.plan().time if app.has_plan() else dt.time(21, 0)
     return parse_when(
         text,
         now=app.now(),
@@ -253,12 +253,34 @@ def slot_json(slot: Slot) -> dict[str, Any]:
     return {"start": slot.start.isoformat(), "kind": slot.kind, "due": slot.due}
 
 
-def status_json(status: Status) -> dict[str, Any]:
+def state_reason(state: State) -> str:
+    """Why, in a few words (the JSON ``reason``): the face's words for the state's data."""
+    from rollminder import state as s
+
+    match state:
+        case s.Due():
+            return "a session is due now"
+        case s.Paused(pause=pause):
+            return f"paused: {pause.reason}" if pause.reason else "paused"
+        case s.BlackedOut(visit=visit):
+            where = f" at {visit.clinic}" if visit.clinic else ""
+            return f"clinic visit{where} on {visit.at.astimezone(state.until.tzinfo).date()}"
+        case s.Held(hold=hold):
+            return hold.reason
+        case s.Resting():
+            return "resting"
+        case s.Unschedulable():
+            return "nothing can be scheduled in the next five years"
+        case s.Waiting():
+            return "next session ahead"
+
+
+def status_json(state: State) -> dict[str, Any]:
     return {
-        "state": status.state,
-        "until": status.until.isoformat() if status.until else None,
-        "reason": status.reason,
-        "next": slot_json(status.next) if status.next else None,
+        "state": state.name,
+        "until": state.until.isoformat() if state.until else None,
+        "reason": state_reason(state),
+        "next": slot_json(state.next) if state.next else None,
     }
 
 
@@ -326,6 +348,13 @@ def rich_table(rows: Sequence[Sequence[str]], header: Sequence[str], title: str 
         # Piped or redirected: one line per row, whatever the width (grep, awk, a file).
         console = PipeConsole(soft_wrap=False, width=1000)  # a table is as wide as its cells
     console.print(grid)
+
+
+#: Said by ``next`` (on standard error) when no reminder can reach the person.
+UNREACHABLE = (
+    "No reminder can reach you: no channel is set up and there is no desktop notification "
+    "server. Add one with 'rollminder channel add URL' (ntfy, e-mail, a webhook ...)."
+)
 
 
 def oneline(text: str, width: int = 60) -> str:

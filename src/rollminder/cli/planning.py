@@ -7,13 +7,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import Cancelled, InvalidInput, RollminderError
 from rollminder.model import WEEKDAYS, ZONES
+
+if TYPE_CHECKING:
+    from rollminder.state import State
 
 
 def local_zone_name() -> str:
@@ -300,10 +303,9 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
     """The pre-session check at setup: the clinician questions once (never answered yet; only
     with a terminal: 'rollminder check --clinician' otherwise), and what the per-session check
     does and how to turn it off."""
-    from rollminder import check
 
     click.echo()
-    if not check.clinician_answers(ctx.app):
+    if not ctx.app.clinician_answers():
         if ask:
             from rollminder.cli.session import ask_clinician_questions
 
@@ -369,45 +371,34 @@ def _last_day(until: dt.datetime) -> dt.date:
     return (until - dt.timedelta(seconds=1)).date()
 
 
-def _blackout_reason(ctx: Context, today: dt.date) -> str:
-    from rollminder.schedule import blackouts
+def _state_line(state: State, now: dt.datetime) -> str:
+    """The state now in one sentence (the CLI's words for :mod:`rollminder.state`)."""
+    from rollminder import state as s
 
-    for b in blackouts(ctx.app.plan(), ctx.app.visits()):
-        if b.first <= today <= b.last:
-            local = b.visit.at.astimezone(ctx.app.zone())
-            where = f" at {b.visit.clinic}" if b.visit.clinic else ""
-            return f"clinic visit{where} on {fmt.day_text(local.date(), today)}"
-    return ""  # pragma: no cover - the schedule found one
-
-
-def _state_line(ctx: Context, status: Any, now: dt.datetime) -> str:
     today = now.date()
-    if status.state == "due":
-        return "Due now: it's time to roll."
-    if status.state == "paused" and status.until:
-        why = status.reason.removeprefix("paused").removeprefix(": ")
-        through = fmt.day_text(_last_day(status.until), today)
-        return f"Paused through {through}: {why}." if why else f"Paused through {through}."
-    if status.state == "blackout" and status.until:
-        through = fmt.day_text(_last_day(status.until), today)
-        why = _blackout_reason(ctx, today)
-        return (
-            f"No home rolling through {through}: {why}."
-            if why
-            else f"No home rolling through {through}."
-        )
-    if status.state == "held" and status.until:
-        return f"No rolling until {fmt.slot_time(status.until, now)}: {status.reason}."
-    if status.state == "resting" and status.until:
-        return f"Resting until {fmt.slot_time(status.until, now)}."
-    if status.state == "none":
-        return "Nothing can be scheduled in the next five years (check your pauses)."
-    if status.next is not None:
-        return (
-            f"Next session in {fmt.countdown(status.next.start - now)}: "
-            f"{fmt.slot_time(status.next.start, now)}."
-        )
-    return "On track."
+    match state:
+        case s.Due():
+            return "Due now: it's time to roll."
+        case s.Paused(pause=pause, until=until):
+            through = fmt.day_text(_last_day(until), today)
+            why = fmt.oneline(pause.reason)
+            return f"Paused through {through}: {why}." if why else f"Paused through {through}."
+        case s.BlackedOut(visit=visit, until=until):
+            through = fmt.day_text(_last_day(until), today)
+            where = f" at {fmt.oneline(visit.clinic)}" if visit.clinic else ""
+            on = fmt.day_text(visit.at.astimezone(now.tzinfo).date(), today)
+            return f"No home rolling through {through}: clinic visit{where} on {on}."
+        case s.Held(hold=hold, until=until):
+            return f"No rolling until {fmt.slot_time(until, now)}: {hold.reason}."
+        case s.Resting(until=until):
+            return f"Resting until {fmt.slot_time(until, now)}."
+        case s.Unschedulable():
+            return "Nothing can be scheduled in the next five years (check your pauses)."
+        case s.Waiting(next=slot):
+            return (
+                f"Next session in {fmt.countdown(slot.start - now)}: "
+                f"{fmt.slot_time(slot.start, now)}."
+            )
 
 
 def _slot_line(slot: Any, now: dt.datetime) -> str:
@@ -435,24 +426,19 @@ def _slot_line(slot: Any, now: dt.datetime) -> str:
 @pass_ctx
 def next_(ctx: Context, count: int, as_json: bool) -> None:
     """Your next sessions, and the state now (due, resting, paused, clinic blackout)."""
-    status, slots = ctx.app.next(count)
+    outlook = ctx.app.outlook(count)
     if as_json:
-        fmt.echo_json([fmt.slot_json(s) for s in slots])
+        fmt.echo_json([fmt.slot_json(s) for s in outlook.slots])
         return
-    now = ctx.app.local_now()
-    click.echo(_state_line(ctx, status, now))
-    for s in slots:
+    now = outlook.now
+    click.echo(_state_line(outlook.state, now))
+    for s in outlook.slots:
         click.echo(f"  {_slot_line(s, now)}")
-    if not slots:
+    if not outlook.slots:
         click.echo("  No sessions ahead.")
-    from rollminder.remind.reach import warning
-
-    unreachable = warning(ctx.app)
-    if unreachable:
-        click.echo(unreachable, err=True)
-    from rollminder.check import clinician_notes
-
-    for note in clinician_notes(ctx.app):
+    if not ctx.app.reachable():
+        click.echo(fmt.UNREACHABLE, err=True)
+    for note in ctx.app.clinician_notes():
         click.secho(f"Note: {note}", fg="yellow")
 
 
@@ -461,12 +447,12 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
     """The state now, in one line."""
-    state, _ = ctx.app.next(1)
+    outlook = ctx.app.outlook(1)
+    state, now = outlook.state, outlook.now
     if as_json:
         fmt.echo_json(fmt.status_json(state))
         return
-    now = ctx.app.local_now()
-    line = _state_line(ctx, state, now)
-    if state.next and state.state not in ("due", "waiting"):
+    line = _state_line(state, now)
+    if state.next and state.name not in ("due", "waiting"):
         line += f" Next: {_slot_line(state.next, now)}."
     click.echo(line)

@@ -16,7 +16,7 @@ def remind(ctx: Context, quiet: bool) -> None:
     """Send the reminders due now on every channel, then exit: one pass, for cron or a systemd
     timer ('rollminder daemon' does the same continuously)."""
     from rollminder.remind import engine
-    from rollminder.remind.channels import active_configs, desktop_available
+    from rollminder.remind.channels import desktop_available
     from rollminder.remind.daemon import NO_CHANNEL
 
     app = ctx.app
@@ -26,7 +26,7 @@ def remind(ctx: Context, quiet: bool) -> None:
         present.append(desktop_available())
         return present[-1]
 
-    configs = active_configs(app, probe)
+    configs = app.active_channels(probe)
     result = engine.run_pass(app, configs)
     engine.heartbeat(app, "remind", desktop=present[-1] if present else None)
     for s in result.sent:
@@ -104,9 +104,7 @@ def channel() -> None:
 @pass_ctx
 def channel_add(ctx: Context, url: str, name: str | None) -> None:
     """Add a channel: 'desktop', or an Apprise URL such as ntfy://ntfy.sh/TOPIC."""
-    from rollminder.remind.channels import add_channel
-
-    info = add_channel(ctx.app, url, name)
+    info = ctx.app.add_channel(url, name)
     click.echo(f"Added channel {info.name}: {info.url}. Try it with 'rollminder channel test'.")
 
 
@@ -115,9 +113,7 @@ def channel_add(ctx: Context, url: str, name: str | None) -> None:
 @pass_ctx
 def channel_list(ctx: Context, as_json: bool) -> None:
     """The channels, with when each last sent and its last error (secrets masked)."""
-    from rollminder.remind.channels import list_channels
-
-    infos = list_channels(ctx.app)
+    infos = ctx.app.list_channels()
     if as_json:
         fmt.echo_json([i.to_json() for i in infos])
         return
@@ -151,13 +147,19 @@ def channel_list(ctx: Context, as_json: bool) -> None:
 def channel_test(ctx: Context, name: str | None) -> None:
     """Send a test notification (through NAME, or every channel)."""
     from rollminder.errors import RollminderError
-    from rollminder.remind.channels import test_channel
 
-    line = test_channel(ctx.app, name)
-    if line.startswith("No channel"):
-        raise RollminderError(line)
-    click.echo(line)
-    if "failed (" in line:
+    results = ctx.app.test_channels(name)
+    if not results:
+        raise RollminderError(
+            "No channel is set up and no desktop notification server is running: add one "
+            "with 'rollminder channel add URL'."
+        )
+    click.echo(
+        "; ".join(
+            f"{r.name}: failed ({r.error})" if r.error else f"{r.name}: sent" for r in results
+        )
+    )
+    if any(r.error for r in results):
         raise RollminderError("The test notification did not get through (see above).")
 
 
@@ -166,9 +168,7 @@ def channel_test(ctx: Context, name: str | None) -> None:
 @pass_ctx
 def channel_remove(ctx: Context, name: str) -> None:
     """Remove the channel NAME."""
-    from rollminder.remind.channels import remove_channel
-
-    info = remove_channel(ctx.app, name)
+    info = ctx.app.remove_channel(name)
     click.echo(f"Removed channel {info.name} ({info.url}).")
 
 
@@ -212,7 +212,7 @@ def service_status(ctx: Context) -> None:
     for line in service_unit.status(ctx.env).lines:
         click.echo(line)
     for what in ("daemon", "remind"):
-        raw = ctx.app.store.reminder_state(what)
+        raw = ctx.app.reminder_state(what)
         if raw:
             try:
                 at = json.loads(raw).get("at", "?")

@@ -17,11 +17,10 @@ from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import InvalidInput, RollminderError
 
 if TYPE_CHECKING:
-    from rollminder.check import CheckOutcome
     from rollminder.guide import Guide
     from rollminder.model import Roller
     from rollminder.rules import CheckQuestion
-    from rollminder.service import Rollminder
+    from rollminder.service import CheckOutcome, Rollminder
     from rollminder.term.runner import Outcome, Run
 
 YES = ("y", "yes")
@@ -146,17 +145,16 @@ def show_notes(notes: list[str]) -> None:
 def ask_clinician_questions(app: Rollminder) -> None:
     """The "ask a clinician first" questions (a terminal is needed); yes answers are kept as
     standing notes."""
-    from rollminder import check
     from rollminder.rules import CLINICIAN_QUESTIONS
 
     click.echo("Ask a clinician first if any of these apply (a yes is kept as a note):")
-    current = check.clinician_answers(app)
+    current = app.clinician_answers()
     answers = {
         q.key: click.confirm(f"  {q.text}", default=current.get(q.key, False))
         for q in CLINICIAN_QUESTIONS
     }
-    check.set_clinician_answers(app, answers)
-    notes = check.clinician_notes(app)
+    app.set_clinician_answers(answers)
+    notes = app.clinician_notes()
     if notes:
         show_notes(notes)
     else:
@@ -182,16 +180,15 @@ def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> 
 
     From a pipe, answer one 'y' or 'n' line per question ('y 2026-11-24 21:00' gives a date).
     """
-    from rollminder import check as checking
 
     app = ctx.app
     if lift is not None:
-        hold = checking.lift_hold(app, lift)
+        hold = app.lift_hold(lift)
         click.echo(f"Lifted the hold ({hold.reason}) [{fmt.short_id(hold.id)}].")
         return
     if show_holds:
         now = app.local_now()
-        holds = checking.holds(app)
+        holds = app.holds()
         if not holds:
             click.echo("No holds: nothing keeps you from rolling but your plan.")
         for h in holds:
@@ -207,7 +204,7 @@ def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> 
         return
     app.plan()
     answers, dates = ask_stop_questions(app, _has_terminal())
-    outcome = checking.run_check(app, answers, dates)
+    outcome = app.run_check(answers, dates)
     if outcome.ok:
         click.echo("All clear: roll when ready ('rollminder start --no-check').")
         return
@@ -261,14 +258,22 @@ def _roller(app: Rollminder, terminal: bool) -> Roller | None:
 def _warn_state(app: Rollminder) -> None:
     """Say so when the plan says not now (a hold, the rest interval, a pause, a clinic blackout):
     the person decides, and the log will say it too."""
-    status, _ = app.next(1)
-    if status.state in ("held", "resting", "paused", "blackout") and status.until is not None:
-        now = app.local_now()
-        why = "the rest interval" if status.state == "resting" else status.reason
-        click.secho(
-            f"Note: your plan says no rolling until {fmt.slot_time(status.until, now)} ({why}).",
-            fg="yellow",
-        )
+    from rollminder import state as s
+
+    outlook = app.outlook(1)
+    match outlook.state:
+        case s.Resting(until=until):
+            why = "the rest interval"
+        case s.Held(until=until, hold=hold):
+            why = hold.reason
+        case s.Paused(until=until) | s.BlackedOut(until=until):
+            why = fmt.state_reason(outlook.state)
+        case _:
+            return
+    click.secho(
+        f"Note: your plan says no rolling until {fmt.slot_time(until, outlook.now)} ({why}).",
+        fg="yellow",
+    )
 
 
 def _ask_reaction(terminal: bool) -> tuple[str, str]:
@@ -315,9 +320,8 @@ def start(
     Keys: space pauses and resumes, n skips to the next step, q quits (and asks whether to log
     what was rolled). Without a terminal it prints one timestamped line per cue.
     """
-    from rollminder import check as checking
     from rollminder.guide import build_guide
-    from rollminder.guided import log_guided, record_reaction, rolled_zones
+    from rollminder.service import rolled_zones
 
     app = ctx.app
     plan = app.plan()
@@ -328,12 +332,12 @@ def start(
     # With a terminal the roller comes first (asked once when there is none); from a pipe a
     # missing roller is added only once the check has passed, so bad input changes nothing.
     roller = _roller(app, terminal) if terminal or app.current_roller() else None
-    notes = checking.clinician_notes(app)
+    notes = app.clinician_notes()
     show_notes(notes)
     _warn_state(app)
     if not no_check and app.settings().session_check:
         answers, dates = ask_stop_questions(app, terminal)
-        outcome = checking.run_check(app, answers, dates)
+        outcome = app.run_check(answers, dates)
         if not outcome.ok:
             report_stop(app, outcome)
             raise click.exceptions.Exit(1)
@@ -382,8 +386,7 @@ def start(
                 click.echo("Not logged.")
                 _exit_for(interrupted, exit_code[0])
                 return
-        logged = log_guided(
-            app,
+        logged = app.log_guided(
             started=started[0],
             rolled_seconds=result.rolled,
             zones=rolled_zones(guide, result.rolled_by_step),
@@ -407,7 +410,7 @@ def start(
             _exit_for(interrupted, exit_code[0])
             return
         reaction, note = _ask_reaction(terminal)
-        record_reaction(app, logged.session.id, reaction, note)
+        app.record_reaction(logged.session.id, reaction, note)
         if reaction in ("moderate", "strong"):
             click.secho(
                 "A strong reaction is a reason to rest longer and to ask a dermatologist.",
@@ -422,13 +425,12 @@ def _keep_quietly(
     started: list[dt.datetime],
     roller: Roller | None,
 ) -> None:
-    from rollminder.guided import log_guided, rolled_zones
+    from rollminder.service import rolled_zones
 
     if result.rolled <= 0 or not started:
         return
     try:
-        logged = log_guided(
-            app,
+        logged = app.log_guided(
             started=started[0],
             rolled_seconds=result.rolled,
             zones=rolled_zones(guide, result.rolled_by_step),

@@ -1,5 +1,5 @@
-"""Channels as a person manages them: the use cases behind ``rollminder channel
-add|list|test|remove``, which the web app calls too. How a message is sent lives in
+"""Channels as a person manages them: what the use cases behind adding, listing, testing and
+removing channels (:mod:`rollminder.usecases.reminders`) need. How a message is sent lives in
 :mod:`.senders` (re-exported here).
 
 Secrets: a channel's URL (tokens, passwords, ntfy topics) is stored in the database, which is
@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from rollminder.errors import Conflict, InvalidInput, NotFound
-from rollminder.model import ChannelConfig, ChannelStatus
+from rollminder.errors import InvalidInput
+from rollminder.remind.records import ChannelConfig, ChannelStatus
 from rollminder.remind.senders import (
     DESKTOP_ID,
     DESKTOP_URL,
@@ -32,9 +31,6 @@ from rollminder.remind.senders import (
     scrub,
 )
 
-if TYPE_CHECKING:
-    from rollminder.service import Rollminder
-
 __all__ = [
     "DESKTOP_ID",
     "DESKTOP_URL",
@@ -43,16 +39,15 @@ __all__ = [
     "ChannelError",
     "ChannelInfo",
     "DesktopChannel",
-    "active_configs",
-    "add_channel",
     "build",
+    "check_url",
     "desktop_available",
     "implicit_desktop",
-    "list_channels",
+    "info",
     "mask_url",
-    "remove_channel",
+    "protect",
     "scrub",
-    "test_channel",
+    "valid_name",
 ]
 
 MAX_URL = 2000
@@ -91,10 +86,10 @@ class ChannelInfo(NamedTuple):
         }
 
 
-# ----------------------------------------------------------------------------- use cases
+# ----------------------------------------------------------------------------- checks
 
 
-def _check_url(url: object) -> tuple[str, str]:
+def check_url(url: object) -> tuple[str, str]:
     """The cleaned URL and its kind, or a one-line InvalidInput."""
     if not isinstance(url, str) or not url.strip():
         raise InvalidInput("Give a channel URL, e.g. ntfy://ntfy.sh/your-topic or mailto://...")
@@ -119,9 +114,8 @@ def _check_url(url: object) -> tuple[str, str]:
     return url, kind
 
 
-def _protect(app: Rollminder) -> None:
-    """The database and its companions hold channel secrets: owner only."""
-    path = getattr(app.store, "path", None)
+def protect(path: Path | None) -> None:
+    """The database at ``path`` and its companions hold channel secrets: owner only."""
     if path is None:
         return
     candidates = [Path(f"{path}{s}") for s in ("", "-wal", "-shm")]
@@ -133,7 +127,7 @@ def _protect(app: Rollminder) -> None:
             os.chmod(p, 0o600)
 
 
-def _valid_name(name: object) -> str:
+def valid_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME.match(name.strip()):
         shown = str(name)[:40]
         raise InvalidInput(
@@ -142,46 +136,7 @@ def _valid_name(name: object) -> str:
     return name.strip()
 
 
-def add_channel(app: Rollminder, url: str, name: str | None = None) -> ChannelInfo:
-    """Add a channel. The URL is checked by Apprise first; nothing changes if it is refused."""
-    clean, kind = _check_url(url)
-    chosen = _valid_name(name) if name is not None else None
-    with app.store.transaction():
-        existing = app.store.channels()
-        if any(c.url == clean for c in existing):
-            raise Conflict(f"That channel is already set up ({mask_url(clean)}).")
-        if chosen is None:
-            names = {c.name for c in existing}
-            chosen = kind if kind not in names else next(
-                f"{kind}-{i}" for i in range(2, 1000) if f"{kind}-{i}" not in names
-            )  # fmt: skip
-        elif any(c.name == chosen for c in existing):
-            raise Conflict(f"There is already a channel named {chosen!r}.")
-        config = ChannelConfig(
-            name=chosen, url=clean, masked=mask_url(clean), kind=kind, created_at=app.now()
-        )
-        app.store.put_channel(config)
-    _protect(app)
-    return _info(config, ChannelStatus(config.id))
-
-
-def _find(app: Rollminder, name: str) -> ChannelConfig:
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("Name the channel (see 'rollminder channel list').")
-    for c in app.store.channels():
-        if c.name == name.strip():
-            return c
-    raise NotFound(f"No channel named {name.strip()[:40]!r}; see 'rollminder channel list'.")
-
-
-def remove_channel(app: Rollminder, name: str) -> ChannelInfo:
-    config = _find(app, name)
-    status = app.store.channel_statuses().get(config.id, ChannelStatus(config.id))
-    app.store.delete_channel(config.id)
-    return _info(config, status)
-
-
-def _info(config: ChannelConfig, status: ChannelStatus, implicit: bool = False) -> ChannelInfo:
+def info(config: ChannelConfig, status: ChannelStatus, implicit: bool = False) -> ChannelInfo:
     return ChannelInfo(
         id=config.id,
         name=config.name,
@@ -205,53 +160,3 @@ def implicit_desktop() -> ChannelConfig:
         id=DESKTOP_ID,
         created_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
     )
-
-
-def list_channels(app: Rollminder) -> list[ChannelInfo]:
-    """The configured channels with their health; with none, the implicit desktop channel
-    (marked ``implicit``) when it has been used."""
-    statuses = app.store.channel_statuses()
-    configs = app.store.channels()
-    out = [_info(c, statuses.get(c.id, ChannelStatus(c.id))) for c in configs]
-    if not configs and DESKTOP_ID in statuses:
-        out.append(_info(implicit_desktop(), statuses[DESKTOP_ID], implicit=True))
-    return out
-
-
-def active_configs(app: Rollminder, desktop_present: Callable[[], bool]) -> list[ChannelConfig]:
-    """The channels reminders go to now: the configured ones, or the desktop when there is
-    none and a notification server is present."""
-    configs = app.store.channels()
-    if configs:
-        return configs
-    return [implicit_desktop()] if desktop_present() else []
-
-
-def test_channel(app: Rollminder, name: str | None = None) -> str:
-    """Send a test notification through one channel (or each one); a one-line result."""
-    if name is not None:
-        configs = [_find(app, name)]
-    else:
-        configs = active_configs(app, desktop_available)
-        if not configs:
-            return (
-                "No channel is set up and no desktop notification server is running: add one "
-                "with 'rollminder channel add URL'."
-            )
-    results = []
-    for config in configs:
-        channel = build(config)
-        try:
-            channel.send(
-                "rollminder test", "Reminders will reach you here.", slot=""
-            )  # fmt: skip
-            results.append(f"{config.name}: sent")
-        except ChannelError as exc:
-            results.append(f"{config.name}: failed ({exc})")
-        finally:
-            if isinstance(channel, DesktopChannel):
-                channel.close()
-    return "; ".join(results)
-
-
-test_channel.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

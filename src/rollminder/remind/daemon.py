@@ -17,16 +17,15 @@ from collections.abc import Callable
 
 from rollminder.env import Env
 from rollminder.errors import RollminderError
-from rollminder.model import ChannelConfig
 from rollminder.remind import engine
 from rollminder.remind.channels import (
     DESKTOP_ID,
     Channel,
     DesktopChannel,
-    active_configs,
     build,
     desktop_available,
 )
+from rollminder.remind.records import ChannelConfig
 
 log = logging.getLogger("rollminder.remind")
 
@@ -121,7 +120,7 @@ def run(
                 if store is None:
                     store = env.open_store()
                 app = Rollminder(store, env.now)
-                configs = active_configs(app, desktop.available)
+                configs = app.active_channels(desktop.available)
                 result = engine.run_pass(app, configs, channel_for=desktop.build, links=links)
                 unreachable = not configs
                 if unreachable and not warned:

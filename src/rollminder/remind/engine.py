@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rollminder.errors import InvalidInput, NotFound
-from rollminder.model import ChannelConfig, ChannelStatus, Delivery, Snooze
 from rollminder.remind import planner
 from rollminder.remind.channels import Channel, ChannelError, build, scrub
+from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -117,7 +117,7 @@ def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
     plan = app.store.plan()
     if plan is None:
         return []
-    log_ = app.log_for(plan)
+    log_ = app.log_for(plan, now)
     current = app.current_roller()
     wear = app.roller_wear(current.id) if current is not None else None
     return planner.reminders(
@@ -346,7 +346,7 @@ def snooze(app: Rollminder, minutes: float = 30) -> Snooze:
     plan = app.plan()
     now = app.now()
     tz = ZoneInfo(plan.tz)
-    slots = schedule.upcoming(plan, app.log_for(plan), now, count=1)
+    slots = schedule.upcoming(plan, app.log_for(plan, now), now, count=1)
     if not slots or not slots[0].due:
         raise NotFound("No session is open now: there is nothing to snooze.")
     slot = slots[0]

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import schedule
-from rollminder.model import Log, Plan, Settings, Snooze
+from rollminder.model import Log, Plan, Settings
+from rollminder.remind.records import Snooze
 
 if TYPE_CHECKING:
     from rollminder.service import RollerWear, SeriesStatus

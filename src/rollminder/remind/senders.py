@@ -15,8 +15,8 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from rollminder.model import ChannelConfig
 from rollminder.remind.reach import bus_address
+from rollminder.remind.records import ChannelConfig
 
 DESKTOP_ID = "desktop"
 DESKTOP_URL = "desktop://"

@@ -16,10 +16,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from rollminder.model import (
-    ChannelConfig,
-    ChannelStatus,
     ClinicianAnswer,
-    Delivery,
     Hold,
     Pause,
     Plan,
@@ -28,9 +25,9 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
-    Snooze,
     Visit,
 )
+from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 T = TypeVar("T")
 

@@ -30,8 +30,8 @@ def figures(app: Rollminder, now: dt.datetime) -> Figures:
     """Everything the page shows: a function of the data and the plan's local date of ``now``
     only (the tally judges whole days; today's slot stays open until the day is over)."""
     plan = app.plan()
-    log = app.log_for(plan, full=True)
-    versions = app.store.plans()
+    log = app.log_for(plan, now, full=True)
+    versions = app.plan_versions()
     periods = schedule.tally(plan, log, now, versions=versions)
     stats = progress.compute(plan, log, now, versions=versions, periods=periods)
     tz = ZoneInfo(plan.tz)

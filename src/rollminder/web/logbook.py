@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder.errors import InvalidInput
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import REACTIONS, ZONES, Session, Skip
-from rollminder.service import Rollminder
+from rollminder.service import Rollminder, check_reaction
 from rollminder.web import forms
 from rollminder.web.app import flash, redirect, render, service
 
@@ -69,9 +69,7 @@ async def log_page(request: Request) -> Response:
 
 
 def _reaction(value: str) -> str | None:
-    if value and value not in REACTIONS:
-        raise InvalidInput(f"Reaction must be one of {', '.join(REACTIONS)}.")
-    return value or None
+    return check_reaction(value) if value else None
 
 
 async def add_session(request: Request) -> Response:

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import check, rules, schedule
+from rollminder import rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
-from rollminder.web import forms
+from rollminder.web import forms, words
 from rollminder.web.app import flash, redirect, render, service
 from rollminder.web.cache import Memo, data_key
 
@@ -32,7 +32,7 @@ NEEDLES: tuple[tuple[str, str, rules.NeedleRule | None], ...] = (
 
 
 def standing_notes(app: Rollminder) -> list[str]:
-    return check.clinician_notes(app)
+    return app.clinician_notes()
 
 
 # -- the wizard ----------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ async def create_plan(request: Request) -> Response:
     choices = forms.plan_choices(form)
     with app.store.transaction():
         plan = app.set_plan(**choices)
-        check.set_clinician_answers(app, answers)
+        app.set_clinician_answers(answers)
     flash(
         request,
         f"Your plan is set: {rules.period_phrase(plan.sessions, plan.every_weeks)} "
@@ -117,17 +117,6 @@ def _span(delta: dt.timedelta) -> str:
     return f"{minutes} min"
 
 
-STATE_WORDS = {
-    "due": "Due now",
-    "paused": "Paused",
-    "blackout": "Clinic visit: no home rolling",
-    "held": "On hold",
-    "resting": "Resting",
-    "waiting": "Next session",
-    "none": "Nothing scheduled",
-}
-
-
 @dataclass(frozen=True)
 class DayData:
     """What the dashboard reads from the store: a function of the data and the local date."""
@@ -139,7 +128,7 @@ class DayData:
 
 
 def day_data(app: Rollminder, plan: Plan) -> DayData:
-    log = app.log_for(plan)
+    log = app.log_for(plan, app.now())
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller else None
     return DayData(log=log, roller=roller, wear=wear, notes=standing_notes(app))
@@ -161,7 +150,8 @@ async def dashboard(request: Request) -> Response:
         request,
         "dashboard.html",
         status=status,
-        state_word=STATE_WORDS.get(status.state, status.state),
+        state_word=words.STATE_WORDS[status.name],
+        reason=words.state_reason(status),
         slots=slots,
         plan=plan,
         now=now,

@@ -34,11 +34,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import check, rules, schedule
+from rollminder import rules
 from rollminder.errors import InvalidInput
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS, Guide, build_guide
+from rollminder.limits import NOTE
 from rollminder.model import REACTIONS, ZONES
-from rollminder.service import MAX_NOTE, Rollminder
+from rollminder.service import Rollminder
+from rollminder.web import words
 from rollminder.web.app import STATIC, flash, redirect, render, service
 
 # Starlette's StaticFiles guesses types with mimetypes, which may not know the manifest's type.
@@ -68,7 +70,7 @@ def _standing(app: Rollminder) -> dict[str, Any]:
     warning = rules.plan_warning(plan)
     if warning:
         notes.append(warning)
-    notes.extend(check.clinician_notes(app))
+    notes.extend(app.clinician_notes())
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller is not None else None
     status, upcoming = app.next(1)
@@ -77,24 +79,9 @@ def _standing(app: Rollminder) -> dict[str, Any]:
         "notes": notes,
         "wear": wear,
         "status": status,
-        "caution": caution_text(status),
+        "caution": words.caution_text(status),
         "next_slot": upcoming[0] if upcoming else None,
     }
-
-
-def caution_text(status: schedule.Status) -> str:
-    """Why the plan says "not now", in a sentence ("" when it does not)."""
-    until = status.until
-    if status.state == "resting" and until is not None:
-        return f"It asks for rest until {until:%a %d %b, %H:%M}."
-    if status.state == "paused" and until is not None:
-        why = status.reason.removeprefix("paused").removeprefix(": ")
-        return f"It is paused until {until:%a %d %b, %H:%M}" + (f" ({why})." if why else ".")
-    if status.state == "held" and until is not None:
-        return f"It holds off rolling until {until:%a %d %b, %H:%M} ({status.reason})."
-    if status.state == "blackout" and until is not None:
-        return f"No home rolling around your {status.reason}, until {until:%a %d %b}."
-    return ""
 
 
 def _guide(app: Rollminder, query: Mapping[str, str]) -> Guide:
@@ -188,7 +175,7 @@ async def check_post(request: Request) -> Response:
     form = await request.form()
     answers = _answers(form)
     dates = _dates(form, answers, app.zone(), app.now())
-    outcome = check.run_check(app, answers, dates)
+    outcome = app.run_check(answers, dates)
     if outcome.ok:
         return redirect("/session/go")
     question = next((q for q in rules.STOP_QUESTIONS if q.key == outcome.stopped_by), None)
@@ -210,7 +197,7 @@ def _player(request: Request, app: Rollminder) -> Response:
         guide_json=json_block(guide_data(guide)),
         zone_labels=ZONE_LABELS,
         reactions=REACTIONS,
-        max_note=MAX_NOTE,
+        max_note=NOTE.most,
         **_standing(app),
     )
 
@@ -252,16 +239,17 @@ async def log_post(request: Request) -> Response:
     if unknown or not zones:
         raise InvalidInput("Say which zones were rolled: " + ", ".join(ZONES) + ".")
     reaction = str(form.get("reaction", "")).strip() or None
-    if reaction is not None and reaction not in REACTIONS:
-        raise InvalidInput(f"Reaction must be one of {', '.join(REACTIONS)}.")
     note = str(form.get("note", ""))
-    logged = app.log_session(
-        at=app.now() - dt.timedelta(seconds=max(elapsed, rolled)),
-        minutes=round(rolled / 60, 2),
+    roller = app.current_roller()
+    logged = app.log_guided(
+        started=app.now() - dt.timedelta(seconds=max(elapsed, rolled)),
+        rolled_seconds=rolled,
         zones=zones,
+        roller_id=roller.id if roller else None,
         reaction=reaction,
         note=note,
     )
+    assert logged is not None  # rolled >= 1 and zones are given
     flash(request, "Session logged.")
     for warning in logged.warnings:
         flash(request, warning, "warn")

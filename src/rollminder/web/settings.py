@@ -15,7 +15,6 @@ from rollminder import rules
 from rollminder.errors import ImportFailed, InvalidInput
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import WEEKDAYS, ZONES
-from rollminder.remind import channels
 from rollminder.service import Rollminder
 from rollminder.store.backups import list_backups, restore_backup
 from rollminder.web import forms, security
@@ -65,7 +64,7 @@ async def settings_page(request: Request) -> Response:
         needle_table=rules.NEEDLE_TABLE,
         links=links,
         qr=qr_svg(links["feed"]),
-        channels=channels.list_channels(app),
+        channels=app.list_channels(),
         zone=app.zone(),
         backups=list(reversed(list_backups(env.backup_dir))),
         import_path=IMPORT_PATH,
@@ -110,7 +109,7 @@ async def add_channel(request: Request) -> Response:
     url = forms.text(form, "url")
     if not url:
         raise InvalidInput("Give the channel's URL, e.g. ntfy://my-topic or mailto://...")
-    added = channels.add_channel(app, url, forms.text(form, "name") or None)
+    added = app.add_channel(url, forms.text(form, "name") or None)
     flash(request, f"Channel {added.name} added ({added.url}).")
     return redirect("/settings#reminders")
 
@@ -118,7 +117,7 @@ async def add_channel(request: Request) -> Response:
 async def remove_channel(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    channels.remove_channel(app, forms.text(form, "name"))
+    app.remove_channel(forms.text(form, "name"))
     flash(request, "Channel removed.")
     return redirect("/settings#reminders")
 
@@ -126,8 +125,14 @@ async def remove_channel(request: Request) -> Response:
 async def test_channel(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    result = channels.test_channel(app, forms.text(form, "name"))
-    flash(request, result, "error" if ": failed (" in result else "ok")
+    results = app.test_channels(forms.text(form, "name") or None)
+    if not results:
+        flash(request, "No channel is set up yet: add one above.", "error")
+    for r in results:
+        if r.error:
+            flash(request, f"{r.name}: failed ({r.error})", "error")
+        else:
+            flash(request, f"{r.name}: sent")
     return redirect("/settings#reminders")
 
 

@@ -1,0 +1,191 @@
+"""Every limit on what a person can enter, written once.
+
+The CLI's option parsing, the web app's forms, the use cases and the import all check values
+through these value types, so a session of 1,440 minutes or a date in the year 2199 is refused
+the same way wherever it comes from. Each limit knows its bounds (for help texts and form
+attributes) and turns a bad value into one :class:`~rollminder.errors.InvalidInput` line.
+
+Pure and cheap to import: the CLI loads it on every start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from rollminder.errors import InvalidInput
+
+#: Dates and times rollminder handles (typed, stored, imported).
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+#: Characters a person can never enter: C0 controls (but tab and newline in multi-line text),
+#: DEL, C1 controls, and the bidi overrides and isolates that reorder what a terminal shows.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _bad_char(c: str, lines: bool) -> bool:
+    o = ord(c)
+    if o < 32:
+        return not (lines and c in "\n\t")
+    return o == 0x7F or 0x80 <= o <= 0x9F or c in _BIDI or 0xD800 <= o <= 0xDFFF
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text: stripped, at most ``most`` characters, no control characters (tabs and line
+    breaks only where ``lines``). ``empty=False`` refuses an empty value."""
+
+    most: int
+    lines: bool = True
+    empty: bool = True
+
+    def check(self, value: object, what: str) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise InvalidInput(f"The {what} must be text.")
+        value = value.strip()
+        if not value and not self.empty:
+            raise InvalidInput(f"The {what} cannot be empty.")
+        if len(value) > self.most:
+            raise InvalidInput(f"The {what} is too long: at most {self.most} characters.")
+        if any(_bad_char(c, self.lines) for c in value):
+            raise InvalidInput(f"The {what} contains control characters.")
+        return value
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from ``lo`` to ``hi``; ``hint`` (if any) replaces the range in errors."""
+
+    lo: int
+    hi: int
+    hint: str = ""
+
+    def check(self, value: object, what: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(f"The {what} must be a whole number.")
+        if not self.lo <= value <= self.hi:
+            raise InvalidInput(self.hint or f"The {what} must be from {self.lo} to {self.hi}.")
+        return value
+
+    def parse(self, raw: str, what: str) -> int:
+        """Text typed by a person (CLI option, form field) as a whole number in range."""
+        text = raw.strip()
+        if len(text) > 12 or not text.lstrip("+-").isdigit():
+            if text.lstrip("+-").isdigit():
+                raise InvalidInput(self.hint or f"The {what} must be from {self.lo} to {self.hi}.")
+            raise InvalidInput(f"The {what} must be a whole number, not {raw[:20]!r}.")
+        return self.check(int(text), what)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number above ``lo`` (or from it, when ``lo_included``) up to ``hi``."""
+
+    lo: float
+    hi: float
+    lo_included: bool = False
+    hint: str = ""
+
+    def check(self, value: object, what: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput(f"The {what} must be a number.")
+        value = float(value)
+        if not math.isfinite(value):
+            raise InvalidInput(f"The {what} must be a number.")
+        above = value >= self.lo if self.lo_included else value > self.lo
+        if not (above and value <= self.hi):
+            lo = "from" if self.lo_included else "more than"
+            raise InvalidInput(
+                self.hint or f"The {what} must be {lo} {self.lo:g} up to {self.hi:g}."
+            )
+        return value
+
+    def parse(self, raw: str, what: str) -> float:
+        text = raw.strip()
+        try:
+            value = float(text) if len(text) <= 24 else math.nan
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise InvalidInput(f"The {what} must be a number, not {raw[:20]!r}.")
+        return self.check(value, what)
+
+
+# ------------------------------------------------------------------------------------ the limits
+
+#: A session's note, a skip's or a pause's reason, a visit's note.
+NOTE = Text(2000)
+#: A roller's label, a clinic's name, a series' name.
+NAME = Text(120, lines=False)
+#: Why a slot was skipped or a pause taken.
+REASON = Text(480)
+#: A time zone's name, as typed.
+ZONE_NAME = Text(64, lines=False, empty=False)
+
+#: How long a session lasted, in minutes (a logged session, an edit, an import).
+SESSION_MINUTES = Number(0, 120, hint="Minutes must be more than 0 and at most 120.")
+#: A roller's needle length in millimetres (plans have their own, stricter table: rules.py).
+NEEDLE_MM = Number(0, 3.0, hint="Needle length must be above 0 and at most 3.0 mm.")
+#: Uses a roller had before it was added.
+EARLIER_USES = Whole(0, 1000, "Earlier uses must be between 0 and 1000.")
+#: How many upcoming slots to list.
+COUNT = Whole(1, 100, "The number of slots to list must be between 1 and 100.")
+#: Visits in a series, and weeks between them.
+SERIES_VISITS = Whole(1, 12, "A series has 1 to 12 visits (4-6 is usual).")
+SERIES_WEEKS = Whole(1, 26, "Visits are 1 to 26 weeks apart (4-6 is usual).")
+#: The longest pause, in days.
+PAUSE_DAYS = 366 * 2
+#: How far ahead a slot can be skipped.
+SKIP_AHEAD = dt.timedelta(days=366)
+
+#: The settings a person can change, each with its range.
+SETTINGS: dict[str, tuple[str, Whole]] = {
+    "roller_max_uses": ("roller uses", Whole(1, 1000, "Roller limits: 1-1000 uses.")),
+    "roller_max_days": ("roller days", Whole(1, 3650, "Roller limits: 1-3650 days.")),
+    "prep_minutes": (
+        "prep reminder's minutes",
+        Whole(0, 240, "The prep reminder comes 0 (off) to 240 minutes before a slot."),
+    ),
+    "session_check": (
+        "session check",
+        Whole(0, 1, "The session check is 1 (ask before each session) or 0 (off)."),
+    ),
+}
+
+
+def in_years(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+def years_error(what: str) -> InvalidInput:
+    return InvalidInput(f"The {what} must be between the years {MIN_YEAR} and {MAX_YEAR}.")
+
+
+def instant(value: object, what: str) -> dt.datetime:
+    """An aware datetime within the years rollminder handles."""
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise InvalidInput(f"The {what} needs a date and a time with a time zone.")
+    if not in_years(value.year):
+        raise years_error(what)
+    return value
+
+
+def day(value: object, what: str) -> dt.date:
+    """A calendar day (not a datetime) within the years rollminder handles."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidInput(f"The {what} must be a day, such as 2026-12-16.")
+    if not in_years(value.year):
+        raise years_error(what)
+    return value
+
+
+def setting(key: str, value: object) -> int:
+    """One setting's value, checked against its range."""
+    if key not in SETTINGS:
+        raise InvalidInput(f"There is no setting {key!r}.")
+    what, limit = SETTINGS[key]
+    return limit.check(value, what)

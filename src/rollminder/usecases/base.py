@@ -1,0 +1,111 @@
+"""What every use case shares: the store, the clock, the plan and the log it needs.
+
+A use case reads ``now`` once (:meth:`Base.now`) and passes it down; records get their
+``created_at`` from it. Faces never touch :attr:`Base.store`: they call the facade's methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from rollminder import schedule
+from rollminder.errors import InvalidInput, NoPlan, NotFound
+from rollminder.model import Log, Plan, Roller
+
+if TYPE_CHECKING:
+    from rollminder.store import Store
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+def after(now: dt.datetime, previous: dt.datetime | None) -> dt.datetime:
+    """``now``, or just after ``previous`` when a clock set back would put a new version first."""
+    if previous is not None and now <= previous:
+        return previous + dt.timedelta(microseconds=1)
+    return now
+
+
+def says_day(day: dt.date) -> str:
+    """How a day is written in messages: 'Wed 25 Nov 2026' (as the CLI writes days)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def says_at(when: dt.datetime) -> str:
+    return f"{says_day(when.date())} {when:%H:%M}"
+
+
+def find(rows: Sequence[HasId], ref: object, what: str) -> str:
+    """The id of the one row whose id starts with ``ref`` (at least 4 characters)."""
+    if not isinstance(ref, str):
+        raise InvalidInput(f"Give the {what} id (at least 4 characters).")
+    ref = ref.strip().lower()
+    if len(ref) < 4:
+        raise InvalidInput(f"Give at least 4 characters of the {what} id.")
+    hits = [r.id for r in rows if r.id.startswith(ref)]
+    if not hits:
+        raise NotFound(f"No {what} with id {ref!r}.")
+    if len(hits) > 1:
+        raise InvalidInput(f"{ref!r} matches several {what}s: give more of the id.")
+    return hits[0]
+
+
+def current_roller(rollers: Sequence[Roller]) -> Roller | None:
+    active = [r for r in rollers if r.retired is None]
+    return active[-1] if active else None
+
+
+class Base:
+    """The use cases for one profile. ``clock`` returns an aware ``datetime``."""
+
+    def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def now(self) -> dt.datetime:
+        """Read the clock: once per use case."""
+        return self.clock()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def plan(self) -> Plan:
+        plan = self.store.plan()
+        if plan is None:
+            # Faces say how to make one (the CLI names its command, the web links its set-up).
+            raise NoPlan("No plan yet: set up your plan first.")
+        return plan
+
+    def has_plan(self) -> bool:
+        return self.store.plan() is not None
+
+    def zone(self) -> ZoneInfo:
+        plan = self.store.plan()
+        return ZoneInfo(plan.tz) if plan else ZoneInfo("UTC")
+
+    def local_now(self) -> dt.datetime:
+        return self.now().astimezone(self.zone())
+
+    def log_for(self, plan: Plan, now: dt.datetime, *, full: bool = False) -> Log:
+        """What the schedule needs at ``now``. Unless ``full``, only the recent log is read."""
+        since = None
+        if not full:
+            today = now.astimezone(ZoneInfo(plan.tz)).date()
+            first = schedule.period_first(plan, today)
+            margin = dt.timedelta(hours=plan.rest_hours) + dt.timedelta(days=8)
+            since = dt.datetime.combine(first, dt.time(0), ZoneInfo(plan.tz)) - margin
+        return Log(
+            sessions=tuple(self.store.sessions(since=since)),
+            skips=tuple(self.store.skips(since=since)),
+            pauses=tuple(self.store.pauses()),
+            visits=tuple(self.store.visits()),
+            holds=tuple(self.store.holds()),
+        )
+
+    def current_roller(self) -> Roller | None:
+        return current_roller(self.store.rollers())

@@ -1,0 +1,117 @@
+"""Use cases of the plan: set it up, change it, preview it, and the outlook now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from rollminder import limits, rules, schedule
+from rollminder.errors import InvalidInput
+from rollminder.model import Plan
+from rollminder.state import Slot, State
+from rollminder.usecases.base import Base, after
+
+#: The plan's fields a person may choose (``set_plan``); ``start`` only for a new plan.
+PLAN_CHOICES = frozenset(
+    {
+        "needle_mm",
+        "sessions",
+        "every_weeks",
+        "weekdays",
+        "time",
+        "tz",
+        "minutes",
+        "zones",
+        "directions",
+        "passes",
+        "rest_hours",
+        "blackout_before_days",
+        "blackout_after_days",
+    }
+)
+
+
+class Outlook(NamedTuple):
+    """The state now and what comes next, all at one instant (``now``, in the plan's zone)."""
+
+    now: dt.datetime
+    state: State
+    slots: list[Slot]
+
+
+class PlanCases(Base):
+    def set_plan(self, **choices: object) -> Plan:
+        """Create the plan, or change the current one (only the given choices change).
+
+        A new needle brings its own defaults (sessions, period, days, rest) unless they are
+        chosen too; a new number of sessions brings default days unless days are chosen (a new
+        period keeps the days). A change keeps the plan's start date. The check and the write
+        are one transaction, so two changes at once cannot both build on the same old plan.
+        """
+        now = self.now()
+        with self.store.transaction():
+            current = self.store.plan()
+            plan = self._build_plan(current, choices, now)
+            plan = replace(plan, created_at=after(now, current.created_at if current else None))
+            self.store.put_plan(plan)
+        return plan
+
+    def draft_plan(self, **choices: object) -> Plan:
+        """The plan :meth:`set_plan` would make of ``choices``, validated but not saved (the
+        setup wizard checks each answer with it)."""
+        return self._build_plan(self.store.plan(), choices, self.now())
+
+    def plan_versions(self) -> list[Plan]:
+        """Every version of the plan, oldest first (stats judge each week by its own)."""
+        return self.store.plans()
+
+    def _build_plan(
+        self, current: Plan | None, choices: dict[str, object], now: dt.datetime
+    ) -> Plan:
+        unknown = sorted(set(choices) - PLAN_CHOICES - {"start"})
+        if unknown:
+            raise InvalidInput(f"A plan has no setting {unknown[0]!r}.")
+        given = {k: v for k, v in choices.items() if v is not None}
+        rules.check_types(given)
+        if current is None:
+            start = (
+                given.pop("start", None)
+                or now.astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
+            )
+            return rules.make_plan(start=start, created_at=now, **given)  # type: ignore[arg-type]
+        given.pop("start", None)
+        merged: dict[str, object] = {k: getattr(current, k) for k in PLAN_CHOICES}
+        if "needle_mm" in given and given["needle_mm"] != current.needle_mm:
+            # A new needle brings its own defaults unless the person chose them too.
+            for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
+                merged.pop(key)
+        merged.update(given)
+        if (
+            ("sessions" in given or "every_weeks" in given)
+            and "weekdays" not in given
+            and len(current.weekdays) != merged.get("sessions")
+        ):
+            # A new number of sessions brings default days; the person's days stay while they
+            # still number the sessions.
+            merged.pop("weekdays", None)
+        return rules.make_plan(start=current.start, created_at=now, **merged)  # type: ignore[arg-type]
+
+    def preview(self, plan: Plan, count: int = 4) -> list[Slot]:
+        now = self.now()
+        return schedule.upcoming(plan, self.log_for(plan, now), now, count)
+
+    def outlook(self, count: int = 3) -> Outlook:
+        """The state now and the next ``count`` slots, from one reading of the clock."""
+        count = limits.COUNT.check(count, "number of slots")
+        plan = self.plan()
+        now = self.now()
+        log = self.log_for(plan, now)
+        state = schedule.status(plan, log, now)
+        slots = schedule.upcoming(plan, log, now, count)
+        return Outlook(now.astimezone(ZoneInfo(plan.tz)), state, slots)
+
+    def next(self, count: int = 3) -> tuple[State, list[Slot]]:
+        outlook = self.outlook(count)
+        return outlook.state, outlook.slots
