@@ -106,10 +106,10 @@ def test_expanded_starts_are_the_plans_wall_time_across_dst(
 ) -> None:
     app, _ = make_app(now, tz=tz, weekdays=weekdays, time=time)
     data = calendar.feed(app, weeks=6)
-    assert b"RRULE" not in data
     zone = ZoneInfo(tz)
     # Every DTSTART names the plan's zone, and the feed carries that zone's VTIMEZONE.
     cal = icalendar.Calendar.from_ical(data)
+    assert not any("RRULE" in e for e in cal.walk("VEVENT"))  # (the VTIMEZONE has rules)
     assert [str(t["TZID"]) for t in cal.walk("VTIMEZONE")] == [tz]
     # ... except a fall-back time (it happens twice): UTC, so no client can pick the wrong one.
     for e in cal.walk("VEVENT"):
