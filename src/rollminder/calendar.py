@@ -25,6 +25,7 @@ The icalendar library is imported only here (and only when a calendar command ru
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -391,9 +392,11 @@ def _state(zone: ZoneInfo, at: dt.datetime) -> tuple[dt.timedelta, str, bool]:
     return local.utcoffset() or dt.timedelta(0), local.tzname() or "", bool(local.dst())
 
 
-def transitions(tz: str, first: dt.date, last: dt.date) -> list[Transition]:
+@functools.lru_cache(maxsize=32)
+def transitions(tz: str, first: dt.date, last: dt.date) -> tuple[Transition, ...]:
     """The zone's transitions from ``first`` to ``last`` (from the tz database via zoneinfo):
-    sampled every 6 hours, each change then found to the second."""
+    sampled every 6 hours, each change then found to the second (cached: a push writes one
+    calendar object, and so one VTIMEZONE, per event)."""
     zone = ZoneInfo(tz)
     step = dt.timedelta(hours=6)
     at = dt.datetime.combine(first, dt.time(0), dt.UTC) - dt.timedelta(days=1)
@@ -411,7 +414,7 @@ def transitions(tz: str, first: dt.date, last: dt.date) -> list[Transition]:
             out.append(Transition(hi.replace(microsecond=0), state[0], *after))
             state = after
         at = nxt
-    return out
+    return tuple(out)
 
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
