@@ -17,6 +17,12 @@ BENCH_ARGS ?=
 # tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
 # chromium (+ a font): the web app's browser tests (Playwright drives /usr/bin/chromium).
 APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-dejavu-core
+# libical through its GObject bindings, from Debian's python3 (tests/test_calendar_clients.py).
+APT_PACKAGES += python3-gi gir1.2-ical-3.0
+# Node.js for the npm-based calendar readers (ical.js, node-ical): Debian's, only if none is here.
+ifeq ($(shell command -v node 2>/dev/null),)
+APT_PACKAGES += nodejs npm
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean vendor
@@ -60,8 +66,14 @@ vendor:
 	npm ci --no-audit --no-fund
 	npm run vendor
 
+# The npm packages the tests read calendars with (package.json devDependencies), redone when
+# package-lock.json changes. After system-deps, which may install node.
+node_modules/.installed: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund
+	touch $@
+
 # pytest exits 5 when it collected no test: that fails `make test` like any other failure.
-test: $(DEV_STAMP) system-deps
+test: $(DEV_STAMP) system-deps node_modules/.installed
 	@$(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
 	  [ $$rc -ne 5 ] || echo "make test: pytest ran no tests (exit 5); that is a failure." >&2; \
 	  exit $$rc; }

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -14,12 +19,15 @@ import pytest
 import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from rollminder import calendar, schedule
 from rollminder.errors import InvalidInput, NoPlan, RollminderError
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+from rollminder.web.app import create_app
 from tests.conftest import Runner
+from tests.web.common import Clock as WebClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
@@ -106,10 +114,10 @@ def test_expanded_starts_are_the_plans_wall_time_across_dst(
 ) -> None:
     app, _ = make_app(now, tz=tz, weekdays=weekdays, time=time)
     data = calendar.feed(app, weeks=6)
-    assert b"RRULE" not in data
     zone = ZoneInfo(tz)
     # Every DTSTART names the plan's zone, and the feed carries that zone's VTIMEZONE.
     cal = icalendar.Calendar.from_ical(data)
+    assert not any("RRULE" in e for e in cal.walk("VEVENT"))  # (the VTIMEZONE has rules)
     assert [str(t["TZID"]) for t in cal.walk("VTIMEZONE")] == [tz]
     # ... except a fall-back time (it happens twice): UTC, so no client can pick the wrong one.
     for e in cal.walk("VEVENT"):
@@ -380,3 +388,120 @@ def test_every_feed_matches_the_schedule_with_unique_stable_uids(
             today = clock.now.astimezone(ZoneInfo(tz)).date()
             with contextlib.suppress(RollminderError):
                 app.pause(today + dt.timedelta(days=3), today + dt.timedelta(days=6))
+
+
+# ---------------------------------------------------------------------------- the live feed (web)
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[tuple[TestClient, WebClock, str]]:
+    from tests.web.common import BASE, NOW, planned_env
+
+    env = planned_env(tmp_path)
+    clock = WebClock(NOW)
+    env.clock = clock
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as client:
+        html = client.get("/settings").text
+        found = re.search(r'id="feed-url" value="http://127.0.0.1:8765(/feed/[^"]+\.ics)"', html)
+        assert found
+        yield client, clock, found.group(1)
+
+
+def test_feed_etag_last_modified_and_304(web: tuple[TestClient, WebClock, str]) -> None:
+    client, clock, path = web
+    first = client.get(path, headers={"accept-encoding": "identity"})
+    assert first.status_code == 200 and first.content.startswith(b"BEGIN:VCALENDAR")
+    etag = first.headers["etag"]
+    assert etag == '"' + hashlib.sha256(first.content).hexdigest()[:32] + '"'  # strong
+    modified = first.headers["last-modified"]
+    assert parsedate_to_datetime(modified) == clock.now.replace(microsecond=0)
+    assert first.headers["vary"] == "Accept-Encoding"
+    assert first.headers["x-content-type-options"] == "nosniff"  # security headers kept
+
+    clock.now += dt.timedelta(minutes=10)  # same data, same bytes
+    for headers in (
+        {"if-none-match": etag},
+        {"if-none-match": f'"other", {etag}'},
+        {"if-none-match": "W/" + etag},  # If-None-Match compares weakly
+        {"if-modified-since": modified},
+    ):
+        again = client.get(path, headers={"accept-encoding": "identity", **headers})
+        assert again.status_code == 304, headers
+        assert again.content == b"" and "content-length" not in again.headers
+        assert again.headers["etag"] == etag and again.headers["last-modified"] == modified
+        assert again.headers["x-content-type-options"] == "nosniff"
+    # If-None-Match decides when both are sent (RFC 9110): a stale tag gets the body.
+    stale = client.get(path, headers={"if-none-match": '"old"', "if-modified-since": modified})
+    assert stale.status_code == 200 and stale.content == first.content
+
+    # The data change: a new ETag, a later Last-Modified, and the old validators get the body.
+    service = Rollminder(client.app.state.stores.get(), clock)  # type: ignore[attr-defined]
+    service.set_plan(time=dt.time(20, 15))
+    clock.now += dt.timedelta(minutes=1)
+    changed = client.get(path, headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert parsedate_to_datetime(changed.headers["last-modified"]) > parsedate_to_datetime(modified)
+    assert client.get(path, headers={"if-modified-since": modified}).status_code == 200
+    assert b"T201500" in changed.content
+
+
+def test_feed_gzip_when_asked(web: tuple[TestClient, WebClock, str]) -> None:
+    client, _, path = web
+    plain = client.get(path, headers={"accept-encoding": "identity"})
+    zipped = client.get(path, headers={"accept-encoding": "gzip, deflate"})
+    assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
+    # (httpx decodes it: the body is the same calendar, the bytes on the wire much fewer.)
+    assert zipped.content == plain.content
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    assert zipped.headers["etag"] != plain.headers["etag"]  # another representation
+    assert zipped.headers["x-frame-options"] and zipped.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in plain.headers
+    refused = client.get(path, headers={"accept-encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    # Either tag revalidates: both name the same calendar.
+    for tag in (plain.headers["etag"], zipped.headers["etag"]):
+        again = client.get(path, headers={"accept-encoding": "gzip", "if-none-match": tag})
+        assert again.status_code == 304 and again.content == b""
+
+
+def test_settings_offer_webcal_google_and_outlook_links(
+    web: tuple[TestClient, WebClock, str],
+) -> None:
+    client, _, path = web
+    html = client.get("/settings").text
+    feed = "http://127.0.0.1:8765" + path
+    webcal = "webcal://127.0.0.1:8765" + path
+    assert f'href="{webcal}"' in html
+    google = re.search(r'id="feed-google"', html) and re.search(
+        r'href="(https://calendar\.google\.com/calendar/render\?cid=[^"]+)"', html
+    )
+    outlook = re.search(r'href="(https://outlook\.live\.com/calendar/0/addfromweb\?[^"]+)"', html)
+    assert google and outlook
+    g = parse_qs(urlsplit(google.group(1).replace("&amp;", "&")).query)
+    o = parse_qs(urlsplit(outlook.group(1).replace("&amp;", "&")).query)
+    assert g == {"cid": [webcal]}
+    assert o == {"url": [feed], "name": ["rollminder"]}
+    # Links only: nothing on the page loads from those sites.
+    assert not re.search(r'(src|srcset)="https?://', html)
+
+
+def test_day_before_alarm_is_written_in_hours_across_a_dst_change() -> None:
+    """A visit on the Sunday Berlin falls back: "tomorrow at 09:00" rings Saturday 09:00 CEST,
+    25 hours before; written -PT25H (hours are exact for every client, a day is not)."""
+    app, _ = make_app(dt.datetime(2026, 10, 1, 9, tzinfo=UTC))
+    app.add_visit(at=dt.datetime(2026, 10, 25, 9, tzinfo=BERLIN), clinic="Dr Skin")
+    app.add_visit(at=dt.datetime(2027, 3, 28, 9, tzinfo=BERLIN), clinic="Dr Skin")
+    app.add_visit(at=dt.datetime(2026, 11, 12, 9, tzinfo=BERLIN), clinic="Dr Skin")
+    data = calendar.feed(app, weeks=30)
+    triggers = [
+        line for line in data.decode().split("\r\n") if line.startswith("TRIGGER") and "H" in line
+    ]
+    assert triggers == ["TRIGGER:-PT25H", "TRIGGER:-PT24H", "TRIGGER:-PT23H"]
+    assert b"UID:" in data and not any(
+        "UID" in a
+        for e in icalendar.Calendar.from_ical(data).walk("VEVENT")
+        for a in e.walk("VALARM")
+    )
+    assert b"COMMENT" not in data
+    rdates = [line for line in data.split(b"\r\n") if line.startswith(b"RDATE")]
+    assert all(b"," not in line for line in rdates)  # one date per RDATE line

@@ -25,6 +25,7 @@ The icalendar library is imported only here (and only when a calendar command ru
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -35,7 +36,7 @@ from rollminder.errors import InvalidInput
 from rollminder.model import Log, Plan, Session, Visit
 
 if TYPE_CHECKING:
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, Timezone
 
     from rollminder.service import Rollminder
 
@@ -241,8 +242,16 @@ def visit_event(plan: Plan, visit: Visit, tag: str) -> CalEvent:
         sequence=0,
         stamp=visit.created_at,
         categories=("rollminder", "clinic visit"),
-        alarms=(Alarm(dt.timedelta(days=1), f"Clinic visit{where} tomorrow at {start:%H:%M}."),),
+        alarms=(Alarm(day_before(start), f"Clinic visit{where} tomorrow at {start:%H:%M}."),),
     )
+
+
+def day_before(start: dt.datetime) -> dt.timedelta:
+    """How long before ``start`` the same wall time falls the day before: 24 h, or 23 h / 25 h
+    over a DST change (a wall time that does not exist moves forward, as slots do)."""
+    wall = start.replace(tzinfo=None, fold=0) - dt.timedelta(days=1)
+    earlier = wall.replace(tzinfo=start.tzinfo)
+    return start.astimezone(dt.UTC) - earlier.astimezone(dt.UTC)
 
 
 def session_event(plan: Plan, session: Session, tag: str) -> CalEvent:
@@ -323,14 +332,35 @@ def vevent(event: CalEvent) -> Event:
     ev.add("categories", list(event.categories))
     ev.add("sequence", event.sequence)
     ev.add("transp", "OPAQUE")
-    for i, alarm in enumerate(event.alarms):
+    for alarm in event.alarms:
+        # No UID in a VALARM: node-ical files a component with a UID under that UID, so the
+        # event would lose its alarms (RFC 9074's alarm UID is optional).
         va = VAlarm()
-        va.add("uid", f"{event.uid.split('@')[0]}-alarm{i}@{UID_DOMAIN}")
         va.add("action", "DISPLAY")
         va.add("description", alarm.text)
-        va.add("trigger", -alarm.before)
+        va.add("trigger", _Trigger(-alarm.before), encode=False)
         ev.add_component(va)
     return ev
+
+
+class _Trigger:
+    """A TRIGGER written in hours, minutes and seconds, never days: RFC 5545 reads a day as
+    nominal (the same wall time a day before) and an hour as exact, and clients disagree about
+    days (Thunderbird and Evolution count 24 h). A time-only duration is read alike by all."""
+
+    def __init__(self, delta: dt.timedelta) -> None:
+        from icalendar import Parameters
+
+        self.delta = delta
+        self.params = Parameters()
+
+    def to_ical(self) -> bytes:
+        seconds = int(self.delta.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        hours, rest = divmod(abs(seconds), 3600)
+        minutes, secs = divmod(rest, 60)
+        text = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+        return f"{sign}PT{text or '0S'}".encode()
 
 
 def _timezone_range(events: Sequence[CalEvent], fallback: dt.date) -> tuple[dt.date, dt.date]:
@@ -342,11 +372,146 @@ def _timezone_range(events: Sequence[CalEvent], fallback: dt.date) -> tuple[dt.d
     return dt.date(first.year, 1, 1), dt.date(last.year + 2, 1, 1)
 
 
+class Transition(NamedTuple):
+    """A change of a zone's UTC offset, name or DST flag."""
+
+    at: dt.datetime  # the instant, in UTC
+    before: dt.timedelta  # the UTC offset until then
+    after: dt.timedelta  # ... and from then on
+    name: str  # the zone's abbreviation from then on
+    dst: bool  # daylight saving time from then on
+
+    @property
+    def wall(self) -> dt.datetime:
+        """The local time of the change on the clock before it (RFC 5545's DTSTART)."""
+        return (self.at + self.before).replace(tzinfo=None)
+
+
+def _state(zone: ZoneInfo, at: dt.datetime) -> tuple[dt.timedelta, str, bool]:
+    local = at.astimezone(zone)
+    return local.utcoffset() or dt.timedelta(0), local.tzname() or "", bool(local.dst())
+
+
+@functools.lru_cache(maxsize=32)
+def transitions(tz: str, first: dt.date, last: dt.date) -> tuple[Transition, ...]:
+    """The zone's transitions from ``first`` to ``last`` (from the tz database via zoneinfo):
+    sampled every 6 hours, each change then found to the second (cached: a push writes one
+    calendar object, and so one VTIMEZONE, per event)."""
+    zone = ZoneInfo(tz)
+    step = dt.timedelta(hours=6)
+    at = dt.datetime.combine(first, dt.time(0), dt.UTC) - dt.timedelta(days=1)
+    end = dt.datetime.combine(last, dt.time(0), dt.UTC) + dt.timedelta(days=1)
+    state = _state(zone, at)
+    out = []
+    while at < end:
+        nxt = at + step
+        after = _state(zone, nxt)
+        if after != state:
+            lo, hi = at, nxt  # state(lo) is the old one, state(hi) the new one
+            while hi - lo > dt.timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if _state(zone, mid) == state else (lo, mid)
+            out.append(Transition(hi.replace(microsecond=0), state[0], *after))
+            state = after
+        at = nxt
+    return tuple(out)
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _ordinals_in_month(day: dt.date) -> set[int]:
+    """Which BYDAY ordinals name ``day``'s weekday in its month: its place, and -1 if last."""
+    found = {(day.day - 1) // 7 + 1}
+    if (day + dt.timedelta(days=7)).month != day.month:
+        found.add(-1)
+    return found
+
+
+class Observance(NamedTuple):
+    first: Transition  # its DTSTART, offsets, name and kind
+    rule: dict[str, object] | None  # an RRULE, or
+    rdates: tuple[dt.datetime, ...]  # the other changes' wall times, one RDATE each
+
+
+def _observances(changes: Sequence[Transition]) -> list[Observance]:
+    """Groups transitions into observances: a run of yearly changes on the n-th (or last)
+    weekday of one month at one wall time becomes an RRULE (with UNTIL, the run's last change);
+    what fits no rule goes out as DTSTART plus one RDATE per line (ical.js, vobject and others
+    read only the first date of a multi-date RDATE)."""
+    runs: dict[tuple[object, ...], list[tuple[list[Transition], set[int]]]] = {}
+    key: tuple[object, ...]
+    for t in changes:
+        w = t.wall
+        key = (t.before, t.after, t.name, t.dst, w.month, w.weekday(), w.time())
+        places = _ordinals_in_month(w.date())
+        group = runs.setdefault(key, [])
+        if group:
+            run, common = group[-1]
+            if run[-1].wall.year + 1 == w.year and common & places:
+                run.append(t)
+                group[-1] = (run, common & places)
+                continue
+        group.append(([t], places))
+    out: list[Observance] = []
+    singles: dict[tuple[object, ...], list[Transition]] = {}
+    for key, group in runs.items():
+        for run, common in group:
+            if len(run) < 2:
+                singles.setdefault(key[:4], []).append(run[0])
+                continue
+            place = -1 if -1 in common else min(common)
+            rule = {
+                "FREQ": "YEARLY",
+                "BYMONTH": run[0].wall.month,
+                "BYDAY": f"{place}{_WEEKDAYS[run[0].wall.weekday()]}",
+                "UNTIL": run[-1].at,
+            }
+            out.append(Observance(run[0], rule, ()))
+    for lonely in singles.values():
+        lonely.sort()
+        out.append(Observance(lonely[0], None, tuple(t.wall for t in lonely[1:])))
+    out.sort(key=lambda o: o.first.at)
+    return out
+
+
+def vtimezone(tz: str, first: dt.date, last: dt.date) -> Timezone:
+    """The zone's VTIMEZONE from ``first`` to ``last``, written here rather than by icalendar:
+    icalendar lists many dates on one RDATE line (read as one date by ical.js, so Thunderbird
+    shifts events from the second year on), gives a DAYLIGHT onset the wall time after the
+    change, and adds a COMMENT the libical validator rejects. The observance in force on
+    ``first`` opens it (TZOFFSETFROM = TZOFFSETTO)."""
+    from icalendar import Timezone as VTimezone
+    from icalendar import TimezoneDaylight, TimezoneStandard
+
+    zone = ZoneInfo(tz)
+    start = dt.datetime.combine(first, dt.time(0), dt.UTC)
+    offset, name, dst = _state(zone, start)
+    opening = Transition(start - offset, offset, offset, name, dst)
+    vtz = VTimezone()
+    vtz.add("tzid", tz)
+    for t, rule, rdates in [
+        Observance(opening, None, ()),
+        *_observances(transitions(tz, first, last)),
+    ]:
+        part = TimezoneDaylight() if t.dst else TimezoneStandard()
+        part.add("dtstart", t.wall)
+        if rule is not None:
+            part.add("rrule", rule)
+        for rdate in rdates:
+            part.add("rdate", rdate)
+        part.add("tzname", t.name)
+        part.add("tzoffsetfrom", t.before)
+        part.add("tzoffsetto", t.after)
+        vtz.add_component(part)
+    return vtz
+
+
 def calendar(
     tz: str, events: Sequence[CalEvent], *, fallback: dt.date, name: str = "rollminder"
 ) -> Calendar:
     from icalendar import Calendar as VCalendar
-    from icalendar import Timezone, vDuration
+    from icalendar import vDuration
 
     cal = VCalendar()
     cal.add("prodid", PRODID)
@@ -357,7 +522,7 @@ def calendar(
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
     first, last = _timezone_range(events, fallback)
-    cal.add_component(Timezone.from_tzid(tz, first_date=first, last_date=last))
+    cal.add_component(vtimezone(tz, first, last))
     for event in events:
         cal.add_component(vevent(event))
     return cal

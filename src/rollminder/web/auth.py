@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -94,15 +99,91 @@ def _check(app: Rollminder, name: str, given: str) -> None:
         raise HTTPException(404, "There is no such page here.")
 
 
+class FeedVersions:
+    """When each profile's feed last changed, as this process saw it (Last-Modified).
+
+    The feed is a pure function of the data and the clock (a slot enters the window, a day
+    passes), so no stored date says when its bytes changed. This remembers, per feed token, the
+    ETag last served and when it was first computed; a new body gets a Last-Modified after the
+    one before (at least a second later), so If-Modified-Since never keeps a changed feed. After a
+    restart the first request's time is used: later than the real change, never earlier.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, dt.datetime]] = {}
+
+    def modified(self, key: str, etag: str, now: dt.datetime) -> dt.datetime:
+        now = now.astimezone(dt.UTC).replace(microsecond=0)
+        known = self._seen.get(key)
+        if known is not None and known[0] == etag:
+            return known[1]
+        when = now if known is None else max(now, known[1] + dt.timedelta(seconds=1))
+        if len(self._seen) > 64:  # tokens rotated away: forget the oldest
+            self._seen.pop(next(iter(self._seen)))
+        self._seen[key] = (etag, when)
+        return when
+
+
+FEED_VERSIONS = FeedVersions()
+
+
+def _wants_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() not in ("gzip", "x-gzip"):
+            continue
+        q = params.strip().lower()
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+def _not_modified(request: Request, etags: tuple[str, ...], modified: dt.datetime) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present (weak comparison), else
+    If-Modified-Since."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        given = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return "*" in given or any(tag in given for tag in etags)
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        return False
+    return modified <= when
+
+
 async def feed(request: Request) -> Response:
+    """The live iCalendar feed: strong ETag and Last-Modified, 304 on a conditional GET that
+    matches, gzip when the client accepts it (the bytes are the same each time: mtime 0)."""
     app = service(request)
-    _check(app, security.FEED_TOKEN, request.path_params["token"])
+    tok = request.path_params["token"]
+    _check(app, security.FEED_TOKEN, tok)
     body = calendar.feed(app)
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"cache-control": "private, max-age=300"},
-    )
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    plain, zipped = f'"{digest}"', f'"{digest}-gzip"'
+    modified = FEED_VERSIONS.modified(tok, plain, app.now())
+    use_gzip = _wants_gzip(request.headers.get("accept-encoding", ""))
+    headers = {
+        "cache-control": "private, max-age=300",
+        "etag": zipped if use_gzip else plain,
+        "last-modified": format_datetime(modified, usegmt=True),
+        "vary": "Accept-Encoding",
+    }
+    if _not_modified(request, (plain, zipped), modified):
+        return Response(status_code=304, headers=headers)
+    if use_gzip:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["content-encoding"] = "gzip"
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 # -- Done / Snooze from a notification -----------------------------------------------------------

@@ -4,6 +4,7 @@ their rotatable tokens and a QR code), export and import, backups."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -41,8 +42,15 @@ def _links(request: Request, app: Rollminder) -> dict[str, str]:
     base = str(request.base_url).rstrip("/")
     feed = f"{base}/feed/{token(app, security.FEED_TOKEN)}.ics"
     act = token(app, security.ACTION_TOKEN)
+    webcal = "webcal://" + feed.split("://", 1)[1]
     return {
         "feed": feed,
+        "webcal": webcal,
+        # Links the person clicks (nothing loads from these sites with the page). Apple Calendar
+        # opens webcal:// itself; Google and Outlook fetch the feed from their own servers.
+        "google": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": feed, "name": "rollminder"}, quote_via=quote),
         "done": f"{base}/act/{act}/done",
         "snooze": f"{base}/act/{act}/snooze",
     }
