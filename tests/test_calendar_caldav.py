@@ -246,7 +246,7 @@ def test_two_profiles_share_a_calendar_without_touching_each_other(
 @pytest.mark.parametrize(
     ("how", "expected"),
     [
-        ("wrong password", "refused the user name or password (HTTP 401)"),
+        ("wrong password", "refused the user name and password (HTTP 401, Basic)"),
         ("server down", "connection refused"),
         ("bad url", "is not a CalDAV calendar URL"),
         ("not a calendar", "is not a CalDAV calendar"),
