@@ -16,7 +16,7 @@ BENCH_ARGS ?=
 # private D-Bus (dbus-daemon), and systemd-analyze to verify the user unit.
 # tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
 # chromium (+ a font): the web app's browser tests (Playwright drives /usr/bin/chromium).
-APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-dejavu-core
+APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-dejavu-core openssl php-cli php-sabre-dav php-sqlite3
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean vendor

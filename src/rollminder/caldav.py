@@ -140,6 +140,7 @@ class Challenge:
 
     scheme: str
     params: dict[str, str] = field(default_factory=dict)
+    name: str = ""  # the scheme as the server spelt it
 
 
 def parse_challenges(values: Sequence[str]) -> list[Challenge]:
@@ -164,7 +165,7 @@ def parse_challenges(values: Sequence[str]) -> list[Challenge]:
             scheme = _SCHEME.match(text, i)
             if scheme is None:
                 break  # not a header we can read further
-            current = Challenge(scheme.group(0).lower())
+            current = Challenge(scheme.group(0).lower(), name=scheme.group(0))
             out.append(current)
             i = scheme.end()
             token68 = _TOKEN68.match(text, i)
@@ -273,7 +274,7 @@ def choose(challenges: Sequence[Challenge]) -> Challenge | None:
 def _offered(challenges: Sequence[Challenge]) -> str:
     names = []
     for c in challenges:
-        name = SCHEME_NAMES.get(c.scheme, c.scheme.capitalize())
+        name = SCHEME_NAMES.get(c.scheme, c.name or c.scheme)
         if c.scheme == "digest":
             name += f" {c.params.get('algorithm', 'MD5')}"
         if name not in names:
