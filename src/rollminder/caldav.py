@@ -456,13 +456,11 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _refused(status: int, what: str, shown: str, *, user: bool = True) -> CalDavFailed:
-    if status == 401 and not user:
+def _refused(status: int, what: str, shown: str) -> CalDavFailed:
+    if status == 401:  # only without a user name: Client.request stops a refused sign-in
         return CalDavFailed(
             f"The CalDAV server asks who you are (HTTP 401) for {shown}: give --user NAME."
         )
-    if status == 401:  # pragma: no cover - Client.request stops a refused sign-in itself
-        return CalDavFailed(f"The CalDAV server refused the sign-in (HTTP 401) for {shown}.")
     if status == 403:
         return CalDavFailed(f"The CalDAV server does not let this user {what} {shown} (HTTP 403).")
     if status == 404:
@@ -493,7 +491,7 @@ def check_calendar(client: Client) -> None:
         {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
     )
     if status != 207:
-        raise _refused(status, "open", t.shown, user=client.user is not None)
+        raise _refused(status, "open", t.shown)
     root = _xml(data, t.shown)
     if root.find(f".//{DAV}resourcetype/{CALDAV}calendar") is None:
         raise CalDavFailed(f"{t.shown} is not a CalDAV calendar (a folder or a plain web page).")
