@@ -17,6 +17,9 @@ BENCH_ARGS ?=
 # tmux: the end-to-end test of `rollminder start` (tests/test_start_tmux.py).
 # chromium (+ a font): the web app's browser tests (Playwright drives /usr/bin/chromium).
 APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-dejavu-core
+# CalDAV push against SabreDAV (Debian's php-sabre-dav under `php -S`) and Radicale over HTTPS
+# with a private CA made by openssl (tests/test_calendar_caldav*.py).
+APT_PACKAGES += openssl php-cli php-sabre-dav php-sqlite3
 # libical through its GObject bindings, from Debian's python3 (tests/test_calendar_clients.py).
 APT_PACKAGES += python3-gi gir1.2-ical-3.0
 # Node.js for the npm-based calendar readers (ical.js, node-ical): Debian's, only if none is here.

@@ -20,6 +20,7 @@ class Received:
     path: str
     body: bytes
     at: float  # time.time() when it arrived
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -60,7 +61,10 @@ def http_receiver(fail_first: int = 0) -> Iterator[HttpReceiver]:
                     state.refused += 1
                     code = 500
                 else:
-                    state.received.append(Received("POST", self.path, body, time.time()))
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    state.received.append(
+                        Received(self.command, self.path, body, time.time(), headers)
+                    )
                     code = 200
             self.send_response(code)
             self.send_header("Content-Type", "application/json")

@@ -1,7 +1,9 @@
 """`rollminder calendar push` against a real Radicale server on loopback.
 
 Radicale runs as a subprocess (`python -m radicale`) with its own config, storage and plain-text
-users file, on a free port. Each test makes its own calendar collection.
+users file (HTTP Basic), on a free port; a second one serves HTTPS with a certificate from a CA
+made in the test (``openssl``). Each test makes its own calendar collection. SabreDAV (Digest)
+is in tests/test_calendar_caldav_sabre.py.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,11 +48,17 @@ def free_port() -> int:
 
 class Server(NamedTuple):
     port: int
+    ca_file: Path | None = None  # serving HTTPS with a certificate from this CA
 
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn: http.client.HTTPConnection
+        if self.ca_file is not None:
+            context = ssl.create_default_context(cafile=str(self.ca_file))
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         try:
             conn.request(
@@ -59,7 +70,8 @@ class Server(NamedTuple):
             conn.close()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        scheme = "https" if self.ca_file is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def new_calendar(self) -> str:
         path = f"/{USER}/{uuid.uuid4().hex[:8]}/"
@@ -88,17 +100,20 @@ class Server(NamedTuple):
         return out
 
 
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@contextmanager
+def running_radicale(base: Path, *, tls: tuple[Path, Path, Path] | None = None) -> Iterator[Server]:
+    """Radicale on a free loopback port; ``tls`` = (CA, certificate, key) serves HTTPS."""
     _need_radicale()
-    base = tmp_path_factory.mktemp("radicale")
     (base / "users").write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
     port = free_port()
     config = base / "config"
+    ssl_lines = ""
+    if tls is not None:
+        ssl_lines = f"ssl = True\ncertificate = {tls[1]}\nkey = {tls[2]}\n"
     config.write_text(
         f"""[server]
 hosts = 127.0.0.1:{port}
-[auth]
+{ssl_lines}[auth]
 type = htpasswd
 htpasswd_filename = {base / "users"}
 htpasswd_encryption = plain
@@ -130,11 +145,54 @@ level = warning
                         "radicale did not start: " + (base / "log").read_text()
                     ) from None
                 time.sleep(0.1)
-        yield Server(port)
+        yield Server(port, tls[0] if tls is not None else None)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_radicale(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+def make_ca(where: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate it signed for 127.0.0.1 and localhost, with ``openssl``:
+    (CA certificate, server certificate, server key), PEM files."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        missing("openssl is not installed (Makefile APT_PACKAGES)")
+    ca, ca_key = where / "ca.pem", where / "ca.key"
+    cert, key, csr = where / "server.pem", where / "server.key", where / "server.csr"
+    ext = where / "server.ext"
+    ext.write_text(
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+        "basicConstraints = critical, CA:FALSE\n"
+        "keyUsage = critical, digitalSignature, keyEncipherment\n"
+        "extendedKeyUsage = serverAuth\n",
+        encoding="utf-8",
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for command in (
+        [openssl, "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=rollminder test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [openssl, "req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        [openssl, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", ext],
+    ):  # fmt: skip
+        subprocess.run([str(c) for c in command], check=True, capture_output=True)
+    return ca, cert, key
+
+
+@pytest.fixture(scope="module")
+def radicale_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("radicale-tls")
+    with running_radicale(base, tls=make_ca(base)) as server:
+        yield server
 
 
 @pytest.fixture
@@ -246,7 +304,7 @@ def test_two_profiles_share_a_calendar_without_touching_each_other(
 @pytest.mark.parametrize(
     ("how", "expected"),
     [
-        ("wrong password", "refused the user name or password (HTTP 401)"),
+        ("wrong password", "refused the user name and password (HTTP 401, Basic)"),
         ("server down", "connection refused"),
         ("bad url", "is not a CalDAV calendar URL"),
         ("not a calendar", "is not a CalDAV calendar"),
@@ -330,3 +388,73 @@ def test_push_in_a_subprocess_has_no_traceback_and_needs_no_caldav_package(
     assert importlib.util.find_spec("caldav") is None
     site = Path(icalendar.__file__).parent.parent
     assert not list(site.glob("urllib3_future*")) and not list(site.glob("*urllib3*future*.pth"))
+
+
+# ----------------------------------------------------------------------------- HTTPS, private CA
+
+
+def test_https_with_a_private_ca_needs_its_file(
+    radicale_tls: Server, pushing: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = radicale_tls.new_calendar()
+    url = radicale_tls.url(path)
+    assert url.startswith("https://127.0.0.1:")
+
+    # The system's CAs do not know the private one: one line saying what to do, nothing sent.
+    untrusted = pushing("calendar", "push", "--url", url, "--user", USER)
+    assert untrusted.code == 1 and untrusted.err.count("\n") == 1, untrusted.err
+    assert "is not trusted" in untrusted.err and "--ca-file PATH" in untrusted.err
+    assert radicale_tls.objects(path) == {}
+
+    ca = str(radicale_tls.ca_file)
+    pushed = pushing("calendar", "push", "--url", url, "--user", USER, "--ca-file", ca)
+    assert pushed.code == 0, pushed.err
+    assert "16 created" in pushed.out
+    stored = uids(radicale_tls.objects(path))  # read back over HTTPS from Radicale
+    assert len([u for u in stored if u.endswith("@rollminder")]) == 16
+
+    # The same setting from the environment, beside ROLLMINDER_CALDAV_URL and _USER.
+    monkeypatch.setenv("ROLLMINDER_CALDAV_CA_FILE", ca)
+    monkeypatch.setenv("ROLLMINDER_CALDAV_URL", url)
+    monkeypatch.setenv("ROLLMINDER_CALDAV_USER", USER)
+    again = pushing("calendar", "push")
+    assert again.code == 0 and "nothing changed" in again.out, again.err
+
+    # Another CA's file: refused like the system's CAs.
+    other = tmp_path / "other"
+    other.mkdir()
+    other_ca, _, _ = make_ca(other)
+    wrong = pushing("calendar", "push", "--ca-file", str(other_ca))
+    assert wrong.code == 1 and "is not trusted" in wrong.err
+
+
+@pytest.mark.parametrize(
+    ("ca", "expected"),
+    [
+        ("nowhere.pem", "There is no CA file at"),
+        ("folder", "is a folder"),
+        ("junk.pem", "holds no CA certificate"),
+        ("", "Give the CA certificate's file"),
+    ],
+)
+def test_a_bad_ca_file_is_one_line(
+    radicale_tls: Server, pushing: Runner, tmp_path: Path, ca: str, expected: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "junk.pem").write_text("not a certificate\n", encoding="utf-8")
+    path = radicale_tls.new_calendar()
+    given = str(tmp_path / ca) if ca else ""
+    result = pushing(
+        "calendar", "push", "--url", radicale_tls.url(path), "--user", USER, "--ca-file", given
+    )
+    assert result.code == 1 and result.err.count("\n") == 1, result.err
+    assert expected in result.err and "Traceback" not in result.err
+    assert radicale_tls.objects(path) == {}
+
+
+def test_a_ca_file_with_plain_http_is_refused(radicale: Server, pushing: Runner) -> None:
+    path = radicale.new_calendar()
+    result = pushing(
+        "calendar", "push", "--url", radicale.url(path), "--user", USER, "--ca-file", "/x.pem"
+    )
+    assert result.code == 1 and "A CA file is for https:// calendars" in result.err

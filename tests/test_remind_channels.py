@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 import json
 import stat
 from pathlib import Path
@@ -214,3 +215,160 @@ def test_prep_minutes_is_a_setting(planned: Runner) -> None:
         planned("channel", "add", f"json://{rx.base}/hook")
         assert planned("remind", now="2026-11-26T20:39+01:00").out == "Nothing due now.\n"
         assert "prep" in planned("remind", now="2026-11-26T20:40+01:00").out
+
+
+# ----------------------------------------------------------------------------- what is sent
+
+TOKEN = "Zq8xT3mN0pLk5vW2cR7yB4dF"  # an action token as the web app makes them
+LINKS = {
+    "Done": f"http://127.0.0.1:8765/act/{TOKEN}/done",
+    "Snooze 30 min": f"http://127.0.0.1:8765/act/{TOKEN}/snooze",
+}
+CLINIC = "Dr. <b>Weiss</b> & Co <3"
+BODY = f"Your visit at {CLINIC} is tomorrow.\nNo rolling until then.\n\nKeep the area clean."
+
+
+def channel(url: str, kind: str) -> AppriseChannel:
+    return AppriseChannel(ChannelConfig(name=kind, url=url, masked=mask_url(url), kind=kind))
+
+
+def linked_app() -> tuple[Rollminder, list[dt.datetime]]:
+    tz = ZoneInfo("Europe/Berlin")
+    now = [dt.datetime(2026, 11, 25, 10, tzinfo=tz)]
+    app = Rollminder(MemoryStore(), lambda: now[0])
+    app.set_plan(needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin")
+    now[0] = dt.datetime(2026, 11, 26, 21, tzinfo=tz)
+    return app, now
+
+
+def parse_actions(header: str) -> list[list[str]]:
+    """ntfy's short action format: actions split by ';', fields by ','."""
+    return [[f.strip() for f in action.split(",")] for action in header.split(";")]
+
+
+def test_ntfy_gets_done_and_snooze_as_action_buttons_not_links() -> None:
+    app, _ = linked_app()
+    with http_receiver() as rx:
+        url = f"ntfy://{rx.base}/roll-topic"
+        config = ChannelConfig(name="phone", url=url, masked=mask_url(url), kind="ntfy", id="n1")
+        result = engine.run_pass(app, [config], channel_for=AppriseChannel, links=lambda a: LINKS)
+        assert [s.reminder.kind for s in result.sent] == ["session"], result.failed
+        (got,) = rx.wait(1)
+    assert got.method == "POST" and got.path == "/"
+    message = got.json()
+    assert message["topic"] == "roll-topic" and message["title"].startswith("Time to roll")
+    assert "http" not in message["message"] and "/act/" not in message["message"]
+    assert message["message"] == message["message"].strip()
+    done, snooze = parse_actions(got.headers["x-actions"])
+    assert done == [
+        "http",
+        "Done",
+        LINKS["Done"],
+        "method=POST",
+        "headers.Accept=text/plain",
+        "clear=true",
+    ]
+    assert snooze[:4] == ["http", "Snooze 30 min", LINKS["Snooze 30 min"], "method=POST"]
+    assert "x-icon" not in got.headers and "x-attach" not in got.headers
+    assert "icon" not in message and "attach" not in message
+    assert "github" not in json.dumps(got.headers) + got.body.decode()
+
+
+def test_a_prep_reminder_to_ntfy_has_no_buttons_and_no_icon() -> None:
+    with http_receiver() as rx:
+        channel(f"ntfy://{rx.base}/roll-topic", "ntfy").send("Prep", BODY)
+        (got,) = rx.wait(1)
+    assert "x-actions" not in got.headers and "x-icon" not in got.headers
+    assert got.json()["message"] == BODY
+
+
+@pytest.mark.parametrize("scheme", ["json", "form", "xml", "ntfy"])
+def test_no_channel_sends_a_remote_icon_url(scheme: str) -> None:
+    with http_receiver() as rx:
+        channel(f"{scheme}://{rx.base}/x", scheme).send("Title", engine.with_links(BODY, LINKS))
+        (got,) = rx.wait(1)
+    sent = json.dumps(got.headers) + got.body.decode()
+    # Apprise's icons live under .../assets/themes/ (apprise-info-256x256.png, apprise-logo.png).
+    # (The XML payload names its schema by URL: an identifier, nothing is fetched from it.)
+    for remote in ("/themes/", "apprise-", ".png", "image", "icon"):
+        assert remote not in sent.lower(), (remote, sent)
+
+
+def test_apprise_asset_has_no_icon_for_any_kind() -> None:
+    from rollminder.remind.senders import quiet_asset
+
+    asset = quiet_asset()
+    for kind in ("info", "success", "warning", "failure"):
+        assert asset.image_url(kind, "256x256") is None
+        assert asset.image_url(kind, "256x256", logo=True) is None
+        assert asset.image_path(kind, "256x256") is None
+        assert asset.image_raw(kind, "256x256") is None
+
+
+def mail_parts(raw: bytes) -> dict[str, str]:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = {}
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        parts[part.get_content_type()] = part.get_content().replace("\r\n", "\n")  # wire CRLF
+    return parts
+
+
+def test_email_is_plain_text_with_line_breaks_and_literal_markup() -> None:
+    with smtp_receiver() as smtp:
+        url = f"mailto://localhost:{smtp.port}?from=rollminder@example.com&to=me@example.com"
+        channel(url, "mailto").send(f"Visit at {CLINIC}", engine.with_links(BODY, LINKS))
+        (raw,) = smtp.wait(1)
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == f"Visit at {CLINIC}"
+    parts = mail_parts(raw)
+    assert list(parts) == ["text/plain"]  # no HTML part at all
+    text = parts["text/plain"]
+    assert text.rstrip("\n") == (
+        f"Your visit at {CLINIC} is tomorrow.\nNo rolling until then.\n\nKeep the area clean."
+        f"\n\nDone: {LINKS['Done']}\nSnooze 30 min: {LINKS['Snooze 30 min']}"
+    )
+
+
+def test_email_forced_to_html_escapes_the_text_and_links_for_real() -> None:
+    from html.parser import HTMLParser
+
+    with smtp_receiver() as smtp:
+        url = (
+            f"mailto://localhost:{smtp.port}?from=rollminder@example.com&to=me@example.com"
+            "&format=html"
+        )
+        channel(url, "mailto").send("Time to roll", engine.with_links(BODY, LINKS))
+        (raw,) = smtp.wait(1)
+    parts = mail_parts(raw)
+    assert set(parts) == {"text/plain", "text/html"}
+    page = parts["text/html"]
+    assert "&lt;b&gt;Weiss&lt;/b&gt; &amp; Co &lt;3" in page and "<b>" not in page
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.anchors: list[tuple[str, str]] = []
+            self.text: list[str] = []
+            self._href: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            if tag == "a":
+                self._href = dict(attrs).get("href")
+
+        def handle_data(self, data: str) -> None:
+            self.text.append(data)
+            if self._href is not None:
+                self.anchors.append((data, self._href))
+                self._href = None
+
+    reader = Reader()
+    reader.feed(page)
+    assert reader.anchors == list(LINKS.items())
+    assert set(reader.tags) <= {"div", "br", "p", "a"}  # the clinic's <b> is text, not a tag
+    assert CLINIC in "".join(reader.text)
+    assert reader.tags.count("br") >= 3  # the line breaks
+    assert CLINIC in parts["text/plain"] and "No rolling until then." in parts["text/plain"]

@@ -9,6 +9,13 @@ process in the environment (DESIGN.md, "Pitfalls"). CalDAV needs only four reque
 3. ``PUT`` each of our events that is missing (``If-None-Match: *``) or changed (``If-Match``).
 4. ``DELETE`` each of our events that the feed no longer has (``If-Match``).
 
+Sign-in: the first request goes without credentials; the server's 401 names the schemes it
+speaks (``WWW-Authenticate``) and the client answers with the one it offers: HTTP Digest
+(RFC 7616: MD5 or SHA-256, plain or ``-sess``, qop ``auth`` or ``auth-int``, and RFC 2069/2617
+servers without qop), else Basic (RFC 7617). So a password never travels in the clear to a
+server that asked for Digest. ``https://`` checks the certificate against the system's CAs, or
+only against ``ca_file`` when given (a private CA).
+
 "Ours" means a UID in rollminder's domain with this profile's tag (:func:`calendar.is_ours`);
 everything else in the collection is left alone. An event is "changed" when the content hash
 rollminder stored in it (``X-ROLLMINDER-HASH``) differs from the new one, so a server that
@@ -18,12 +25,16 @@ rewrites what it stores does not make every push an update: a second push change
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
+import os
 import re
+import secrets
 import socket
 import ssl
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 from xml.etree import ElementTree
 
@@ -112,23 +123,219 @@ def parse_url(url: str) -> Target:
     return Target(parts.scheme, host, port or default, path, shown)
 
 
-class Client:
-    """One keep-alive connection to the server, Basic auth, and one-line errors."""
+# ----------------------------------------------------------------------------- sign-in
 
-    def __init__(self, target: Target, user: str | None, password: str | None) -> None:
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_SCHEME = re.compile(_TOKEN)
+_PARAM = re.compile(rf'\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN})\s*')
+_TOKEN68 = re.compile(r"\s+[A-Za-z0-9._~+/-]+=*\s*(?=,|$)")
+_SEPARATORS = re.compile(r"[\s,]*")
+_UNQUOTE = re.compile(r"\\(.)")
+
+
+@dataclass
+class Challenge:
+    """One challenge of a ``WWW-Authenticate`` header: its scheme (lower case) and parameters
+    (names in lower case, values unquoted)."""
+
+    scheme: str
+    params: dict[str, str] = field(default_factory=dict)
+    name: str = ""  # the scheme as the server spelt it
+
+
+def parse_challenges(values: Sequence[str]) -> list[Challenge]:
+    """Every challenge in the ``WWW-Authenticate`` header values, in order (RFC 9110 11.6.1:
+    several challenges may share one header, and a quoted value may hold commas)."""
+    out: list[Challenge] = []
+    for text in values:
+        i, n = 0, len(text)
+        current: Challenge | None = None
+        while True:
+            i = _SEPARATORS.match(text, i).end()  # type: ignore[union-attr]  # always matches
+            if i >= n:
+                break
+            param = _PARAM.match(text, i) if current is not None else None
+            if param is not None and current is not None:
+                value = param.group(2)
+                if value.startswith('"'):
+                    value = _UNQUOTE.sub(r"\1", value[1:-1])
+                current.params.setdefault(param.group(1).lower(), value)
+                i = param.end()
+                continue
+            scheme = _SCHEME.match(text, i)
+            if scheme is None:
+                break  # not a header we can read further
+            current = Challenge(scheme.group(0).lower(), name=scheme.group(0))
+            out.append(current)
+            i = scheme.end()
+            token68 = _TOKEN68.match(text, i)
+            if token68 is not None and _PARAM.match(text, i) is None:
+                i = token68.end()
+    return out
+
+
+#: Digest algorithms (RFC 7616 section 3.3) and their hashlib names.
+DIGEST_HASHES = {"MD5": "md5", "SHA-256": "sha256"}
+SCHEME_NAMES = {"basic": "Basic", "digest": "Digest"}
+
+
+def digest_algorithm(challenge: Challenge) -> str | None:
+    """The challenge's algorithm as rollminder speaks it ('MD5', 'SHA-256-sess'...), or None."""
+    algorithm = challenge.params.get("algorithm", "MD5").strip().upper()
+    base = algorithm.removesuffix("-SESS")
+    return algorithm.replace("-SESS", "-sess") if base in DIGEST_HASHES else None
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass
+class Digest:
+    """The answers to one Digest challenge: a new ``Authorization`` header per request, with the
+    nonce count going up (RFC 7616 section 3.4)."""
+
+    challenge: Challenge
+    user: str
+    password: str
+    count: int = 0
+    cnonce: str = ""
+
+    def _hash(self, data: str | bytes) -> str:
+        algorithm = digest_algorithm(self.challenge) or "MD5"
+        name = DIGEST_HASHES[algorithm.removesuffix("-sess")]
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        return hashlib.new(name, raw).hexdigest()
+
+    def qop(self) -> str | None:
+        offered = [q.strip().lower() for q in self.challenge.params.get("qop", "").split(",")]
+        if "auth" in offered:
+            return "auth"
+        if "auth-int" in offered:
+            return "auth-int"
+        return None  # RFC 2069 style (no qop)
+
+    def header(self, method: str, uri: str, body: bytes = b"") -> str:
+        p = self.challenge.params
+        realm, nonce = p.get("realm", ""), p.get("nonce", "")
+        algorithm = digest_algorithm(self.challenge) or "MD5"
+        qop = self.qop()
+        self.count += 1
+        if qop is not None or algorithm.endswith("-sess"):
+            self.cnonce = self.cnonce or secrets.token_hex(16)  # one per nonce
+        nc = f"{self.count:08x}"
+        ha1 = self._hash(f"{self.user}:{realm}:{self.password}")
+        if algorithm.endswith("-sess"):
+            ha1 = self._hash(f"{ha1}:{nonce}:{self.cnonce}")
+        a2 = f"{method}:{uri}"
+        if qop == "auth-int":
+            a2 += ":" + self._hash(body)
+        ha2 = self._hash(a2)
+        if qop is None:
+            response = self._hash(f"{ha1}:{nonce}:{ha2}")
+        else:
+            response = self._hash(f"{ha1}:{nonce}:{nc}:{self.cnonce}:{qop}:{ha2}")
+        user = self.user
+        hashed = p.get("userhash", "").lower() == "true"
+        if hashed:
+            user = self._hash(f"{self.user}:{realm}")
+        parts = [
+            f"username={_quote(user)}",
+            f"realm={_quote(realm)}",
+            f"nonce={_quote(nonce)}",
+            f"uri={_quote(uri)}",
+            f"response={_quote(response)}",
+        ]
+        if "algorithm" in p:
+            parts.append(f"algorithm={algorithm}")
+        if qop is not None:
+            parts += [f"qop={qop}", f"nc={nc}", f"cnonce={_quote(self.cnonce)}"]
+        elif algorithm.endswith("-sess"):
+            parts.append(f"cnonce={_quote(self.cnonce)}")
+        if "opaque" in p:
+            parts.append(f"opaque={_quote(p['opaque'])}")
+        if hashed:
+            parts.append("userhash=true")
+        return "Digest " + ", ".join(parts)
+
+
+def choose(challenges: Sequence[Challenge]) -> Challenge | None:
+    """The challenge to answer: the first Digest one whose algorithm rollminder speaks (RFC 7616
+    section 3.7: the server lists them in its order of preference), else Basic."""
+    for c in challenges:
+        if c.scheme == "digest" and digest_algorithm(c) is not None and c.params.get("nonce"):
+            return c
+    for c in challenges:
+        if c.scheme == "basic":
+            return c
+    return None
+
+
+def _offered(challenges: Sequence[Challenge]) -> str:
+    names = []
+    for c in challenges:
+        name = SCHEME_NAMES.get(c.scheme, c.name or c.scheme)
+        if c.scheme == "digest":
+            name += f" {c.params.get('algorithm', 'MD5')}"
+        if name not in names:
+            names.append(name)
+    return ", ".join(names) or "none named"
+
+
+# ----------------------------------------------------------------------------- the client
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's CAs, or only those in ``ca_file`` (a PEM file: a private CA)."""
+    if ca_file is None:
+        return ssl.create_default_context()
+    path = os.path.expanduser(ca_file)
+    try:
+        return ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise CalDavFailed(f"There is no CA file at {ca_file}.") from None
+    except IsADirectoryError:
+        raise CalDavFailed(f"{ca_file} is a folder: give the CA certificate's file.") from None
+    except (ssl.SSLError, ValueError):
+        raise CalDavFailed(
+            f"{ca_file} holds no CA certificate rollminder can read (give a PEM file)."
+        ) from None
+    except OSError as exc:
+        raise CalDavFailed(f"Cannot read the CA file {ca_file}: {exc.strerror}.") from None
+
+
+class Client:
+    """One keep-alive connection to the server, Basic or Digest sign-in, and one-line errors."""
+
+    def __init__(
+        self,
+        target: Target,
+        user: str | None,
+        password: str | None,
+        *,
+        ca_file: str | None = None,
+    ) -> None:
         self.target = target
         self.headers = {"User-Agent": f"rollminder/{__version__}"}
-        if user is not None:
-            token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
-            self.headers["Authorization"] = f"Basic {token}"
+        self.user = user
+        self.password = password or ""
+        self.scheme: str | None = None  # 'basic' or 'digest' once the server has asked
+        self.digest: Digest | None = None
         self.conn: http.client.HTTPConnection | None = None
+        self.context: ssl.SSLContext | None = None
+        if ca_file is not None and target.scheme != "https":
+            raise CalDavFailed(
+                f"A CA file is for https:// calendars; {target.shown} is plain http."
+            )
+        if target.scheme == "https":
+            self.context = tls_context(ca_file)
 
     def _connect(self) -> http.client.HTTPConnection:
         if self.conn is None:
             t = self.target
             if t.scheme == "https":
                 self.conn = http.client.HTTPSConnection(
-                    t.host, t.port, timeout=TIMEOUT, context=ssl.create_default_context()
+                    t.host, t.port, timeout=TIMEOUT, context=self.context
                 )
             else:
                 self.conn = http.client.HTTPConnection(t.host, t.port, timeout=TIMEOUT)
@@ -139,20 +346,75 @@ class Client:
             self.conn.close()
             self.conn = None
 
+    def _authorization(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        if self.scheme == "basic":
+            token = f"{self.user}:{self.password}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(token).decode("ascii")}
+        if self.scheme == "digest" and self.digest is not None:
+            return {"Authorization": self.digest.header(method, path, body)}
+        return {}
+
     def request(
         self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] = {}
     ) -> tuple[int, Mapping[str, str], bytes]:
+        """Send one request, signing in as the server asks; a refused sign-in stops here with
+        one line naming the scheme. Without a user name a 401 is returned to the caller."""
+        shown = self.target.shown
+        stale_retried = False
+        while True:
+            sent = self._authorization(method, path, body)
+            status, answer, data, challenges = self._exchange(
+                method, path, body, {**self.headers, **headers, **sent}
+            )
+            if status != 401 or self.user is None:
+                return status, answer, data
+            offered = parse_challenges(challenges)
+            chosen = choose(offered)
+            if not sent:  # the first 401: answer with a scheme the server offers
+                if chosen is None:
+                    raise CalDavFailed(
+                        f"The CalDAV server asks for a sign-in rollminder does not speak "
+                        f"({_offered(offered)}) for {shown}: it speaks Basic and Digest "
+                        "(MD5, SHA-256)."
+                    )
+                self._use(chosen)
+                continue
+            if (
+                self.scheme == "digest"
+                and chosen is not None
+                and chosen.scheme == "digest"
+                and chosen.params.get("stale", "").lower() == "true"
+                and not stale_retried
+            ):  # the nonce expired, the password was right: once more with the new one
+                stale_retried = True
+                self._use(chosen)
+                continue
+            name = SCHEME_NAMES.get(self.scheme or "", "")
+            raise CalDavFailed(
+                f"The CalDAV server refused the user name and password (HTTP 401, {name}) "
+                f"for {shown}."
+            )
+
+    def _use(self, challenge: Challenge) -> None:
+        self.scheme = challenge.scheme
+        self.digest = None
+        if challenge.scheme == "digest":
+            self.digest = Digest(challenge, self.user or "", self.password)
+
+    def _exchange(
+        self, method: str, path: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, str], bytes, list[str]]:
         where = f"{self.target.host}:{self.target.port}"
-        all_headers = {**self.headers, **headers}
         for attempt in (1, 2):
             conn = self._connect()
             try:
-                conn.request(method, path, body=body or None, headers=all_headers)
+                conn.request(method, path, body=body or None, headers=dict(headers))
                 response = conn.getresponse()
                 data = response.read(MAX_RESPONSE + 1)
                 if len(data) > MAX_RESPONSE:
                     raise CalDavFailed(f"The CalDAV server at {where} sent too much data.")
-                return response.status, dict(response.getheaders()), data
+                challenges = response.msg.get_all("WWW-Authenticate") or []
+                return response.status, dict(response.getheaders()), data, challenges
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # A keep-alive connection the server closed: one fresh try.
                 self.close()
@@ -160,6 +422,13 @@ class Client:
                     raise CalDavFailed(
                         f"The CalDAV server at {where} closed the connection."
                     ) from None
+            except ssl.SSLCertVerificationError as exc:
+                self.close()
+                why = exc.verify_message or exc.reason or "not trusted"
+                raise CalDavFailed(
+                    f"The certificate of {where} is not trusted ({why}). If the server's "
+                    "certificate comes from a private CA, give its file: --ca-file PATH."
+                ) from None
             except ssl.SSLError as exc:
                 self.close()
                 why = getattr(exc, "reason", None) or exc.__class__.__name__
@@ -187,14 +456,10 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _refused(status: int, what: str, shown: str, *, user: bool = True) -> CalDavFailed:
-    if status == 401 and not user:
+def _refused(status: int, what: str, shown: str) -> CalDavFailed:
+    if status == 401:  # only without a user name: Client.request stops a refused sign-in
         return CalDavFailed(
             f"The CalDAV server asks who you are (HTTP 401) for {shown}: give --user NAME."
-        )
-    if status == 401:
-        return CalDavFailed(
-            f"The CalDAV server refused the user name or password (HTTP 401) for {shown}."
         )
     if status == 403:
         return CalDavFailed(f"The CalDAV server does not let this user {what} {shown} (HTTP 403).")
@@ -226,7 +491,7 @@ def check_calendar(client: Client) -> None:
         {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
     )
     if status != 207:
-        raise _refused(status, "open", t.shown, user="Authorization" in client.headers)
+        raise _refused(status, "open", t.shown)
     root = _xml(data, t.shown)
     if root.find(f".//{DAV}resourcetype/{CALDAV}calendar") is None:
         raise CalDavFailed(f"{t.shown} is not a CalDAV calendar (a folder or a plain web page).")
@@ -288,12 +553,13 @@ def push(
     password: str | None = None,
     weeks: int = 8,
     include_history: bool = False,
+    ca_file: str | None = None,
 ) -> PushReport:
     """Make the calendar at ``url`` hold exactly the feed's events among rollminder's own."""
     target = parse_url(url)
+    client = Client(target, user, password, ca_file=ca_file)  # a bad CA file stops here
     feed = calendar.collect(app, weeks=weeks, include_history=include_history)
     wanted = {e.uid: calendar.object_for(feed.tz, e) for e in feed.events}
-    client = Client(target, user, password)
     try:
         check_calendar(client)
         remote = [r for r in list_events(client) if r.uid and calendar.is_ours(r.uid, feed.tag)]

@@ -97,18 +97,37 @@ def _password(user: str | None) -> str | None:
     metavar="NAME",
     help=f"User name; the password comes from {PASSWORD_ENV} or a prompt.",
 )
+@click.option(
+    "--ca-file",
+    envvar="ROLLMINDER_CALDAV_CA_FILE",
+    metavar="PATH",
+    help="Trust only this CA certificate (PEM) for an https:// server with a private CA "
+    "(env ROLLMINDER_CALDAV_CA_FILE).",
+)
 @weeks_option
 @history_option
 @pass_ctx
-def push(ctx: Context, url: str, user: str | None, weeks: int, include_history: bool) -> None:
+def push(
+    ctx: Context,
+    url: str,
+    user: str | None,
+    ca_file: str | None,
+    weeks: int,
+    include_history: bool,
+) -> None:
     """Create, update and remove rollminder's events in a CalDAV calendar.
 
-    Only rollminder's own events are touched; pushing twice changes nothing. The password is
-    never a command-line argument: set ROLLMINDER_CALDAV_PASSWORD or type it when asked.
+    Only rollminder's own events are touched; pushing twice changes nothing. The server's
+    sign-in may be Basic or Digest. The password is never a command-line argument: set
+    ROLLMINDER_CALDAV_PASSWORD or type it when asked.
     """
     from rollminder import caldav
 
     target = caldav.parse_url(url)  # a bad URL stops before a password is asked for
+    if ca_file is not None and not ca_file.strip():
+        raise InvalidInput("Give the CA certificate's file: --ca-file PATH.")
+    if ca_file is not None:
+        caldav.Client(target, None, None, ca_file=ca_file)  # a bad CA file too
     app = ctx.app
     app.plan()  # no plan: say so before asking for a password
     report = caldav.push(
@@ -118,5 +137,6 @@ def push(ctx: Context, url: str, user: str | None, weeks: int, include_history: 
         password=_password(user),
         weeks=weeks,
         include_history=include_history,
+        ca_file=ca_file,
     )
     click.echo(report.summary(target.shown))

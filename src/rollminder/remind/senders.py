@@ -2,17 +2,30 @@
 how URLs are shown (:func:`mask_url`) and errors scrubbed (:func:`scrub`).
 
 Apprise and desktop-notifier are imported only when a channel sends or a URL is checked.
+
+What Apprise is told, for every kind of channel:
+
+- the body is plain text (``body_format=TEXT``): Apprise would otherwise hand it to e-mail as
+  HTML, where line breaks vanish and a clinic named ``Dr. <b>Weiss</b>`` becomes live markup.
+  An e-mail channel forced to HTML (``?format=html``) gets HTML built here from the escaped
+  text, with the Done and Snooze links as real ``<a href>``;
+- no icon: Apprise's default asset points many services (ntfy's ``X-Icon``, Discord, Slack,
+  Matrix...) at image URLs on github.com, which the phone or service would then load on our
+  behalf; :func:`quiet_asset` turns both the remote URLs and the local icon files off;
+- ntfy gets the session reminder's Done and Snooze as action buttons (its ``X-Actions``
+  header: an HTTP POST to the web app's action link), not as links in the text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from rollminder.remind.reach import bus_address
@@ -61,6 +74,13 @@ def _apprise() -> Any:
     if not quiet.handlers:
         quiet.addHandler(logging.NullHandler())
     return apprise
+
+
+def quiet_asset() -> Any:
+    """Apprise's asset with every icon off: no remote image URL (``image_url_mask``,
+    ``image_url_logo``) and no local icon file (``image_path_mask``) in any notification."""
+    apprise = _apprise()
+    return apprise.AppriseAsset(image_url_mask=None, image_url_logo=None, image_path_mask=False)
 
 
 def _mask_token(text: str) -> str:
@@ -117,6 +137,59 @@ def scrub(message: str, url: str) -> str:
 # ----------------------------------------------------------------------------- the channels
 
 
+#: A line of the action links the reminder engine appends to a session reminder
+#: (``engine.with_links``: a blank line, then ``Label: URL`` per link); the URL is one of the
+#: web app's token-guarded ``/act/TOKEN/done|snooze`` routes.
+_LINK_LINE = re.compile(
+    r"^(?P<label>[^:\n]{1,40}): (?P<url>https?://[^\s,;]+/act/[A-Za-z0-9_-]+/(?:done|snooze))$"
+)
+NTFY_KINDS = frozenset({"ntfy", "ntfys"})
+EMAIL_KINDS = frozenset({"mailto", "mailtos"})
+
+
+def split_links(body: str) -> tuple[str, dict[str, str]]:
+    """``body`` without the action links the engine appended, and those links (label -> URL);
+    a body without them comes back whole, with no links."""
+    head, sep, tail = body.rpartition("\n\n")
+    if not sep:
+        return body, {}
+    found = [_LINK_LINE.match(line) for line in tail.split("\n")]
+    if not found or not all(found):
+        return body, {}
+    return head, {m["label"]: m["url"] for m in found if m is not None}
+
+
+def text_with_links(body: str, links: Mapping[str, str]) -> str:
+    """The plain-text form: one ``Label: URL`` line per link after a blank line."""
+    if not links:
+        return body
+    return body + "\n\n" + "\n".join(f"{label}: {url}" for label, url in links.items())
+
+
+def html_with_links(body: str, links: Mapping[str, str]) -> str:
+    """An HTML body from plain text: every character of the text escaped, its line breaks
+    kept (``<br>``), each link a real ``<a href>``."""
+    lines = [html.escape(line) for line in body.split("\n")]
+    out = "<br>\n".join(lines)
+    if links:
+        anchors = " · ".join(
+            f'<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
+            for label, url in links.items()
+        )
+        out += f"<br>\n<br>\n<p>{anchors}</p>"
+    return f'<div style="white-space: normal">{out}</div>'
+
+
+def ntfy_actions(links: Mapping[str, str]) -> str:
+    """ntfy's ``Actions`` header (https://docs.ntfy.sh/publish/#action-buttons): one ``http``
+    action per link, a POST the web app's action route takes without a login or CSRF token;
+    ``clear=true`` removes the notification once the button worked."""
+    return "; ".join(
+        f"http, {label}, {url}, method=POST, headers.Accept=text/plain, clear=true"
+        for label, url in links.items()
+    )
+
+
 class AppriseChannel:
     """Any Apprise URL: ntfy, mailto, json/form/xml webhooks, Telegram, Pushover, Matrix..."""
 
@@ -128,18 +201,45 @@ class AppriseChannel:
         self._url = config.url
         self._plugin: Any = None
 
-    def send(self, title: str, body: str, *, slot: str = "") -> None:
-        _apprise()
+    def _instance(self, actions: str = "") -> Any:
+        """The Apprise plugin for this URL, without icons; for ntfy with ``actions``, a fresh one
+        carrying them (the links hold a token that may change between reminders)."""
+        apprise = _apprise()
         if self._plugin is None:
-            self._plugin = _apprise().Apprise.instantiate(self._url, suppress_exceptions=True)
+            self._plugin = apprise.Apprise.instantiate(
+                self._url, asset=quiet_asset(), suppress_exceptions=True
+            )
             if not self._plugin:
                 self._plugin = None
                 raise ChannelError("Apprise does not understand this URL any more")
+        if not actions:
+            return self._plugin
+        results = type(self._plugin).parse_url(self._url)
+        if not results:  # pragma: no cover - the same URL parsed a moment ago
+            return self._plugin
+        results["actions"] = actions
+        plugin = apprise.Apprise.instantiate(results, asset=quiet_asset())
+        return plugin or self._plugin
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        apprise = _apprise()
+        text, links = split_links(body)
+        text_format = apprise.NotifyFormat.TEXT
+        if links and self.kind in NTFY_KINDS:
+            plugin = self._instance(ntfy_actions(links))
+            message, body_format = text, text_format
+        else:
+            plugin = self._instance()
+            message, body_format = text_with_links(text, links), text_format
+            forced = plugin.resolve_format(text_format)  # the URL's ?format=, if any
+            if self.kind in EMAIL_KINDS and forced == apprise.NotifyFormat.HTML:
+                # An e-mail channel forced to HTML: our own HTML, from the escaped text.
+                message, body_format = html_with_links(text, links), forced
         capture = _ThreadLines()
         source = logging.getLogger("apprise")
         source.addHandler(capture)
         try:
-            ok = self._plugin.notify(body=body, title=title)
+            ok = plugin.notify(body=message, title=title, body_format=body_format)
         finally:
             source.removeHandler(capture)
         if not ok:
