@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rollminder.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from rollminder.service import Rollminder
     from rollminder.store.sqlite import SqliteStore
 
 DB_NAME = "rollminder.db"
@@ -155,7 +156,18 @@ class Env:
             raise ValueError("the clock must return aware datetimes")
         return now
 
-    def open_store(self) -> SqliteStore:
+    def open_store(self, now: dt.datetime | None = None) -> SqliteStore:
         from rollminder.store.sqlite import SqliteStore
 
-        return SqliteStore.open(self.db_path, profile=self.profile, now=self.now())
+        now = self.now() if now is None else now
+        return SqliteStore.open(self.db_path, profile=self.profile, now=now)
+
+    def open_app(self, *, live: bool = False) -> Rollminder:
+        """The facade over this profile's store. A command is one moment: unless ``live`` (a
+        guided session, a daemon), the clock is read once, here, and the use cases all see
+        that instant."""
+        from rollminder.service import Rollminder
+
+        now = self.now()
+        store = self.open_store(now)
+        return Rollminder(store, self.now if live else lambda: now)

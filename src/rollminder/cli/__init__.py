@@ -35,28 +35,23 @@ class Context:
 
     def __init__(self, env: Env) -> None:
         self.env = env
-        self._store: SqliteStore | None = None
         self._app: Rollminder | None = None
+        #: A command is one moment (the clock is read once); a guided session runs live.
+        self.live = False
 
     @property
     def app(self) -> Rollminder:
         if self._app is None:
-            from rollminder.service import Rollminder
-
-            self._store = self.env.open_store()
-            self._app = Rollminder(self._store, self.env.now)
+            self._app = self.env.open_app(live=self.live)
         return self._app
 
     @property
     def store(self) -> SqliteStore:
-        self.app  # noqa: B018 - opens it
-        assert self._store is not None
-        return self._store
+        return self.app.store  # type: ignore[return-value]
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._app is not None:
+            self._app.close()
             self._app = None
 
 

@@ -323,6 +323,7 @@ def start(
     from rollminder.guide import build_guide
     from rollminder.service import rolled_zones
 
+    ctx.live = True  # the session takes minutes: its log reads the clock as it goes
     app = ctx.app
     plan = app.plan()
     guide = build_guide(
