@@ -133,7 +133,9 @@ def test_no_import_cycles() -> None:
 @pytest.mark.parametrize("face", FACES)
 def test_faces_never_import_the_store(face: str) -> None:
     offenders = {
-        name: sorted(m for m in imports(name, type_only_too=True) if m.startswith("rollminder.store"))
+        name: sorted(
+            m for m in imports(name, type_only_too=True) if m.startswith("rollminder.store")
+        )
         for name in MODULES
         if name == face or name.startswith(face + ".")
     }

@@ -5,6 +5,7 @@ Faces (CLI, web, daemon) build an :class:`Env`; tests swap the clock and the dat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -29,6 +30,28 @@ def default_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("rollminder", appauthor=False))
+
+
+def system_zone() -> str:
+    """This machine's IANA zone name: $TZ (a zone name, not a POSIX rule), then the target of
+    /etc/localtime, then /etc/timezone; UTC when none names a zone this Python knows. The CLI's
+    wizard and the web app's onboarding both offer it first."""
+    from zoneinfo import ZoneInfo
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    target = os.path.realpath("/etc/localtime")
+    candidates.append(target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "")
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if not name or name.startswith("/") or ("/" not in name and name != "UTC"):
+            continue
+        try:
+            ZoneInfo(name)
+        except (ValueError, OSError, KeyError):
+            continue
+        return name
+    return "UTC"
 
 
 def _system_clock() -> dt.datetime:

@@ -81,8 +81,8 @@ NEEDLE_TABLE: tuple[NeedleRule, ...] = (
 
 NO_HOME_PLAN_REASON = (
     "Needles of 1.0 mm and longer are for professionals (every 4-6 weeks, 1.5 mm is clinic use): "
-    "rollminder makes no home plan for them. Track your clinic visits instead with "
-    "'rollminder visit add' and 'rollminder visit series'."
+    "rollminder makes no home plan for them. Track your clinic visits instead: their dates, "
+    "the days without home rolling around them, and when to book the next one."
 )
 
 

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.env import system_zone
 from rollminder.errors import Cancelled, InvalidInput, RollminderError
 from rollminder.model import WEEKDAYS, ZONES
 
 if TYPE_CHECKING:
     from rollminder.state import State
-
-
-def local_zone_name() -> str:
-    """The system's IANA zone: $TZ, then /etc/localtime's target, then UTC."""
-    tz = os.environ.get("TZ", "").lstrip(":")
-    if tz and "/" in tz and not tz.startswith("/"):
-        return tz
-    try:
-        target = os.path.realpath("/etc/localtime")
-        if "zoneinfo/" in target:
-            return target.split("zoneinfo/", 1)[1]
-        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
-        if name:
-            return name
-    except OSError:
-        pass
-    return "UTC"
 
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -249,7 +231,7 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
     if "tz" not in choices:
         choices["tz"] = _ask(
             "Time zone",
-            current.tz if current else local_zone_name(),
+            current.tz if current else system_zone(),
             lambda t: check_zone(t.strip()) and t.strip(),
         )
     if "zones" not in choices:
@@ -290,7 +272,7 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
         choices = _wizard(ctx, choices)
     elif not exists:
         choices.setdefault("needle_mm", 0.25)
-        choices.setdefault("tz", local_zone_name())
+        choices.setdefault("tz", system_zone())
     plan = app.set_plan(**choices)
     click.echo()
     describe_plan(plan, app.local_now())

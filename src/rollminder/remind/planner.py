@@ -163,7 +163,7 @@ def reminders(
                     None,
                     "Time to replace your roller",
                     f"{roller.roller.label}: {roller.reason}. Needles dull with use: start the "
-                    "next session with a new roller ('rollminder roller add').",
+                    "next session with a new roller.",
                 )
             )
         for v in log.visits:
@@ -198,7 +198,7 @@ def reminders(
                     f"Visit {len(s.visits) + 1} of {s.series.count} should be booked for "
                     f"{s.book_from:%a %d %b}"
                     + ("" if until == s.book_from else f" to {until:%a %d %b}")
-                    + " (then 'rollminder visit add WHEN --series ...').",
+                    + "; add it to your visits once it is booked.",
                 )
             )
     out = [r for r in out if r.until is None or now < r.until]
@@ -208,8 +208,8 @@ def reminders(
 
 def _aftercare() -> str:
     return (
-        "Roll each direction with light pressure, lifting the roller between passes; "
-        "then 'rollminder done' logs it."
+        "Roll each direction with light pressure, lifting the roller between passes, "
+        "and log the session when you are done."
     )
 
 

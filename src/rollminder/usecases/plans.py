@@ -75,6 +75,11 @@ class PlanCases(Base):
             raise InvalidInput(f"A plan has no setting {unknown[0]!r}.")
         given = {k: v for k, v in choices.items() if v is not None}
         rules.check_types(given)
+        if "weekdays" in given and "sessions" not in given:
+            # Days chosen without a number: one session on each (the CLI and the web alike).
+            days = given["weekdays"]
+            if isinstance(days, tuple | list):
+                given["sessions"] = len(set(days))
         if current is None:
             start = (
                 given.pop("start", None)

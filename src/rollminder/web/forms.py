@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,13 +113,7 @@ def plan_choices(form: FormData) -> dict[str, Any]:
         out["needle_mm"] = float(needle)
     days = weekdays(form)
     if days is not None:
-        out["weekdays"] = days
-        if needle is not None:
-            rule = rules.needle_rule(float(needle))
-            out["sessions"] = len(days)
-            out["every_weeks"] = rule.every_weeks if len(days) == 1 else 1
-        else:
-            out["sessions"] = len(days)
+        out["weekdays"] = days  # the use case makes one session of each day
     time = wall_time(form, "time", "time")
     if time is not None:
         out["time"] = time
@@ -147,24 +139,3 @@ def plan_choices(form: FormData) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
-
-
-def local_zone_name() -> str:
-    """This machine's IANA zone name (the wizard's default), or UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if not name:
-        try:
-            name = Path("/etc/timezone").read_text().strip()
-        except OSError:
-            name = ""
-    if not name:
-        try:
-            target = os.readlink("/etc/localtime")
-            name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
-        except OSError:
-            name = ""
-    try:
-        rules.check_zone(name)
-    except InvalidInput:
-        return "UTC"
-    return name

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rollminder import rules, schedule
+from rollminder.env import system_zone
 from rollminder.errors import InvalidInput, RollminderError
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
@@ -45,7 +46,7 @@ def wizard_context(app: Rollminder) -> dict[str, Any]:
         "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
         "zones": [(z, ZONE_LABELS[z]) for z in ZONES],
         "default_zones": DEFAULT_ZONES,
-        "tz": forms.local_zone_name(),
+        "tz": system_zone(),
         "questions": rules.CLINICIAN_QUESTIONS,
         "not_medical_advice": rules.NOT_MEDICAL_ADVICE,
     }
