@@ -12,6 +12,7 @@ Run alone to build it: ``.venv/bin/python bench/data.py [DIR]``.
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 import random
 import shutil
@@ -22,6 +23,9 @@ from zoneinfo import ZoneInfo
 
 from rollminder import rules
 from rollminder.model import DEFAULT_ZONES, Pause, Plan, Roller, Series, Session, Skip, Visit
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 TZ = "Europe/Berlin"
 #: The fixed "now" of the bench (ROLLMINDER_NOW), so every run prints the same thing.
@@ -66,6 +70,7 @@ def generate(now: dt.datetime = NOW, years: int = YEARS, seed: int = 10) -> Data
         tz=TZ,
         minutes=3,
         zones=DEFAULT_ZONES,
+        created_at=T0,
     )
     plan = replace(plan, created_at=dt.datetime.combine(first, dt.time(9, 0), zone))
     data = Dataset(plan=plan)

@@ -19,6 +19,7 @@ CPU <= 5 % of one core.
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import json
 import os
@@ -27,6 +28,9 @@ import subprocess
 import sys
 import time
 from typing import Any
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 try:
     from bench import common
@@ -46,7 +50,7 @@ def _guide(minutes: float) -> Any:
     from rollminder.guide import build_guide
     from rollminder.rules import make_plan
 
-    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 25))
+    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 25), created_at=T0)
     return build_guide(plan, minutes=minutes)
 
 

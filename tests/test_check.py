@@ -6,6 +6,7 @@ last session Thu 26 Nov 21:00.
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,9 @@ from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS, make_plan
 from rollminder.service import CheckOutcome, Rollminder
 from rollminder.store.memory import MemoryStore
 from tests.conftest import Runner
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -181,7 +185,7 @@ def test_bad_answers_are_refused(app: Rollminder, clock: Clock) -> None:
 
 
 def test_holds_covers_is_half_open() -> None:
-    hold = Hold(since=at(1, 0), until=at(3, 0), reason="r")
+    hold = Hold(since=at(1, 0), until=at(3, 0), reason="r", created_at=T0)
     assert hold.covers(at(1, 0)) and hold.covers(at(2, 23, 59))
     assert not hold.covers(at(3, 0)) and not hold.covers(at(30, 23, month=10))
 
@@ -292,9 +296,13 @@ def logs_with_holds(draw: st.DrawFn) -> tuple[Log, dt.datetime]:
         )
     ):
         since = BASE + dt.timedelta(hours=since_h)
-        holds.append(Hold(since=since, until=since + dt.timedelta(hours=length), reason="r"))
+        holds.append(
+            Hold(since=since, until=since + dt.timedelta(hours=length), reason="r", created_at=T0)
+        )
     log = Log(
-        sessions=tuple(Session(start=s, minutes=3, zones=("chin",)) for s in sessions),
+        sessions=tuple(
+            Session(start=s, minutes=3, zones=("chin",), created_at=T0) for s in sessions
+        ),
         holds=tuple(sorted(holds, key=lambda h: h.until)),
     )
     now = BASE + dt.timedelta(minutes=draw(st.integers(0, 60 * 24 * 80)))
@@ -307,6 +315,7 @@ PLAN = make_plan(
     weekdays=(0, 3),
     time=dt.time(21),
     tz="Europe/Berlin",
+    created_at=T0,
 )
 
 

@@ -20,10 +20,11 @@ from rollminder.model import ALL_DIRECTIONS, ZONES
 from rollminder.rules import CLINICIAN_QUESTIONS, STOP_QUESTIONS, make_plan, stop_question
 
 START = dt.date(2026, 11, 23)
+T0 = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
 def plan(**choices: object):  # type: ignore[no-untyped-def]
-    return make_plan(needle_mm=0.25, start=START, **choices)  # type: ignore[arg-type]
+    return make_plan(needle_mm=0.25, start=START, created_at=T0, **choices)  # type: ignore[arg-type]
 
 
 zones_st = st.lists(st.sampled_from(ZONES), min_size=1, max_size=len(ZONES), unique=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
@@ -15,6 +16,9 @@ from rollminder.rules import make_plan
 from rollminder.schedule import local_slot, tally
 from tests.test_schedule import FAST, plans, scenarios
 
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
 TZ = ZoneInfo("Europe/Berlin")
 PLAN = replace(
     make_plan(
@@ -23,7 +27,8 @@ PLAN = replace(
         weekdays=(0, 3),
         time=dt.time(21),
         tz="Europe/Berlin",
-        start=dt.date(2026, 1, 5),  # a Monday
+        start=dt.date(2026, 1, 5),
+        created_at=T0,  # a Monday
     ),
     created_at=dt.datetime(2026, 1, 5, 8, tzinfo=TZ),  # made that morning
 )
@@ -39,7 +44,10 @@ def slots(weeks: int, start: dt.date = PLAN.start) -> list[dt.date]:
 
 def log_of(days: list[dt.date], **extra: object) -> Log:
     return Log(
-        sessions=tuple(Session(start=at(d), minutes=3, zones=("chin",)) for d in days), **extra
+        sessions=tuple(
+            Session(start=at(d), minutes=3, zones=("chin",), created_at=T0) for d in days
+        ),
+        **extra,
     )  # type: ignore[arg-type]
 
 
@@ -81,10 +89,14 @@ def test_skips_and_pauses_are_neutral() -> None:
     days = slots(6)
     skipped = days.pop(4)
     pause = Pause(
-        first=PLAN.start + dt.timedelta(weeks=3), last=PLAN.start + dt.timedelta(weeks=3, days=6)
+        first=PLAN.start + dt.timedelta(weeks=3),
+        last=PLAN.start + dt.timedelta(weeks=3, days=6),
+        created_at=T0,
     )
     days = [d for d in days if not pause.covers(d)]
-    log = log_of(days, skips=(Skip(slot=at(skipped), reason="flare"),), pauses=(pause,))
+    log = log_of(
+        days, skips=(Skip(slot=at(skipped), reason="flare", created_at=T0),), pauses=(pause,)
+    )
     p = compute(PLAN, log, now_after(6))
     assert p.missed == 0 and p.skipped == 1
     assert p.adherence_12w == 1
@@ -115,7 +127,7 @@ def test_a_new_plan_made_after_its_first_slot_shows_no_miss() -> None:
 def test_raising_the_target_does_not_rewrite_the_past() -> None:
     # Eight perfect weeks once a week (0.5 mm, Sundays), then twice a week from week 9.
     once = replace(
-        make_plan(needle_mm=0.5, tz="Europe/Berlin", start=PLAN.start),
+        make_plan(needle_mm=0.5, tz="Europe/Berlin", start=PLAN.start, created_at=T0),
         created_at=at(PLAN.start).astimezone(dt.UTC) - dt.timedelta(hours=12),
     )
     sundays = [PLAN.start + dt.timedelta(weeks=w, days=6) for w in range(8)]

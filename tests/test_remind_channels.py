@@ -4,6 +4,7 @@ input; secrets masked everywhere; the files holding them owner-only."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 import email
 import email.policy
@@ -21,6 +22,9 @@ from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
 from tests.conftest import Runner
 from tests.remind_receivers import dead_port, http_receiver, smtp_receiver
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 SLOT = "2026-11-26T21:00+01:00"  # the planned fixture's first slot (Thu 21:00 Berlin)
 PREP = "2026-11-26T20:45+01:00"
@@ -127,7 +131,9 @@ def test_a_receiver_answering_500_gets_it_once_after_it_recovers() -> None:
     app.set_plan(needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin")
     with http_receiver(fail_first=3) as rx:
         url = f"json://{rx.base}/hook"
-        config = ChannelConfig(name="hook", url=url, masked=mask_url(url), kind="json", id="c1")
+        config = ChannelConfig(
+            name="hook", url=url, masked=mask_url(url), kind="json", id="c1", created_at=T0
+        )
         t = dt.datetime(2026, 11, 26, 21, tzinfo=tz)
         outcomes = []
         for _ in range(12):  # a pass at the slot, then every 20 s of the app's clock
@@ -229,7 +235,9 @@ BODY = f"Your visit at {CLINIC} is tomorrow.\nNo rolling until then.\n\nKeep the
 
 
 def channel(url: str, kind: str) -> AppriseChannel:
-    return AppriseChannel(ChannelConfig(name=kind, url=url, masked=mask_url(url), kind=kind))
+    return AppriseChannel(
+        ChannelConfig(name=kind, url=url, masked=mask_url(url), kind=kind, created_at=T0)
+    )
 
 
 def linked_app() -> tuple[Rollminder, list[dt.datetime]]:
@@ -250,7 +258,9 @@ def test_ntfy_gets_done_and_snooze_as_action_buttons_not_links() -> None:
     app, _ = linked_app()
     with http_receiver() as rx:
         url = f"ntfy://{rx.base}/roll-topic"
-        config = ChannelConfig(name="phone", url=url, masked=mask_url(url), kind="ntfy", id="n1")
+        config = ChannelConfig(
+            name="phone", url=url, masked=mask_url(url), kind="ntfy", id="n1", created_at=T0
+        )
         result = engine.run_pass(app, [config], channel_for=AppriseChannel, links=lambda a: LINKS)
         assert [s.reminder.kind for s in result.sent] == ["session"], result.failed
         (got,) = rx.wait(1)

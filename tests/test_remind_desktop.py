@@ -7,6 +7,7 @@ them); on a developer's machine without them they are skipped.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ import pytest
 
 from rollminder.remind.channels import ChannelError, DesktopChannel, desktop_available
 from tests.conftest import Runner
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl")
 
@@ -152,7 +156,9 @@ def test_the_done_and_snooze_buttons_log_and_snooze(
     slot = dt.datetime.fromisoformat("2026-11-26T21:00+01:00")
     env = Env(home=home, clock=lambda: slot + dt.timedelta(minutes=5))
     buttons = _Desktop(env)
-    config = ChannelConfig(name="desktop", url="desktop://", masked="desktop://", kind="desktop")
+    config = ChannelConfig(
+        name="desktop", url="desktop://", masked="desktop://", kind="desktop", created_at=T0
+    )
     try:
         channel = buttons.build(config)
         channel.send("Time to roll", "now", slot="2026-11-26T20:00Z")

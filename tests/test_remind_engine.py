@@ -3,6 +3,7 @@ what is due, exactly once, catch-ups, clock steps, snooze, backoff."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,9 @@ from rollminder.remind.channels import ChannelError
 from rollminder.remind.records import ChannelConfig
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -51,7 +55,12 @@ class Fake:
     @property
     def config(self) -> ChannelConfig:
         return ChannelConfig(
-            name=self.name, url=self.masked, masked=self.masked, kind="fake", id=self.id
+            name=self.name,
+            url=self.masked,
+            masked=self.masked,
+            kind="fake",
+            id=self.id,
+            created_at=T0,
         )
 
 
@@ -291,7 +300,9 @@ def test_no_channel_is_reported_as_unreachable(w: World) -> None:
 
 def test_paused_today_holds_visit_reminders(w: World) -> None:
     w.app.add_visit(at=at(2026, 11, 28, 9))
-    w.app.store.put_pause(Pause(first=dt.date(2026, 11, 27), last=dt.date(2026, 11, 27)))
+    w.app.store.put_pause(
+        Pause(first=dt.date(2026, 11, 27), last=dt.date(2026, 11, 27), created_at=T0)
+    )
     w.run(at(2026, 11, 27, 21))
     assert w.kinds() == []
 
@@ -352,7 +363,12 @@ def test_the_desktop_gets_no_links_it_has_buttons(w: World) -> None:
     w.channels = [desktop]
     by_id = {desktop.id: desktop}
     config = ChannelConfig(
-        name="desktop", url="desktop://", masked="desktop://", kind="desktop", id="desktop"
+        name="desktop",
+        url="desktop://",
+        masked="desktop://",
+        kind="desktop",
+        id="desktop",
+        created_at=T0,
     )
     w.clock.now = at(2026, 11, 26, 21)
     engine.run_pass(w.app, [config], channel_for=lambda cfg: by_id[cfg.id], links=Linked())

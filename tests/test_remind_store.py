@@ -56,7 +56,9 @@ def test_channels_statuses_snoozes_and_state(store: Store) -> None:
     store.put_channel(a)
     assert store.has_channels() is True
     with pytest.raises(StorageError):
-        store.put_channel(ChannelConfig(name="a", url="json://y", masked="json://y", kind="json"))
+        store.put_channel(
+            ChannelConfig(name="a", url="json://y", masked="json://y", kind="json", created_at=T0)
+        )
     assert [c.name for c in store.channels()] == ["a"]
     store.put_channel_status(ChannelStatus(a.id, failures=2, last_error="500", retry_at=T0))
     assert store.channel_statuses()[a.id].failures == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 from dataclasses import replace
 
@@ -9,6 +10,9 @@ import pytest
 
 from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
 from rollminder.rules import make_plan, needle_rule, replan, validate_plan
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 START = dt.date(2026, 11, 25)
 
@@ -28,7 +32,7 @@ START = dt.date(2026, 11, 25)
 def test_defaults_by_needle(
     needle: float, sessions: int, every: int, rest: int, floor: int
 ) -> None:
-    plan = make_plan(needle_mm=needle, start=START)
+    plan = make_plan(needle_mm=needle, start=START, created_at=T0)
     assert (plan.sessions, plan.every_weeks, plan.rest_hours) == (sessions, every, rest)
     assert needle_rule(needle).floor_hours == floor
     assert plan.minutes == 3 and plan.passes == 5 and len(plan.directions) == 4
@@ -37,48 +41,55 @@ def test_defaults_by_needle(
 @pytest.mark.parametrize("needle", [1.0, 1.5, 2.5])
 def test_professional_needles_get_no_home_plan(needle: float) -> None:
     with pytest.raises(NoHomePlan, match="visit"):
-        make_plan(needle_mm=needle, start=START)
+        make_plan(needle_mm=needle, start=START, created_at=T0)
 
 
 @pytest.mark.parametrize("needle", [0, -0.5, 3.5, float("nan"), float("inf")])
 def test_nonsense_needles(needle: float) -> None:
     with pytest.raises(InvalidInput):
-        make_plan(needle_mm=needle, start=START)
+        make_plan(needle_mm=needle, start=START, created_at=T0)
 
 
 def test_rest_can_grow_but_not_below_the_floor() -> None:
-    assert make_plan(needle_mm=0.25, rest_hours=72, start=START).rest_hours == 72
-    assert make_plan(needle_mm=0.25, rest_hours=24, sessions=3, start=START).rest_hours == 24
+    assert make_plan(needle_mm=0.25, rest_hours=72, start=START, created_at=T0).rest_hours == 72
+    assert (
+        make_plan(needle_mm=0.25, rest_hours=24, sessions=3, start=START, created_at=T0).rest_hours
+        == 24
+    )
     with pytest.raises(PlanRefused, match="at least 1 day"):
-        make_plan(needle_mm=0.25, rest_hours=12, start=START)
+        make_plan(needle_mm=0.25, rest_hours=12, start=START, created_at=T0)
     with pytest.raises(PlanRefused, match="at least 5 days"):
-        make_plan(needle_mm=0.5, rest_hours=96, start=START)
+        make_plan(needle_mm=0.5, rest_hours=96, start=START, created_at=T0)
 
 
 def test_target_must_fit_the_rest() -> None:
     with pytest.raises(PlanRefused, match="at most 3 sessions fit a week"):
-        make_plan(needle_mm=0.25, sessions=4, start=START)
+        make_plan(needle_mm=0.25, sessions=4, start=START, created_at=T0)
     with pytest.raises(PlanRefused, match="every 3 weeks"):
-        make_plan(needle_mm=0.75, sessions=1, every_weeks=1, start=START)
+        make_plan(needle_mm=0.75, sessions=1, every_weeks=1, start=START, created_at=T0)
 
 
 def test_days_must_match_the_count_and_keep_the_rest() -> None:
     with pytest.raises(InvalidInput, match="Choose 2 days"):
-        make_plan(needle_mm=0.25, sessions=2, weekdays=(0,), start=START)
+        make_plan(needle_mm=0.25, sessions=2, weekdays=(0,), start=START, created_at=T0)
     with pytest.raises(PlanRefused, match="Sat and Mon are only 2 days apart"):
-        make_plan(needle_mm=0.25, sessions=2, weekdays=(0, 5), rest_hours=72, start=START)
-    assert make_plan(needle_mm=0.25, sessions=2, weekdays=(0, 3), start=START).weekdays == (0, 3)
+        make_plan(
+            needle_mm=0.25, sessions=2, weekdays=(0, 5), rest_hours=72, start=START, created_at=T0
+        )
+    assert make_plan(
+        needle_mm=0.25, sessions=2, weekdays=(0, 3), start=START, created_at=T0
+    ).weekdays == (0, 3)
 
 
 def test_zone_and_ranges() -> None:
     with pytest.raises(InvalidInput, match="time zone"):
-        make_plan(needle_mm=0.25, tz="Nowhere/Land", start=START)
+        make_plan(needle_mm=0.25, tz="Nowhere/Land", start=START, created_at=T0)
     with pytest.raises(InvalidInput, match="time zone"):
-        make_plan(needle_mm=0.25, tz="../../etc/passwd", start=START)
+        make_plan(needle_mm=0.25, tz="../../etc/passwd", start=START, created_at=T0)
     with pytest.raises(InvalidInput, match="Minutes"):
-        make_plan(needle_mm=0.25, minutes=0, start=START)
+        make_plan(needle_mm=0.25, minutes=0, start=START, created_at=T0)
     with pytest.raises(InvalidInput, match="zone"):
-        make_plan(needle_mm=0.25, zones=("eyelids",), start=START)
+        make_plan(needle_mm=0.25, zones=("eyelids",), start=START, created_at=T0)
 
 
 @pytest.mark.parametrize(
@@ -105,12 +116,12 @@ def test_zone_and_ranges() -> None:
 )
 def test_wrong_types_and_far_dates_give_one_line_errors(choices: dict[str, object]) -> None:
     with pytest.raises(InvalidInput) as err:
-        make_plan(**{"needle_mm": 0.25, "start": START, **choices})  # type: ignore[arg-type]
+        make_plan(**{"needle_mm": 0.25, "start": START, "created_at": T0, **choices})  # type: ignore[arg-type]
     assert "\n" not in str(err.value)
 
 
 def test_validate_plan_checks_types_of_a_stored_plan() -> None:
-    plan = make_plan(needle_mm=0.25, start=START)
+    plan = make_plan(needle_mm=0.25, start=START, created_at=T0)
     with pytest.raises(InvalidInput, match="whole number"):
         validate_plan(replace(plan, sessions=True))
     with pytest.raises(InvalidInput, match="start"):

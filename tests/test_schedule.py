@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 import itertools
 from dataclasses import replace
@@ -28,6 +29,9 @@ from rollminder.schedule import (
 )
 from rollminder.state import Paused
 
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -36,7 +40,7 @@ def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0, tz: ZoneInfo = BERLIN) 
 
 
 def session(when: dt.datetime) -> Session:
-    return Session(start=when.astimezone(dt.UTC), minutes=3, zones=("forehead",))
+    return Session(start=when.astimezone(dt.UTC), minutes=3, zones=("forehead",), created_at=T0)
 
 
 def made_at_start(p: Plan) -> Plan:
@@ -57,6 +61,7 @@ def plan() -> Plan:
             time=dt.time(21, 0),
             tz="Europe/Berlin",
             start=dt.date(2026, 11, 25),
+            created_at=T0,
         )
     )
 
@@ -116,7 +121,9 @@ def test_missed_slot_stays_missed_when_no_day_fits(plan: Plan) -> None:
 
 
 def test_d_visit_blackout(plan: Plan) -> None:
-    log = Log(visits=(Visit(at=at(2026, 12, 16, 10).astimezone(dt.UTC), clinic="Derm"),))
+    log = Log(
+        visits=(Visit(at=at(2026, 12, 16, 10).astimezone(dt.UTC), clinic="Derm", created_at=T0),)
+    )
     slots = upcoming(plan, log, at(2026, 11, 25, 10), 8)
     days = [s.start.date() for s in slots]
     assert not [d for d in days if dt.date(2026, 12, 9) <= d <= dt.date(2026, 12, 30)]
@@ -127,7 +134,7 @@ def test_d_visit_blackout(plan: Plan) -> None:
 
 def test_e_half_millimetre_twice_a_week_is_refused() -> None:
     with pytest.raises(PlanRefused) as err:
-        make_plan(needle_mm=0.5, sessions=2, start=dt.date(2026, 11, 25))
+        make_plan(needle_mm=0.5, sessions=2, start=dt.date(2026, 11, 25), created_at=T0)
     assert "\n" not in str(err.value)
     assert "at most 1 session" in str(err.value)
 
@@ -155,7 +162,9 @@ def test_session_done_early_on_the_day_fulfils_the_slot(plan: Plan) -> None:
 def test_skip_gets_a_retry_the_next_day(plan: Plan) -> None:
     log = Log(
         sessions=(session(at(2026, 11, 30, 21)),),
-        skips=(Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="irritated"),),
+        skips=(
+            Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="irritated", created_at=T0),
+        ),
     )
     slots = upcoming(plan, log, at(2026, 12, 3, 10), 2)
     assert starts(slots) == ["2026-12-04T21:00:00+01:00", "2026-12-07T21:00:00+01:00"]
@@ -165,7 +174,7 @@ def test_skip_gets_a_retry_the_next_day(plan: Plan) -> None:
 def test_pause_blocks_slots_without_catch_up(plan: Plan) -> None:
     log = Log(
         sessions=(session(at(2026, 11, 26, 21)),),
-        pauses=(Pause(first=dt.date(2026, 11, 30), last=dt.date(2026, 12, 1)),),
+        pauses=(Pause(first=dt.date(2026, 11, 30), last=dt.date(2026, 12, 1), created_at=T0),),
     )
     slots = upcoming(plan, log, at(2026, 11, 27, 10), 2)
     assert starts(slots) == ["2026-12-03T21:00:00+01:00", "2026-12-07T21:00:00+01:00"]
@@ -193,6 +202,7 @@ def test_spring_forward_gap_moves_the_slot_forward() -> None:
         time=dt.time(2, 30),
         tz="Europe/Berlin",
         start=dt.date(2026, 3, 20),
+        created_at=T0,
     )
     log = Log(sessions=(session(at(2026, 3, 26, 2, 30)),))
     slots = upcoming(p, log, at(2026, 3, 27, 12), 2)
@@ -207,6 +217,7 @@ def test_fall_back_ambiguous_time_is_the_first_occurrence() -> None:
         time=dt.time(2, 30),
         tz="Europe/Berlin",
         start=dt.date(2026, 10, 20),
+        created_at=T0,
     )
     log = Log(sessions=(session(at(2026, 10, 22, 2, 30)),))
     slot = upcoming(p, log, at(2026, 10, 23, 12), 1)[0]
@@ -222,6 +233,7 @@ def test_rest_is_counted_on_the_wall_clock_across_dst() -> None:
         time=dt.time(21),
         tz="Europe/Berlin",
         start=dt.date(2027, 3, 1),
+        created_at=T0,
     )
     log = Log(sessions=(session(at(2027, 3, 22, 21)),))
     slots = upcoming(p, log, at(2027, 3, 23, 12), 1)
@@ -249,6 +261,7 @@ def test_gap_shifted_session_keeps_the_next_days_slot() -> None:
         tz="Europe/Berlin",
         rest_hours=24,
         start=dt.date(2026, 3, 17),
+        created_at=T0,
     )
     log = Log(sessions=(session(at(2026, 3, 29, 3, 0)),))  # Sunday's slot, moved by the gap
     slot = upcoming(p, log, at(2026, 3, 29, 3, 5), 1)[0]
@@ -256,7 +269,7 @@ def test_gap_shifted_session_keeps_the_next_days_slot() -> None:
 
 
 def test_three_week_plan_for_075() -> None:
-    p = make_plan(needle_mm=0.75, start=dt.date(2026, 11, 25), tz="Europe/Berlin")
+    p = make_plan(needle_mm=0.75, start=dt.date(2026, 11, 25), tz="Europe/Berlin", created_at=T0)
     assert (p.sessions, p.every_weeks, p.rest_hours) == (1, 3, 21 * 24)
     slots = upcoming(p, Log(), at(2026, 11, 25, 10), 3)
     gaps = {(b.start - a.start).days for a, b in itertools.pairwise(slots)}
@@ -266,7 +279,7 @@ def test_three_week_plan_for_075() -> None:
 def test_tally_counts_missed_and_skipped(plan: Plan) -> None:
     log = Log(
         sessions=(session(at(2026, 11, 26, 21)),),
-        skips=(Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="acne"),),
+        skips=(Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="acne", created_at=T0),),
     )
     periods = tally(plan, log, at(2026, 12, 8, 9))
     assert [(p.quota, p.done, p.skipped, p.missed, p.complete) for p in periods] == [
@@ -280,8 +293,8 @@ def test_status_until_spans_overlapping_blackouts(plan: Plan) -> None:
     # Two visits whose blackouts overlap: no home rolling until the end of the second one.
     log = Log(
         visits=(
-            Visit(at=at(2026, 12, 16, 10).astimezone(dt.UTC), clinic="Derm"),
-            Visit(at=at(2027, 1, 3, 10).astimezone(dt.UTC), clinic="Derm"),
+            Visit(at=at(2026, 12, 16, 10).astimezone(dt.UTC), clinic="Derm", created_at=T0),
+            Visit(at=at(2027, 1, 3, 10).astimezone(dt.UTC), clinic="Derm", created_at=T0),
         )
     )
     st_ = status(plan, log, at(2026, 12, 20, 12))
@@ -293,9 +306,14 @@ def test_status_until_spans_back_to_back_pauses(plan: Plan) -> None:
     # Pauses that touch or overlap (an import can bring overlapping ones) read as one.
     log = Log(
         pauses=(
-            Pause(first=dt.date(2026, 11, 30), last=dt.date(2026, 12, 2), reason="travel"),
-            Pause(first=dt.date(2026, 12, 3), last=dt.date(2026, 12, 6)),
-            Pause(first=dt.date(2026, 12, 5), last=dt.date(2026, 12, 9)),
+            Pause(
+                first=dt.date(2026, 11, 30),
+                last=dt.date(2026, 12, 2),
+                reason="travel",
+                created_at=T0,
+            ),
+            Pause(first=dt.date(2026, 12, 3), last=dt.date(2026, 12, 6), created_at=T0),
+            Pause(first=dt.date(2026, 12, 5), last=dt.date(2026, 12, 9), created_at=T0),
         )
     )
     st_ = status(plan, log, at(2026, 12, 1, 9))
@@ -327,6 +345,7 @@ def test_a_slot_already_past_when_the_plan_is_made_is_not_due_nor_missed() -> No
             time=dt.time(21),
             tz="Europe/Berlin",
             start=made.date(),
+            created_at=T0,
         ),
         created_at=made.astimezone(dt.UTC),
     )
@@ -349,11 +368,19 @@ def test_void_skips_do_not_hide_a_missed_slot(plan: Plan) -> None:
     log = Log(
         sessions=(session(at(2026, 12, 7, 21)),),
         skips=(
-            Skip(slot=at(2026, 11, 24, 21).astimezone(dt.UTC), reason="before the plan"),
-            Skip(slot=at(2026, 11, 30, 21).astimezone(dt.UTC), reason="paused anyway"),
-            Skip(slot=at(2026, 12, 7, 21).astimezone(dt.UTC), reason="rolled anyway"),
+            Skip(
+                slot=at(2026, 11, 24, 21).astimezone(dt.UTC),
+                reason="before the plan",
+                created_at=T0,
+            ),
+            Skip(
+                slot=at(2026, 11, 30, 21).astimezone(dt.UTC), reason="paused anyway", created_at=T0
+            ),
+            Skip(
+                slot=at(2026, 12, 7, 21).astimezone(dt.UTC), reason="rolled anyway", created_at=T0
+            ),
         ),
-        pauses=(Pause(first=dt.date(2026, 11, 30), last=dt.date(2026, 11, 30)),),
+        pauses=(Pause(first=dt.date(2026, 11, 30), last=dt.date(2026, 11, 30), created_at=T0),),
     )
     periods = tally(plan, log, at(2026, 12, 14, 9))
     assert [(p.quota, p.done, p.skipped, p.missed) for p in periods] == [
@@ -368,7 +395,7 @@ def test_skip_on_a_catch_up_day_counts(plan: Plan) -> None:
     # Monday missed, its catch-up (Tuesday) skipped on purpose: skipped, not missed.
     log = Log(
         sessions=(session(at(2026, 11, 26, 21)),),
-        skips=(Skip(slot=at(2026, 12, 1, 21).astimezone(dt.UTC), reason="flare"),),
+        skips=(Skip(slot=at(2026, 12, 1, 21).astimezone(dt.UTC), reason="flare", created_at=T0),),
     )
     week = tally(plan, log, at(2026, 12, 2, 9))[1]
     assert (week.due, week.skipped, week.missed) == (1, 1, 0)
@@ -385,7 +412,7 @@ def test_tally_does_not_count_sessions_after_now(plan: Plan) -> None:
 def test_tally_judges_each_period_by_the_plan_in_force() -> None:
     # Once a week (0.5 mm, Sundays) for 4 weeks, then twice a week: the past weeks stay kept.
     once = replace(
-        make_plan(needle_mm=0.5, tz="Europe/Berlin", start=dt.date(2026, 11, 2)),
+        make_plan(needle_mm=0.5, tz="Europe/Berlin", start=dt.date(2026, 11, 2), created_at=T0),
         created_at=at(2026, 11, 2, 9).astimezone(dt.UTC),
     )
     twice = replace(
@@ -431,11 +458,23 @@ def test_a_change_of_period_length_cuts_the_old_plan_short() -> None:
     # Weekly (0.5 mm, Saturdays) then every 3 weeks (0.75 mm): the 3-week period in which the
     # change was made is the new plan's; the weeks before it stay weekly.
     weekly = replace(
-        make_plan(needle_mm=0.5, weekdays=(5,), tz="Europe/Berlin", start=dt.date(2026, 11, 2)),
+        make_plan(
+            needle_mm=0.5,
+            weekdays=(5,),
+            tz="Europe/Berlin",
+            start=dt.date(2026, 11, 2),
+            created_at=T0,
+        ),
         created_at=at(2026, 11, 2, 9).astimezone(dt.UTC),
     )
     three = replace(
-        make_plan(needle_mm=0.75, weekdays=(5,), tz="Europe/Berlin", start=dt.date(2026, 11, 2)),
+        make_plan(
+            needle_mm=0.75,
+            weekdays=(5,),
+            tz="Europe/Berlin",
+            start=dt.date(2026, 11, 2),
+            created_at=T0,
+        ),
         created_at=at(2026, 11, 25, 9).astimezone(dt.UTC),
     )
     log = Log(sessions=(session(at(2026, 11, 7, 21)),))
@@ -462,7 +501,7 @@ def test_a_change_of_period_length_cuts_the_old_plan_short() -> None:
 
 def test_visit_blackout_of_zero_days_blocks_only_the_visit_day(plan: Plan) -> None:
     p = replace(plan, blackout_before_days=0, blackout_after_days=0)
-    log = Log(visits=(Visit(at=at(2026, 11, 30, 10).astimezone(dt.UTC)),))
+    log = Log(visits=(Visit(at=at(2026, 11, 30, 10).astimezone(dt.UTC), created_at=T0),))
     slots = upcoming(p, log, at(2026, 11, 25, 10), 3)
     assert starts(slots) == [
         "2026-11-26T21:00:00+01:00",
@@ -476,7 +515,7 @@ def test_visit_blackout_of_zero_days_blocks_only_the_visit_day(plan: Plan) -> No
 def test_three_week_plan_missed_slot_and_later_saturday() -> None:
     # 0.75 mm, Saturdays, every 3 weeks. The first Saturday passes: it is missed for now, and
     # the next Saturday of the same period is offered; done then, the period is kept.
-    p = make_plan(needle_mm=0.75, tz="Europe/Berlin", start=dt.date(2026, 11, 23))
+    p = make_plan(needle_mm=0.75, tz="Europe/Berlin", start=dt.date(2026, 11, 23), created_at=T0)
     assert p.weekdays == (5,)
     assert upcoming(p, Log(), at(2026, 11, 30, 9), 1)[0].start == at(2026, 12, 5, 21)
     assert tally(p, Log(), at(2026, 11, 30, 9))[0].missed == 1
@@ -529,6 +568,7 @@ def plans(draw: st.DrawFn) -> Plan:
                 tz=tz,
                 rest_hours=rest,
                 start=start,
+                created_at=T0,
             )
         )
     except PlanRefused:
@@ -557,14 +597,19 @@ def scenarios(draw: st.DrawFn, future: bool = False) -> tuple[Plan, Log, dt.date
     instants = st.integers(0, span).map(lambda m: begin + dt.timedelta(minutes=m))
     sessions = tuple(session(w) for w in sorted(draw(st.lists(instants, max_size=25))))
     skips = tuple(
-        Skip(slot=w.astimezone(dt.UTC), reason="r") for w in draw(st.lists(instants, max_size=6))
+        Skip(slot=w.astimezone(dt.UTC), reason="r", created_at=T0)
+        for w in draw(st.lists(instants, max_size=6))
     )
     days = st.dates(plan.start - dt.timedelta(days=10), plan.start + dt.timedelta(days=200))
     pauses = []
     for first in draw(st.lists(days, max_size=3)):
-        pauses.append(Pause(first=first, last=first + dt.timedelta(days=draw(st.integers(0, 20)))))
+        pauses.append(
+            Pause(
+                first=first, last=first + dt.timedelta(days=draw(st.integers(0, 20))), created_at=T0
+            )
+        )
     visits = tuple(
-        Visit(at=dt.datetime.combine(d, dt.time(10), tz).astimezone(dt.UTC))
+        Visit(at=dt.datetime.combine(d, dt.time(10), tz).astimezone(dt.UTC), created_at=T0)
         for d in draw(st.lists(days, max_size=3))
     )
     log = Log(sessions=sessions, skips=skips, pauses=tuple(pauses), visits=visits)
@@ -724,7 +769,9 @@ def test_keeping_to_the_plan_gives_the_preferred_days_and_time(plan: Plan, round
 
 def test_a_pause_over_the_plans_start(plan: Plan) -> None:
     # Paused from before the plan began into its second week: nothing due, nothing missed.
-    log = Log(pauses=(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 11, 30)),))
+    log = Log(
+        pauses=(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 11, 30), created_at=T0),)
+    )
     st_ = status(plan, log, at(2026, 11, 25, 10))
     assert (st_.name, st_.until) == ("paused", at(2026, 12, 1))
     assert st_.next is not None and st_.next.start == at(2026, 12, 3, 21)
@@ -742,6 +789,7 @@ def test_a_plan_changed_on_its_first_evening_keeps_that_session() -> None:
             time=dt.time(21),
             tz="Europe/Berlin",
             start=dt.date(2026, 11, 30),
+            created_at=T0,
         ),
         created_at=at(2026, 11, 30, 9).astimezone(dt.UTC),
     )

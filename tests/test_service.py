@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ from rollminder.errors import (
 from rollminder.model import Pause
 from rollminder.service import Rollminder
 from rollminder.store.memory import MemoryStore
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -403,8 +407,12 @@ def test_series_booking_window_spacing_and_overdue(app: Rollminder, clock: Clock
 
 def test_resume_ends_overlapping_pauses(app: Rollminder, clock: Clock) -> None:
     # Overlapping pauses can come from an import; resuming must leave today free.
-    app.store.put_pause(Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 12, 5)))
-    app.store.put_pause(Pause(first=dt.date(2026, 11, 24), last=dt.date(2026, 12, 10)))
+    app.store.put_pause(
+        Pause(first=dt.date(2026, 11, 20), last=dt.date(2026, 12, 5), created_at=T0)
+    )
+    app.store.put_pause(
+        Pause(first=dt.date(2026, 11, 24), last=dt.date(2026, 12, 10), created_at=T0)
+    )
     assert app.next()[0].name == "paused"
     assert app.resume() is not None
     assert not any(p.covers(dt.date(2026, 11, 25)) for p in app.pauses())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import datetime as dt
 import hashlib
 import os
@@ -24,6 +25,9 @@ from rollminder.store.sqlite import (
     restore_backup,
 )
 
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
 UTC = dt.UTC
 DAY1 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 LATEST = migrations.latest_version()
@@ -41,7 +45,7 @@ def a_session(hours: float = 0, **changes: object) -> Session:
         "zones": ("cheeks",),
     }
     fields.update(changes)
-    return Session(**fields)  # type: ignore[arg-type]
+    return Session(**{"created_at": T0, **fields})  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -164,7 +168,7 @@ def test_an_older_database_is_migrated_without_losing_rows(
     with open_store(db, migration_list=migrations.MIGRATIONS[:1]) as store:
         store.put_session(a_session(1, id="a", note="four"))
         store.put_session(a_session(2, id="b", note="sixteen letters!"))
-        store.put_skip(Skip(slot=DAY1, reason="ill", id="k"))
+        store.put_skip(Skip(slot=DAY1, reason="ill", id="k", created_at=T0))
         before = _v1_rows(store)
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS[:1], V2, V3])
 
@@ -393,7 +397,9 @@ def test_range_queries_use_the_indexes(db: Path) -> None:
         with store.transaction():
             for i in range(1050):  # ten years of twice-weekly sessions
                 store.put_session(a_session(84 * i))
-                store.put_skip(Skip(slot=DAY1 + dt.timedelta(hours=84 * i + 1), reason="r"))
+                store.put_skip(
+                    Skip(slot=DAY1 + dt.timedelta(hours=84 * i + 1), reason="r", created_at=T0)
+                )
         store.connection.execute("ANALYZE")
         since, until = day(100), day(200)
         calls = {

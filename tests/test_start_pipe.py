@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import datetime as dt
 import itertools
 import os
@@ -16,6 +17,9 @@ import pytest
 from rollminder.guide import build_guide
 from rollminder.rules import make_plan
 from tests.conftest import SETUP, Runner
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 CUE_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d) (.+?)(?: \((\d+) s\))?$")
 MONDAY = "2026-11-30T20:55+01:00"
@@ -40,7 +44,7 @@ def cues(out: str) -> list[tuple[dt.datetime, str, int | None]]:
 
 
 def expected_cues(zones: tuple[str, ...] = ("forehead", "cheeks", "chin"), minutes: float = 3):
-    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 25), zones=zones)
+    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 25), zones=zones, created_at=T0)
     guide = build_guide(plan, minutes=minutes)
     return [s.cue for s in guide.steps], [s.seconds for s in guide.rolling]
 

@@ -7,6 +7,7 @@ records the spoken cues. Under CI=true a missing tmux fails the test rather than
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import re
@@ -24,6 +25,9 @@ from rollminder.guide import build_guide
 from rollminder.rules import make_plan
 from tests.conftest import SETUP
 from tests.need import missing
+
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 NOW = "2026-11-30T20:55+01:00"
 SPEED = 10
@@ -144,7 +148,9 @@ def assert_terminal_restored(tmp: Path) -> None:
 
 
 def cues(zones: tuple[str, ...] = ("forehead", "cheeks", "chin")) -> list[str]:
-    plan = make_plan(needle_mm=0.25, start=__import__("datetime").date(2026, 11, 25), zones=zones)
+    plan = make_plan(
+        needle_mm=0.25, start=__import__("datetime").date(2026, 11, 25), zones=zones, created_at=T0
+    )
     return [s.cue for s in build_guide(plan).rolling]
 
 

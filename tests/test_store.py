@@ -55,7 +55,7 @@ def at(hours: float) -> dt.datetime:
 def a_session(hours: float = 0, **changes: object) -> Session:
     fields: dict[str, object] = {"start": at(hours), "minutes": 5.0, "zones": ("cheeks",)}
     fields.update(changes)
-    return Session(**fields)  # type: ignore[arg-type]
+    return Session(**{"created_at": T0, **fields})  # type: ignore[arg-type]
 
 
 def a_plan(**changes: object) -> Plan:
@@ -74,7 +74,7 @@ def a_plan(**changes: object) -> Plan:
         "start": dt.date(2026, 11, 1),
     }
     fields.update(changes)
-    return Plan(**fields)  # type: ignore[arg-type]
+    return Plan(**{"created_at": T0, **fields})  # type: ignore[arg-type]
 
 
 def every_kind() -> list[object]:
@@ -221,7 +221,7 @@ def test_sessions_are_sorted_by_start_ties_in_insertion_order(store: Store) -> N
 def test_since_is_inclusive_and_until_exclusive(store: Store) -> None:
     for h in range(5):
         store.put_session(a_session(h, id=f"s{h}"))
-        store.put_skip(Skip(slot=at(h), reason="r", id=f"k{h}"))
+        store.put_skip(Skip(slot=at(h), reason="r", id=f"k{h}", created_at=T0))
 
     def ids(rows: list[Session] | list[Skip]) -> list[str]:
         return [r.id for r in rows]
@@ -254,16 +254,20 @@ def test_last_session_before_is_exclusive(store: Store) -> None:
 
 def test_other_kinds_are_sorted(store: Store) -> None:
     d = dt.date(2026, 11, 1)
-    store.put_pause(Pause(first=d + dt.timedelta(days=9), last=d + dt.timedelta(days=10), id="p2"))
-    store.put_pause(Pause(first=d, last=d + dt.timedelta(days=1), id="p1"))
+    store.put_pause(
+        Pause(
+            first=d + dt.timedelta(days=9), last=d + dt.timedelta(days=10), id="p2", created_at=T0
+        )
+    )
+    store.put_pause(Pause(first=d, last=d + dt.timedelta(days=1), id="p1", created_at=T0))
     store.put_roller(Roller(label="b", needle_mm=0.5, added=d, id="r2", created_at=at(5)))
     store.put_roller(Roller(label="c", needle_mm=0.5, added=d, id="r3", created_at=at(9)))
     store.put_roller(Roller(label="a", needle_mm=0.5, added=d, id="r1", created_at=at(1)))
     store.put_roller(
         Roller(label="z", needle_mm=0.5, added=d - dt.timedelta(days=1), id="r0", created_at=at(99))
     )
-    store.put_visit(Visit(at=at(30), id="v2"))
-    store.put_visit(Visit(at=at(3), id="v1"))
+    store.put_visit(Visit(at=at(30), id="v2", created_at=T0))
+    store.put_visit(Visit(at=at(3), id="v1", created_at=T0))
     store.put_series(Series(name="b", count=2, spacing_weeks=4, id="x2", created_at=at(8)))
     store.put_series(Series(name="a", count=2, spacing_weeks=4, id="x1", created_at=at(2)))
     assert [p.id for p in store.pauses()] == ["p1", "p2"]
@@ -318,7 +322,7 @@ def test_transaction_commits_as_one(make_store: MakeStore) -> None:
     store = make_store()
     with store.transaction():
         store.put_session(a_session(1, id="a"))
-        store.put_skip(Skip(slot=at(2), reason="r", id="k"))
+        store.put_skip(Skip(slot=at(2), reason="r", id="k", created_at=T0))
         assert store.count_sessions() == 1  # reads inside see the writes
     again = make_store()
     assert [s.id for s in again.sessions()] == ["a"]

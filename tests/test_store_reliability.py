@@ -36,7 +36,7 @@ print("ready", flush=True)
 i = 0
 while True:
     session = Session(start=now + dt.timedelta(minutes=i), minutes=5.0, zones=("cheeks",),
-                      note="x" * (i % 300), id=f"{tag}-{i}")
+                      note="x" * (i % 300), id=f"{tag}-{i}", created_at=now)
     store.put_session(session)
     print(session.id, flush=True)  # the acknowledgement
     i += 1
@@ -139,10 +139,12 @@ for i in range(count):
         slot = base + dt.timedelta(hours=n)
         if store.sessions(since=slot, until=slot + dt.timedelta(hours=1)):
             raise SystemExit(f"slot {n} already taken: the transaction was not atomic")
-        store.put_session(Session(start=slot, minutes=5.0, zones=("chin",), id=f"{worker}-{i}"))
-        store.put_skip(Skip(slot=slot, reason=str(n), id=f"{worker}-skip-{i}"))
+        store.put_session(
+            Session(start=slot, minutes=5.0, zones=("chin",), id=f"{worker}-{i}", created_at=base)
+        )
+        store.put_skip(Skip(slot=slot, reason=str(n), id=f"{worker}-skip-{i}", created_at=base))
     if i % 2:
-        store.put_skip(Skip(slot=base, reason="single", id=f"{worker}-single-{i}"))
+        store.put_skip(Skip(slot=base, reason="single", id=f"{worker}-single-{i}", created_at=base))
 store.close()
 print("done", flush=True)
 """

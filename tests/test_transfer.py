@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import datetime as _dt
 import datetime as dt
 import io
 import json
@@ -47,6 +48,9 @@ from rollminder.transfer import (
     import_json,
 )
 
+#: When test records were made (model records take created_at from the use case).
+T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
 UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -76,7 +80,7 @@ def fill(store: Store) -> None:
     """A small, realistic log, written out of time order."""
     next_id = ids()
     created = utc(2026, 11, 1, 8)
-    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 2), tz="Europe/Berlin")
+    plan = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 2), tz="Europe/Berlin", created_at=T0)
     store.put_plan(dataclasses.replace(plan, id=next(next_id), created_at=created))
     roller = Roller(
         label="Pink roller, 0.25 mm",
@@ -314,7 +318,7 @@ def test_round_trip_through_sqlite(tmp_path: Path, full: MemoryStore) -> None:
 def test_plan_history_keeps_the_current_plan_on_ties() -> None:
     """Two plan versions with the same created_at: the later-inserted one stays current."""
     store = MemoryStore()
-    base = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 2), tz="Europe/Berlin")
+    base = make_plan(needle_mm=0.25, start=dt.date(2026, 11, 2), tz="Europe/Berlin", created_at=T0)
     older = dataclasses.replace(base, id="b" * 32, created_at=NOW)
     newer = dataclasses.replace(base, id="a" * 32, created_at=NOW, minutes=4)
     store.put_plan(older)
@@ -688,7 +692,14 @@ reals = st.floats(0.01, 120, allow_nan=False) | st.integers(1, 120)
 
 plans = st.builds(
     lambda needle, start, tz, hour, minutes, id, at: dataclasses.replace(
-        make_plan(needle_mm=needle, start=start, tz=tz, time=dt.time(hour, 30), minutes=minutes),
+        make_plan(
+            needle_mm=needle,
+            start=start,
+            tz=tz,
+            time=dt.time(hour, 30),
+            minutes=minutes,
+            created_at=T0,
+        ),
         id=id,
         created_at=at,
     ),
@@ -713,7 +724,7 @@ sessions = st.builds(
 )
 skips = st.builds(Skip, slot=instants, reason=notes, id=hex_ids, created_at=created)
 pauses = st.builds(
-    lambda a, b, reason, id, at: Pause(min(a, b), max(a, b), reason, id, at),
+    lambda a, b, reason, id, at: Pause(min(a, b), max(a, b), reason, id, created_at=at),
     days,
     days,
     notes,
@@ -917,7 +928,12 @@ def test_csv_header_and_rows(full: MemoryStore) -> None:
 def test_csv_without_a_plan_uses_utc() -> None:
     store = MemoryStore()
     store.put_session(
-        Session(start=dt.datetime(2026, 7, 1, 21, 0, tzinfo=BERLIN), minutes=3, zones=("neck",))
+        Session(
+            start=dt.datetime(2026, 7, 1, 21, 0, tzinfo=BERLIN),
+            minutes=3,
+            zones=("neck",),
+            created_at=T0,
+        )
     )
     row = read_csv(export_csv(store))[1]
     assert row[1] == "2026-07-01T19:00:00+00:00" and row[2] == "2026-07-01 19:00"
@@ -931,12 +947,21 @@ def test_csv_of_an_empty_store_is_the_header() -> None:
 def test_csv_guards_against_formulas(start: str) -> None:
     store = MemoryStore()
     evil = f'{start}HYPERLINK("http://x")'
-    roller = Roller(label=f"{start}roller", needle_mm=0.25, added=dt.date(2026, 1, 1))
+    roller = Roller(
+        label=f"{start}roller", needle_mm=0.25, added=dt.date(2026, 1, 1), created_at=T0
+    )
     store.put_roller(roller)
     store.put_session(
-        Session(start=utc(2026, 1, 2), minutes=3, zones=("neck",), note=evil, roller_id=roller.id)
+        Session(
+            start=utc(2026, 1, 2),
+            minutes=3,
+            zones=("neck",),
+            note=evil,
+            roller_id=roller.id,
+            created_at=T0,
+        )
     )
-    store.put_skip(Skip(slot=utc(2026, 1, 3), reason=evil))
+    store.put_skip(Skip(slot=utc(2026, 1, 3), reason=evil, created_at=T0))
     header, session, skip = read_csv(export_csv(store))
     assert session[header.index("note")] == "'" + evil
     assert session[header.index("roller")] == f"'{start}roller"
@@ -949,7 +974,13 @@ def test_csv_guards_against_formulas(start: str) -> None:
 def test_csv_leaves_ordinary_text_alone() -> None:
     store = MemoryStore()
     store.put_session(
-        Session(start=utc(2026, 1, 2), minutes=3, zones=("neck",), note="fine -> good, 5/5")
+        Session(
+            start=utc(2026, 1, 2),
+            minutes=3,
+            zones=("neck",),
+            note="fine -> good, 5/5",
+            created_at=T0,
+        )
     )
     assert read_csv(export_csv(store))[1][6] == "fine -> good, 5/5"
 
@@ -957,7 +988,9 @@ def test_csv_leaves_ordinary_text_alone() -> None:
 def test_csv_quotes_commas_quotes_and_newlines() -> None:
     store = MemoryStore()
     note = 'red, then "fine"\nnext day: peeling'
-    store.put_session(Session(start=utc(2026, 1, 2), minutes=3, zones=("neck",), note=note))
+    store.put_session(
+        Session(start=utc(2026, 1, 2), minutes=3, zones=("neck",), note=note, created_at=T0)
+    )
     text = export_csv(store)
     assert '"red, then ""fine""\npeeling' not in text  # (sanity of the expectation below)
     assert '"red, then ""fine""\nnext day: peeling"' in text
@@ -967,9 +1000,13 @@ def test_csv_quotes_commas_quotes_and_newlines() -> None:
 
 def test_csv_sorts_sessions_and_skips_together() -> None:
     store = MemoryStore()
-    store.put_skip(Skip(slot=utc(2026, 1, 5), reason="b", id="2" * 32))
-    store.put_session(Session(start=utc(2026, 1, 9), minutes=3, zones=("neck",), id="3" * 32))
-    store.put_session(Session(start=utc(2026, 1, 1), minutes=3, zones=("neck",), id="4" * 32))
-    store.put_skip(Skip(slot=utc(2026, 1, 9), reason="a", id="1" * 32))
+    store.put_skip(Skip(slot=utc(2026, 1, 5), reason="b", id="2" * 32, created_at=T0))
+    store.put_session(
+        Session(start=utc(2026, 1, 9), minutes=3, zones=("neck",), id="3" * 32, created_at=T0)
+    )
+    store.put_session(
+        Session(start=utc(2026, 1, 1), minutes=3, zones=("neck",), id="4" * 32, created_at=T0)
+    )
+    store.put_skip(Skip(slot=utc(2026, 1, 9), reason="a", id="1" * 32, created_at=T0))
     got = [row[-1][0] for row in read_csv(export_csv(store))[1:]]
     assert got == ["4", "2", "1", "3"]  # by time, then id

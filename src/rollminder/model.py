@@ -66,7 +66,7 @@ class Plan:
     blackout_before_days: int = 7
     blackout_after_days: int = 14
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Session:
     note: str = ""
     roller_id: str | None = None
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Skip:
     slot: dt.datetime  # aware: the slot's start
     reason: str
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Pause:
     last: dt.date
     reason: str = ""
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
     def covers(self, day: dt.date) -> bool:
         return self.first <= day <= self.last
@@ -118,7 +118,7 @@ class Roller:
     initial_uses: int = 0  # uses before it was added to rollminder
     retired: dt.date | None = None
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class Series:
     count: int
     spacing_weeks: int
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Visit:
     note: str = ""
     series_id: str | None = None
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class Hold:
     reason: str  # the stop question's reason, shown to people
     question: str = ""  # the key of the stop question that set it ("retinoid"), or ""
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
     def covers(self, instant: dt.datetime) -> bool:
         return self.since <= instant < self.until
@@ -192,4 +192,4 @@ class ClinicianAnswer:
     yes: bool
     answered_at: dt.datetime  # aware
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock

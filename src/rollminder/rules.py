@@ -196,10 +196,10 @@ def make_plan(
     rest_hours: int | None = None,
     blackout_before_days: int = 7,
     blackout_after_days: int = 14,
-    created_at: dt.datetime | None = None,
+    created_at: dt.datetime,
 ) -> Plan:
     """Build a plan from what the person chose, with the needle table's defaults; validate it.
-    ``created_at`` is the use case's ``now`` (tests may leave it out)."""
+    ``created_at`` is the use case's ``now``."""
     check_types(
         {
             "needle_mm": needle_mm,
@@ -240,9 +240,8 @@ def make_plan(
         start=start,
         blackout_before_days=blackout_before_days,
         blackout_after_days=blackout_after_days,
+        created_at=created_at,
     )
-    if created_at is not None:
-        plan = replace(plan, created_at=created_at)
     validate_plan(plan)
     return plan
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from rollminder.model import UTC, new_id
+from rollminder.model import new_id
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ChannelConfig:
     masked: str
     kind: str  # the URL's scheme ('ntfy', 'mailto', 'json', 'desktop', ...)
     id: str = field(default_factory=new_id)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 
 
 @dataclass(frozen=True)
@@ -66,4 +66,4 @@ class Snooze:
     slot: str
     n: int
     until: dt.datetime
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock

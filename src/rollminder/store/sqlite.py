@@ -578,7 +578,7 @@ class SqliteStore:
             "ORDER BY slot, n",
             (self._profile_id,),
         )
-        return [Snooze(r[0], r[1], _parse(r[2]), _parse(r[3])) for r in rows]
+        return [Snooze(r[0], r[1], _parse(r[2]), created_at=_parse(r[3])) for r in rows]
 
     def put_snooze(self, snooze: Snooze) -> None:
         self._write(
