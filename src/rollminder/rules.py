@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rollminder import limits
 from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
 from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, WEEKDAYS, ZONES, Plan
 
@@ -142,8 +143,7 @@ _WHOLE_FIELDS = {
 }
 _NUMBER_FIELDS = {"needle_mm": "The needle length", "minutes": "Minutes"}
 _NAME_FIELDS = {"zones": "Zones", "directions": "Directions"}
-MIN_YEAR = 1970
-MAX_YEAR = 2200
+MIN_YEAR, MAX_YEAR = limits.MIN_YEAR, limits.MAX_YEAR
 
 
 def check_types(values: dict[str, object]) -> None:

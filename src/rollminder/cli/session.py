@@ -15,6 +15,7 @@ import click
 
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import InvalidInput, RollminderError
+from rollminder.limits import EARLIER_USES
 
 if TYPE_CHECKING:
     from rollminder.guide import Guide
@@ -229,7 +230,9 @@ def _roller(app: Rollminder, terminal: bool) -> Roller | None:
                 click.echo("Going on without a roller: this session counts toward none.")
                 return None
             uses = click.prompt(
-                "  How many times was it used before?", default=0, type=click.IntRange(0, 1000)
+                "  How many times was it used before?",
+                default=0,
+                type=click.IntRange(EARLIER_USES.lo, EARLIER_USES.hi),
             )
             roller, _ = app.add_roller(initial_uses=uses)
         else:

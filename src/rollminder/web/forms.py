@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from rollminder import rules
+from rollminder import limits, rules
 from rollminder.errors import InvalidInput
 from rollminder.model import WEEKDAYS, ZONES
 
@@ -57,8 +57,8 @@ def day(form: FormData, name: str, what: str) -> dt.date | None:
         value = dt.date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"The {what} must be a date such as 2026-12-16.") from None
-    if not 1970 <= value.year <= 2200:
-        raise InvalidInput(f"The {what} must be between the years 1970 and 2200.")
+    if not limits.in_years(value.year):
+        raise limits.years_error(what)
     return value
 
 
@@ -84,8 +84,8 @@ def local_instant(form: FormData, name: str, what: str, tz: ZoneInfo) -> dt.date
         raise InvalidInput(
             f"The {what} must be a date and time such as 2026-11-20T21:00."
         ) from None
-    if not 1970 <= value.year <= 2200:
-        raise InvalidInput(f"The {what} must be between the years 1970 and 2200.")
+    if not limits.in_years(value.year):
+        raise limits.years_error(what)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value

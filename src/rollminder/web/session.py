@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder import rules
 from rollminder.errors import InvalidInput
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS, Guide, build_guide
-from rollminder.limits import NOTE
+from rollminder.limits import NOTE, SESSION_MINUTES
 from rollminder.model import REACTIONS, ZONES
 from rollminder.service import Rollminder
 from rollminder.web import words
@@ -49,7 +49,7 @@ mimetypes.add_type("application/manifest+json", ".webmanifest")
 MANIFEST_TYPE = "application/manifest+json"
 #: The longest session a browser may report: a paused session left open for hours is still one.
 MAX_ELAPSED_SECONDS = 12 * 3600
-MAX_ROLLED_SECONDS = 120 * 60  # log_session's limit is 120 minutes
+MAX_ROLLED_SECONDS = int(SESSION_MINUTES.hi * 60)  # the longest session there is
 #: A treatment date given without a time counts from the end of that day: the hold is never
 #: shorter than the rule asks (the treatment may have been late in the evening).
 DAY_END = dt.time(23, 59)
