@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rollminder.errors import InvalidInput
 
@@ -32,8 +32,7 @@ def _bad_char(c: str, lines: bool) -> bool:
     return o == 0x7F or 0x80 <= o <= 0x9F or c in _BIDI or 0xD800 <= o <= 0xDFFF
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """Free text: stripped, at most ``most`` characters, no control characters (tabs and line
     breaks only where ``lines``). ``empty=False`` refuses an empty value."""
 
@@ -56,8 +55,7 @@ class Text:
         return value
 
 
-@dataclass(frozen=True)
-class Whole:
+class Whole(NamedTuple):
     """A whole number from ``lo`` to ``hi``; ``hint`` (if any) replaces the range in errors."""
 
     lo: int
@@ -81,8 +79,7 @@ class Whole:
         return self.check(int(text), what)
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     """A number above ``lo`` (or from it, when ``lo_included``) up to ``hi``."""
 
     lo: float

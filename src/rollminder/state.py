@@ -1,6 +1,7 @@
 """What the schedule answers, as typed values: a slot, and the state now.
 
-The state now is a union of small frozen records that the faces ``match`` on. The records carry
+The state now is a union of small immutable records (named tuples: cheap to define, which
+matters at CLI start-up) that the faces ``match`` on by class. The records carry
 data (the pause, the visit, the hold, the instants), never sentences: the CLI and the web app
 own their words. Pure: no IO, no clock.
 """
@@ -8,7 +9,6 @@ own their words. Pure: no IO, no clock.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from rollminder.model import Hold, Pause, Visit
@@ -35,12 +35,14 @@ class Blackout(NamedTuple):
     visit: Visit
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """A slot is open now."""
 
     slot: Slot
-    name = "due"
+
+    @property
+    def name(self) -> str:
+        return "due"
 
     @property
     def next(self) -> Slot:
@@ -51,63 +53,74 @@ class Due:
         return None
 
 
-@dataclass(frozen=True)
-class Paused:
+class Paused(NamedTuple):
     """Today is inside ``pause``; rolling may resume at ``until`` (local midnight after the
     last paused day of the run of pauses)."""
 
     pause: Pause
     until: dt.datetime
     next: Slot | None
-    name = "paused"
+
+    @property
+    def name(self) -> str:
+        return "paused"
 
 
-@dataclass(frozen=True)
-class BlackedOut:
+class BlackedOut(NamedTuple):
     """Today is inside the no-home-rolling days around ``visit``, until ``until``."""
 
     visit: Visit
     until: dt.datetime
     next: Slot | None
-    name = "blackout"
+
+    @property
+    def name(self) -> str:
+        return "blackout"
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """The pre-session check holds rolling (a retinoid, a peel...) until ``until``."""
 
     hold: Hold
     until: dt.datetime
     next: Slot | None
-    name = "held"
+
+    @property
+    def name(self) -> str:
+        return "held"
 
 
-@dataclass(frozen=True)
-class Resting:
+class Resting(NamedTuple):
     """The last session's rest has not passed: no rolling before ``until``."""
 
     until: dt.datetime
     next: Slot | None
-    name = "resting"
+
+    @property
+    def name(self) -> str:
+        return "resting"
 
 
-@dataclass(frozen=True)
-class Waiting:
+class Waiting(NamedTuple):
     """Nothing holds rolling; the next slot is ahead."""
 
     next: Slot
-    name = "waiting"
+
+    @property
+    def name(self) -> str:
+        return "waiting"
 
     @property
     def until(self) -> None:
         return None
 
 
-@dataclass(frozen=True)
-class Unschedulable:
+class Unschedulable(NamedTuple):
     """No slot fits within the schedule's horizon (pauses of years, say)."""
 
-    name = "none"
+    @property
+    def name(self) -> str:
+        return "none"
 
     @property
     def next(self) -> None:

@@ -7,7 +7,6 @@ senders and D-Bus are imported by the methods that need them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -123,10 +122,12 @@ class ReminderCases(Base):
         """Can a reminder reach the person? Cheap enough for every ``next``: configured
         channels are one query; without them, the desktop counts only when a D-Bus session bus
         exists and the last probe (by the daemon or a reminder pass) did not find it empty."""
-        from rollminder.remind.reach import bus_address
-
         if self.store.has_channels():
             return True
+        import json
+
+        from rollminder.remind.reach import bus_address
+
         if not bus_address():
             return False
         probes = []
