@@ -185,6 +185,25 @@ class Env:
         now = self.now() if now is None else now
         return SqliteStore.open(self.db_path, profile=self.profile, now=now)
 
+    # -- backups of the whole data directory (every profile) -------------------------------------
+
+    def backups(self) -> list[Path]:
+        """The backups in the data directory, oldest first."""
+        from rollminder.store.backups import list_backups
+
+        return list_backups(self.backup_dir)
+
+    def latest_backup(self) -> Path | None:
+        found = self.backups()
+        return found[-1] if found else None
+
+    def restore_backup(self, source: Path) -> Path | None:
+        """Replace the data by the backup ``source`` (checked first; nothing changes if it is
+        not a usable rollminder backup). Returns where the data it replaced is kept, if any."""
+        from rollminder.store.backups import restore_backup
+
+        return restore_backup(self.db_path, source, now=self.now())
+
     def open_app(self, *, live: bool = False) -> Rollminder:
         """The facade over this profile's store. A command is one moment: unless ``live`` (a
         guided session, a daemon), the clock is read once, here, and the use cases all see

@@ -22,6 +22,7 @@ from rollminder.usecases.pauses import PauseCases
 from rollminder.usecases.plans import PLAN_CHOICES, Outlook, PlanCases
 from rollminder.usecases.reminders import ChannelTest, ReminderCases
 from rollminder.usecases.rollers import RollerCases, RollerWear
+from rollminder.usecases.upkeep import Upkeep
 
 __all__ = [
     "DOUBLE_TAP",
@@ -48,5 +49,6 @@ class Rollminder(
     ClinicCases,
     CheckCases,
     ReminderCases,
+    Upkeep,
 ):
     """Every use case for one profile. ``clock`` returns an aware ``datetime``."""

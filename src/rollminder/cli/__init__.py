@@ -27,7 +27,6 @@ from rollminder.errors import InvalidInput, NoPlan, RollminderError
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
-    from rollminder.store.sqlite import SqliteStore
 
 
 class Context:
@@ -44,10 +43,6 @@ class Context:
         if self._app is None:
             self._app = self.env.open_app(live=self.live)
         return self._app
-
-    @property
-    def store(self) -> SqliteStore:
-        return self.app.store  # type: ignore[return-value]
 
     def close(self) -> None:
         if self._app is not None:

@@ -57,12 +57,10 @@ def write_atomically(path: Path, text: str) -> None:
 @pass_ctx
 def export(ctx: Context, form: str, output: str | None) -> None:
     """Export your plan and log."""
-    from rollminder import transfer
-
     if output is not None and not output.strip():
         raise InvalidInput("Give a file name to write to: --output FILE.")
 
-    text = transfer.export_json(ctx.store) if form == "json" else transfer.export_csv(ctx.store)
+    text = ctx.app.export_json() if form == "json" else ctx.app.export_csv()
     if output is None:
         # UTF-8 whatever the terminal's encoding: the export is a file format (import reads UTF-8).
         buffer = getattr(sys.stdout, "buffer", None)
@@ -82,8 +80,6 @@ def export(ctx: Context, form: str, output: str | None) -> None:
 @pass_ctx
 def import_(ctx: Context, file: Path) -> None:
     """Import a JSON export (merges by id; importing twice changes nothing)."""
-    from rollminder import transfer
-
     try:
         size = file.stat().st_size
         if size > MAX_IMPORT_BYTES:
@@ -100,7 +96,7 @@ def import_(ctx: Context, file: Path) -> None:
             f"Cannot import {file}: it is not a rollminder JSON export (not text). "
             "Nothing was changed."
         ) from None
-    report = transfer.import_json(ctx.store, text, source=str(file))
+    report = ctx.app.import_json(text, source=str(file))
     click.echo(report.summary())
 
 
@@ -116,9 +112,7 @@ def backup() -> None:
 @pass_ctx
 def backup_list(ctx: Context, as_json: bool) -> None:
     """List the backups, oldest first."""
-    from rollminder.store.sqlite import list_backups
-
-    found = list_backups(ctx.env.backup_dir)
+    found = ctx.env.backups()
     if as_json:
         from rollminder.cli import fmt
 
@@ -134,9 +128,7 @@ def backup_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def backup_now(ctx: Context) -> None:
     """Make a backup now."""
-    now = ctx.env.now()
-    dest = ctx.env.backup_dir / f"rollminder-manual-{now:%Y%m%dT%H%M%S}.db"
-    ctx.store.backup_now(dest)
+    dest = ctx.app.backup_now(ctx.env.backup_dir)
     click.echo(f"Backed up to {dest}.")
 
 
@@ -146,15 +138,13 @@ def backup_now(ctx: Context) -> None:
 @pass_ctx
 def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
     """Replace your data with a backup (default: the latest)."""
-    from rollminder.store.sqlite import latest_backup, restore_backup
-
-    source = file or latest_backup(ctx.env.backup_dir)
+    source = file or ctx.env.latest_backup()
     if source is None:
         raise InvalidInput("There is no backup to restore.")
     if not yes and not click.confirm(f"Replace your data with {source}?", default=False):
         raise Cancelled("Cancelled: nothing was restored, your data is unchanged.")
     ctx.close()
-    kept = restore_backup(ctx.env.db_path, source, now=ctx.env.now())
+    kept = ctx.env.restore_backup(source)
     click.echo(f"Restored {source}.")
     if kept is not None:
         click.echo(f"The data you had before is kept in {kept}.")

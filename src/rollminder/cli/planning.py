@@ -166,7 +166,7 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         period_phrase,
     )
 
-    current = ctx.app.store.plan()
+    current = ctx.app.plan() if ctx.app.has_plan() else None
 
     def check_plan(**partial: Any) -> None:
         """Refuse an answer as soon as the plan so far breaks a rule."""

@@ -126,7 +126,7 @@ def password_set(ctx: Context) -> None:
             raise InvalidInput("The two passwords differ: nothing was changed.")
         text = first
     security.check_new_password(text)
-    ctx.store.put_secret(security.PASSWORD, security.hash_password(text))
+    ctx.app.put_secret(security.PASSWORD, security.hash_password(text))
     click.echo("Password set. The web app now asks for it (restart 'rollminder serve').")
 
 
@@ -136,7 +136,7 @@ def password_clear(ctx: Context) -> None:
     """Remove the password (the web app then serves only on 127.0.0.1)."""
     from rollminder.web import security
 
-    if ctx.store.delete_secret(security.PASSWORD):
+    if ctx.app.delete_secret(security.PASSWORD):
         click.echo("Password removed: 'rollminder serve' now serves only on this machine.")
     else:
         click.echo("No password was set.")

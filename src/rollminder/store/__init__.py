@@ -1,4 +1,5 @@
-"""Storage behind one protocol: :class:`Store`.
+"""Storage behind role protocols (:class:`UnitOfWork`, :class:`PlanStore`, :class:`LogStore`,
+:class:`ReminderLedger`, :class:`SecretStore`) that :class:`Store` combines.
 
 ``memory.MemoryStore`` is for tests; ``sqlite.SqliteStore`` is the real one. A store is bound to one
 profile: every row it reads or writes belongs to that profile.
@@ -11,8 +12,9 @@ case the whole block commits or rolls back as one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from rollminder.model import (
@@ -32,16 +34,34 @@ if TYPE_CHECKING:
     from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 
-class Store(Protocol):
+class UnitOfWork(Protocol):
+    """The store as a whole: its profile, transactions, and what the faces need of the file."""
+
     profile: str
 
     def transaction(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...
+    # Differs after any committed change, by anyone; equal values from one open store mean
+    # nothing was written in between (the web app keys its caches on it).
+    def data_stamp(self) -> Hashable: ...
+    # A consistent copy of the whole store at ``dest`` (owner-only).
+    def backup_now(self, dest: Path) -> None: ...
+
+
+class PlanStore(Protocol):
+    """The plan's versions and the settings."""
 
     # plan: append-only versions; the newest (by created_at, then insertion) is current
     def plan(self) -> Plan | None: ...
     def plans(self) -> list[Plan]: ...
     def put_plan(self, plan: Plan) -> None: ...
+    def settings(self) -> Settings: ...
+    def put_settings(self, settings: Settings) -> None: ...
+
+
+class LogStore(Protocol):
+    """What was done and decided: sessions, skips, pauses, rollers, visits, series, holds and the
+    clinician answers."""
 
     # sessions, sorted by start; since/until are aware instants, since inclusive, until exclusive
     def sessions(
@@ -75,10 +95,17 @@ class Store(Protocol):
     def put_series(self, series: Series) -> None: ...
     def delete_series(self, id: str) -> bool: ...
 
-    def settings(self) -> Settings: ...
-    def put_settings(self, settings: Settings) -> None: ...
+    # -- the pre-session check (issue 4) ---
+    def holds(self) -> list[Hold]: ...  # sorted by until, then since
+    def put_hold(self, hold: Hold) -> None: ...
+    def delete_hold(self, id: str) -> bool: ...
+    def clinician_answers(self) -> list[ClinicianAnswer]: ...  # sorted by question
+    def put_clinician_answer(self, answer: ClinicianAnswer) -> None: ...
 
-    # -- reminders (issue #5): channels, their health, the delivery ledger, snoozes -------------
+
+class ReminderLedger(Protocol):
+    """Reminders (issue #5): channels, their health, the delivery ledger, snoozes."""
+
     def channels(self) -> list[ChannelConfig]: ...  # sorted by created_at
     def has_channels(self) -> bool: ...  # cheap: no record is built
     def put_channel(self, channel: ChannelConfig) -> None: ...
@@ -94,12 +121,20 @@ class Store(Protocol):
     def put_snooze(self, snooze: Snooze) -> None: ...
     def reminder_state(self, key: str) -> str | None: ...
     def put_reminder_state(self, key: str, value: str) -> None: ...
-    # -- the pre-session check (issue 4) ---
-    def holds(self) -> list[Hold]: ...  # sorted by until, then since
-    def put_hold(self, hold: Hold) -> None: ...
-    def delete_hold(self, id: str) -> bool: ...
-    def clinician_answers(self) -> list[ClinicianAnswer]: ...  # sorted by question
-    def put_clinician_answer(self, answer: ClinicianAnswer) -> None: ...
+
+
+class SecretStore(Protocol):
+    """The profile's secrets (password hash, session key, feed and action tokens): never part of
+    the settings listing or an export."""
+
+    def secret(self, name: str) -> str | None: ...
+    def put_secret(self, name: str, value: str) -> None: ...
+    def delete_secret(self, name: str) -> bool: ...
+
+
+class Store(UnitOfWork, PlanStore, LogStore, ReminderLedger, SecretStore, Protocol):
+    """Every role: what the use cases are given. Each implementation (``memory.MemoryStore``,
+    ``sqlite.SqliteStore``) passes the contract suite in ``tests/store_contract.py``."""
 
 
 def iter_all(store: Store) -> Iterator[object]:

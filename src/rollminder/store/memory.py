@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rollminder.model import (
     ClinicianAnswer,
@@ -50,6 +51,7 @@ class _Rows:
     reminder_state: dict[str, str] = dataclasses.field(default_factory=dict)
     holds: dict[str, Hold] = dataclasses.field(default_factory=dict)
     clinician: dict[str, ClinicianAnswer] = dataclasses.field(default_factory=dict)
+    secrets: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses: copying the dicts is a full snapshot.
@@ -69,6 +71,7 @@ class _Rows:
             reminder_state=dict(self.reminder_state),
             holds=dict(self.holds),
             clinician=dict(self.clinician),
+            secrets=dict(self.secrets),
         )
 
 
@@ -77,6 +80,8 @@ class MemoryDatabase:
 
     def __init__(self) -> None:
         self.profiles: dict[str, _Rows] = {}
+        #: Committed writes so far, by any store on this database (the data stamp).
+        self.writes = 0
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -122,11 +127,34 @@ class MemoryStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         snapshot = self._rows.copy()
+        writes = self.database.writes
         try:
             yield
         except BaseException:
             self.database.profiles[self.profile] = snapshot
+            self.database.writes = writes
             raise
+
+    def data_stamp(self) -> Hashable:
+        return (id(self.database), self.database.writes)
+
+    def backup_now(self, dest: Path) -> None:
+        """This profile's rows as a JSON export (the memory store has no file to copy)."""
+        from rollminder import transfer
+
+        Path(dest).write_text(transfer.export_json(self), encoding="utf-8")
+        Path(dest).chmod(0o600)
+
+    # -- secrets ----------------------------------------------------------------------------------
+
+    def secret(self, name: str) -> str | None:
+        return self._rows.secrets.get(name)
+
+    def put_secret(self, name: str, value: str) -> None:
+        self._rows.secrets[name] = value
+
+    def delete_secret(self, name: str) -> bool:
+        return self._rows.secrets.pop(name, None) is not None
 
     def close(self) -> None:
         self.closed = True
@@ -326,3 +354,30 @@ class MemoryStore:
             if other.question == answer.question and other.id != answer.id:
                 raise ValueError(f"an answer to {answer.question!r} is already stored")
         self._rows.clinician[answer.id] = _normalized(answer)
+
+
+def _counting_writes(cls: type[MemoryStore]) -> None:
+    """Every method that writes moves the database's data stamp."""
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(self: MemoryStore, *args: Any, **kwargs: Any) -> Any:
+            result = method(self, *args, **kwargs)
+            self.database.writes += 1
+            return result
+
+        counted.__name__ = method.__name__
+        counted.__doc__ = method.__doc__
+        return counted
+
+    for name, value in list(vars(cls).items()):
+        if name.startswith(("put_", "delete_", "claim_")) and callable(value):
+            setattr(cls, name, wrap(value))
+
+
+_counting_writes(MemoryStore)
+
+if TYPE_CHECKING:
+    from rollminder.store import Store
+
+    def _conforms(store: MemoryStore) -> Store:
+        return store  # mypy checks that MemoryStore has every role of Store

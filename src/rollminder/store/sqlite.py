@@ -718,3 +718,10 @@ def _prepare_location(path: Path) -> None:
             os.chmod(path, 0o600)
     except OSError as exc:
         raise StorageError(f"Cannot create the database {path}: {exc.strerror or exc}.") from exc
+
+
+if TYPE_CHECKING:
+    from rollminder.store import Store
+
+    def _conforms(store: SqliteStore) -> Store:
+        return store  # mypy checks that SqliteStore has every role of Store
