@@ -435,7 +435,7 @@ def test_feed_etag_last_modified_and_304(web: tuple[TestClient, WebClock, str]) 
     assert stale.status_code == 200 and stale.content == first.content
 
     # The data change: a new ETag, a later Last-Modified, and the old validators get the body.
-    service = Rollminder(client.app.state.stores.get(), clock)  # type: ignore[attr-defined]
+    service = client.app.state.apps.get()  # type: ignore[attr-defined]
     service.set_plan(time=dt.time(20, 15))
     clock.now += dt.timedelta(minutes=1)
     changed = client.get(path, headers={"if-none-match": etag})

@@ -8,6 +8,9 @@ what they return; none of them opens or touches the store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from rollminder.model import Plan
 from rollminder.usecases.checks import CheckCases, CheckOutcome
 from rollminder.usecases.clinic import ClinicCases, SeriesStatus, series_window
 from rollminder.usecases.logbook import (
@@ -52,3 +55,11 @@ class Rollminder(
     Upkeep,
 ):
     """Every use case for one profile. ``clock`` returns an aware ``datetime``."""
+
+    def set_up(self, *, clinician: Mapping[str, bool], **choices: object) -> Plan:
+        """The first set-up: the plan and the answers to the clinician questions, together
+        (one transaction: a refused answer leaves no plan behind)."""
+        with self.store.transaction():
+            plan = self.set_plan(**choices)
+            self.set_clinician_answers(clinician)
+        return plan

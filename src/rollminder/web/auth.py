@@ -15,31 +15,8 @@ from starlette.routing import BaseRoute, Route
 from rollminder import calendar
 from rollminder.remind import engine
 from rollminder.service import Rollminder
-from rollminder.store.sqlite import SqliteStore
 from rollminder.web import security
-from rollminder.web.app import flash, redirect, render, service
-
-
-def store_of(app: Rollminder) -> SqliteStore:
-    store = app.store
-    assert isinstance(store, SqliteStore)
-    return store
-
-
-def token(app: Rollminder, name: str) -> str:
-    """The profile's secret token ``name`` (feed or action), made on first use."""
-    store = store_of(app)
-    value = store.secret(name)
-    if value is None:
-        value = security.new_token()
-        store.put_secret(name, value)
-    return value
-
-
-def rotate(app: Rollminder, name: str) -> str:
-    value = security.new_token()
-    store_of(app).put_secret(name, value)
-    return value
+from rollminder.web.kit import flash, redirect, render, service
 
 
 def _safe_next(target: str) -> str:
@@ -75,7 +52,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     given = form.get("password")
     target = _safe_next(str(form.get("next") or "/"))
-    stored = store_of(service(request)).secret(security.PASSWORD)
+    stored = service(request).secret(security.PASSWORD)
     if not isinstance(given, str) or stored is None or not security.verify_password(given, stored):
         limit.failed(client)
         return render(request, "login.html", 401, error="Wrong password.", next=target)
@@ -95,7 +72,7 @@ async def logout(request: Request) -> Response:
 
 
 def _check(app: Rollminder, name: str, given: str) -> None:
-    if not security.same_token(given, store_of(app).secret(name)):
+    if not security.same_token(given, app.secret(name)):
         raise HTTPException(404, "There is no such page here.")
 
 

@@ -44,11 +44,7 @@ class Memo:
 
 
 def data_key(app: Rollminder) -> tuple[object, ...]:
-    """The store and its data stamp: equal keys mean the same data. The store object itself is
-    part of the key (compared by identity), so a reopened store (a new day, a restore, an error)
+    """The open facade and its data stamp: equal keys mean the same data. The facade itself is
+    part of the key (compared by identity), so a reopened one (a new day, a restore, an error)
     never matches an entry made before."""
-    store = app.store
-    stamp = getattr(store, "data_stamp", None)
-    if stamp is None:  # a store without stamps (tests' memory store): never reuse
-        return (object(),)
-    return (store, stamp())
+    return (app, app.data_stamp())

@@ -14,8 +14,8 @@ from starlette.routing import BaseRoute, Route
 from rollminder import progress, schedule
 from rollminder.service import Rollminder
 from rollminder.web import charts
-from rollminder.web.app import render, service
 from rollminder.web.cache import Memo, data_key
+from rollminder.web.kit import render, service
 
 
 @dataclass(frozen=True)

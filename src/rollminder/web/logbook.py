@@ -18,7 +18,7 @@ from rollminder.guide import ZONE_LABELS
 from rollminder.model import REACTIONS, ZONES, Session, Skip
 from rollminder.service import Rollminder, check_reaction
 from rollminder.web import forms
-from rollminder.web.app import flash, redirect, render, service
+from rollminder.web.kit import flash, redirect, render, service
 
 #: How far back the log page lists entries unless asked for everything.
 RECENT_DAYS = 120

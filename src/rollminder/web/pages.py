@@ -18,8 +18,8 @@ from rollminder.guide import ZONE_LABELS
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
 from rollminder.web import forms, words
-from rollminder.web.app import flash, redirect, render, service
 from rollminder.web.cache import Memo, data_key
+from rollminder.web.kit import flash, redirect, render, service
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -90,9 +90,7 @@ async def create_plan(request: Request) -> Response:
         raise InvalidInput("Tick that you have read the note: rollminder is not medical advice.")
     answers = {q.key: form.get(f"clinician_{q.key}") == "yes" for q in rules.CLINICIAN_QUESTIONS}
     choices = forms.plan_choices(form)
-    with app.store.transaction():
-        plan = app.set_plan(**choices)
-        app.set_clinician_answers(answers)
+    plan = app.set_up(clinician=answers, **choices)
     flash(
         request,
         f"Your plan is set: {rules.period_phrase(plan.sessions, plan.every_weeks)} "

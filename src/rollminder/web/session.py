@@ -41,7 +41,7 @@ from rollminder.limits import NOTE, SESSION_MINUTES
 from rollminder.model import REACTIONS, ZONES
 from rollminder.service import Rollminder
 from rollminder.web import words
-from rollminder.web.app import STATIC, flash, redirect, render, service
+from rollminder.web.kit import STATIC, flash, redirect, render, service
 
 # Starlette's StaticFiles guesses types with mimetypes, which may not know the manifest's type.
 mimetypes.add_type("application/manifest+json", ".webmanifest")

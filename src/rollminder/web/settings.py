@@ -17,9 +17,8 @@ from rollminder.errors import ImportFailed, InvalidInput
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import WEEKDAYS, ZONES
 from rollminder.service import Rollminder
-from rollminder.store.backups import list_backups, restore_backup
 from rollminder.web import forms, security
-from rollminder.web.app import (
+from rollminder.web.kit import (
     IMPORT_PATH,
     flash,
     redirect,
@@ -27,7 +26,6 @@ from rollminder.web.app import (
     reset_store,
     service,
 )
-from rollminder.web.auth import rotate, store_of, token
 from rollminder.web.pages import DAY_NAMES
 
 
@@ -40,8 +38,8 @@ def qr_svg(text: str) -> str:
 
 def _links(request: Request, app: Rollminder) -> dict[str, str]:
     base = str(request.base_url).rstrip("/")
-    feed = f"{base}/feed/{token(app, security.FEED_TOKEN)}.ics"
-    act = token(app, security.ACTION_TOKEN)
+    feed = f"{base}/feed/{app.token(security.FEED_TOKEN)}.ics"
+    act = app.token(security.ACTION_TOKEN)
     webcal = "webcal://" + feed.split("://", 1)[1]
     return {
         "feed": feed,
@@ -74,7 +72,7 @@ async def settings_page(request: Request) -> Response:
         qr=qr_svg(links["feed"]),
         channels=app.list_channels(),
         zone=app.zone(),
-        backups=list(reversed(list_backups(env.backup_dir))),
+        backups=list(reversed(env.backups())),
         import_path=IMPORT_PATH,
         max_import_mb=request.app.state.max_import_bytes / (1024 * 1024),
     )
@@ -153,7 +151,7 @@ async def rotate_token(request: Request) -> Response:
     names = {"feed": security.FEED_TOKEN, "actions": security.ACTION_TOKEN}
     if which not in names:
         raise HTTPException(404)
-    rotate(app, names[which])
+    app.rotate_token(names[which])
     flash(
         request,
         "New calendar link made: the old one no longer works; subscribe again with the new one."
@@ -167,15 +165,14 @@ async def rotate_token(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
-    from rollminder import transfer
 
     app = service(request)
     form = request.path_params["form"]
     day = app.local_now().date().isoformat()
     if form == "json":
-        body, media = transfer.export_json(app.store), "application/json"
+        body, media = app.export_json(), "application/json"
     elif form == "csv":
-        body, media = transfer.export_csv(app.store), "text/csv; charset=utf-8"
+        body, media = app.export_csv(), "text/csv; charset=utf-8"
     else:
         raise HTTPException(404)
     return Response(
@@ -189,7 +186,6 @@ async def export(request: Request) -> Response:
 
 
 async def import_(request: Request) -> Response:
-    from rollminder import transfer
 
     app = service(request)
     form = await request.form()
@@ -208,7 +204,7 @@ async def import_(request: Request) -> Response:
             f"Cannot import {name}: it is not a rollminder JSON export (not text). "
             "Nothing was changed."
         ) from None
-    report = transfer.import_json(app.store, text, source=name)
+    report = app.import_json(text, source=name)
     flash(request, report.summary())
     return redirect("/settings#data")
 
@@ -219,25 +215,22 @@ async def import_(request: Request) -> Response:
 async def backup_now(request: Request) -> Response:
     app = service(request)
     env = request.app.state.env
-    now = app.now()
-    dest = env.backup_dir / f"rollminder-manual-{now:%Y%m%dT%H%M%S}.db"
-    store_of(app).backup_now(dest)
+    dest = app.backup_now(env.backup_dir)
     flash(request, f"Backed up to {dest.name}.")
     return redirect("/settings#backups")
 
 
 async def restore(request: Request) -> Response:
-    app = service(request)
     env = request.app.state.env
     form = await request.form()
     name = forms.text(form, "name")
-    found = {p.name: p for p in list_backups(env.backup_dir)}
+    found = {p.name: p for p in env.backups()}
     if name not in found:
         raise InvalidInput("Choose one of the listed backups. Nothing was changed.")
     if form.get("confirm") != "yes":
         raise InvalidInput("Tick the box to confirm: restoring replaces your data.")
     reset_store(request)
-    kept = restore_backup(env.db_path, found[name], now=app.now())
+    kept = env.restore_backup(found[name])
     flash(request, f"Restored {name}.")
     if kept is not None:
         flash(request, f"The data you had before is kept in {kept.name}.")

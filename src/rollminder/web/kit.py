@@ -1,0 +1,188 @@
+"""The request toolbox every page module uses: the facade of this request, rendering with the
+shared context, flash messages, redirects and the CSRF token. :mod:`rollminder.web.app` builds the
+app; the page modules import this module, never app.py.
+
+- Endpoints are ``async def`` and call :func:`service` for the :class:`Rollminder` of this
+  request, kept open per thread between requests (:class:`AppCache`). SQLite connections are
+  single-thread, so do the work in the endpoint itself (not in a thread pool).
+- :func:`render` renders a template with ``request``, ``csrf_token``, ``app`` (the facade),
+  ``flash`` (messages set with :func:`flash` before a redirect), ``nav`` and the given context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.templating import Jinja2Templates
+
+from rollminder.env import Env
+from rollminder.service import Rollminder
+from rollminder.web import security
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+#: Request bodies: forms are small; the import upload may be larger (the CLI allows 50 MB).
+MAX_FORM_BYTES = 256 * 1024
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+IMPORT_PATH = "/settings/import"
+
+_APP_KEY = "rollminder.app"
+
+NAV = (
+    ("/", "Today"),
+    ("/session", "Session"),
+    ("/log", "Log"),
+    ("/history", "History"),
+    ("/settings", "Settings"),
+)
+
+
+# -- per-request facade ---------------------------------------------------------------------------
+
+
+class AppCache:
+    """One open facade (and so one open store) per thread, kept between requests (opening one
+    costs about as much as answering the dashboard). Endpoints are ``async def``, so in practice
+    this is one on the event loop's thread. It is reopened when the UTC day changes (opening takes
+    the daily backup), after a storage error, and after a restore; all are closed at shutdown."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self._local = threading.local()
+        self._open: weakref.WeakSet[Rollminder] = weakref.WeakSet()
+
+    def get(self) -> Rollminder:
+        day = self.env.now().astimezone(dt.UTC).date()
+        entry: tuple[Rollminder, dt.date] | None = getattr(self._local, "entry", None)
+        if entry is not None and entry[1] == day:
+            return entry[0]
+        self.reset()
+        app = self.env.open_app(live=True)  # a server runs on: its clock is read per use case
+        self._local.entry = (app, day)
+        self._open.add(app)
+        return app
+
+    def reset(self) -> None:
+        """Close this thread's store; the next request opens a fresh one."""
+        entry = getattr(self._local, "entry", None)
+        self._local.entry = None
+        if entry is not None:
+            self._open.discard(entry[0])
+            with contextlib.suppress(Exception):
+                entry[0].close()
+
+    def close_all(self) -> None:
+        self.reset()
+        for app in list(self._open):
+            with contextlib.suppress(Exception):  # another thread's connection: GC closes it
+                app.close()
+
+
+def service(request: Request) -> Rollminder:
+    """The :class:`Rollminder` for this request."""
+    app = request.scope.get(_APP_KEY)
+    if app is None:
+        app = request.app.state.apps.get()
+        request.scope[_APP_KEY] = app
+    assert isinstance(app, Rollminder)
+    return app
+
+
+def reset_store(request: Request) -> None:
+    """Close the store (before a restore replaces the file under it, or after an error)."""
+    request.scope.pop(_APP_KEY, None)
+    request.app.state.apps.reset()
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = security.new_token()
+        request.session["csrf"] = token
+    return token
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-line message shown on the next page rendered (after a redirect)."""
+    messages = list(request.session.get("flash", []))[-4:]
+    messages.append([kind, " ".join(str(message).split())[:500]])
+    request.session["flash"] = messages
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render template ``name`` with the shared context (see the module docstring)."""
+    templates: Jinja2Templates = request.app.state.templates
+    # An htmx fragment leaves the flash messages for the next full page.
+    keep = is_htmx(request) or "session" not in request.scope
+    messages = [] if keep else request.session.pop("flash", [])
+    token = csrf_token(request) if "session" in request.scope else ""
+    base: dict[str, Any] = {
+        "csrf_token": token,
+        "flash": messages,
+        "nav": NAV,
+        "path": request.url.path,
+        "logged_in": bool(request.session.get("user")) if "session" in request.scope else False,
+        "password_on": request.app.state.password_on,
+    }
+    if "app" not in context and _APP_KEY in request.scope:
+        base["app"] = request.scope[_APP_KEY]
+    base.update(context)
+    response = templates.TemplateResponse(request, name, base, status_code=status_code)
+    response.headers.setdefault("cache-control", "no-store")
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def back_path(request: Request, fallback: str = "/") -> str:
+    """The page a form came from (same origin only), to link back to after an error."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return fallback
+    path = parts.path or fallback
+    if not path.startswith("/") or path.startswith("//"):
+        return fallback
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def sentence(text: object) -> str:
+    """The first letter in capitals, the rest as it was (Jinja's capitalize lowercases names)."""
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
+@jinja2.pass_context
+def _csrf_field(context: Any) -> Markup:
+    """``{{ csrf_field() }}``: the hidden CSRF input of a form."""
+    token = context.get("csrf_token", "")
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(token)}">')
+
+
+def templates() -> Jinja2Templates:
+    """The app's templates, with the helpers every page uses."""
+    found = Jinja2Templates(directory=str(TEMPLATES))
+    found.env.globals["csrf_field"] = _csrf_field
+    found.env.filters["sentence"] = sentence
+    return found
