@@ -434,9 +434,14 @@ BAD_DOCS: list[tuple[str, Mutation, str]] = [
     ("minutes text", setter("sessions.0.minutes", "3"), "sessions[0].minutes is not a number"),
     ("minutes bool", setter("sessions.0.minutes", True), "sessions[0].minutes is not a number"),
     (
+        "a day-long session",
+        setter("sessions.0.minutes", 1440),
+        "sessions[0].minutes must be more than 0 and at most 120",
+    ),
+    (
         "minutes zero",
         setter("sessions.0.minutes", 0),
-        "sessions[0].minutes must be more than 0 and at most 1440",
+        "sessions[0].minutes must be more than 0 and at most 120",
     ),
     ("minutes huge", setter("sessions.0.minutes", 1e9), "sessions[0].minutes must be more than 0"),
     (
@@ -546,19 +551,19 @@ BAD_DOCS: list[tuple[str, Mutation, str]] = [
     (
         "roller uses big",
         setter("rollers.0.initial_uses", 10**30),
-        "rollers[0].initial_uses is not between 0 and 100000",
+        "rollers[0].initial_uses is not between 0 and 1000",
     ),
     (
         "long label",
-        setter("rollers.0.label", "L" * 201),
-        "rollers[0].label is too long (at most 200 characters)",
+        setter("rollers.0.label", "L" * 121),
+        "rollers[0].label is too long (at most 120 characters)",
     ),
     (
         "label newline",
         setter("rollers.0.label", "a\rb"),
         "rollers[0].label contains control characters",
     ),
-    ("series count", setter("series.0.count", 0), "series[0].count is not between 1 and 100"),
+    ("series count", setter("series.0.count", 0), "series[0].count is not between 1 and 12"),
     ("visit series", setter("visits.0.series_id", "nope"), "visits[0].series_id is not an id"),
     (
         "settings",
@@ -745,8 +750,8 @@ rollers = st.builds(
 series_rows = st.builds(
     Series,
     name=names,
-    count=st.integers(1, 100),
-    spacing_weeks=st.integers(1, 104),
+    count=st.integers(1, 12),
+    spacing_weeks=st.integers(1, 26),
     id=hex_ids,
     created_at=created,
 )
