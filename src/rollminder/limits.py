@@ -5,14 +5,14 @@ through these value types, so a session of 1,440 minutes or a date in the year 2
 the same way wherever it comes from. Each limit knows its bounds (for help texts and form
 attributes) and turns a bad value into one :class:`~rollminder.errors.InvalidInput` line.
 
-Pure and cheap to import: the CLI loads it on every start.
+Pure and cheap to import (plain classes, no typing or dataclasses): the CLI, and the date
+parser, load it on every start.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import NamedTuple
 
 from rollminder.errors import InvalidInput
 
@@ -32,13 +32,14 @@ def _bad_char(c: str, lines: bool) -> bool:
     return o == 0x7F or 0x80 <= o <= 0x9F or c in _BIDI or 0xD800 <= o <= 0xDFFF
 
 
-class Text(NamedTuple):
+class Text:
     """Free text: stripped, at most ``most`` characters, no control characters (tabs and line
     breaks only where ``lines``). ``empty=False`` refuses an empty value."""
 
-    most: int
-    lines: bool = True
-    empty: bool = True
+    __slots__ = ("empty", "lines", "most")
+
+    def __init__(self, most: int, lines: bool = True, empty: bool = True) -> None:
+        self.most, self.lines, self.empty = most, lines, empty
 
     def check(self, value: object, what: str) -> str:
         if value is None:
@@ -55,12 +56,13 @@ class Text(NamedTuple):
         return value
 
 
-class Whole(NamedTuple):
+class Whole:
     """A whole number from ``lo`` to ``hi``; ``hint`` (if any) replaces the range in errors."""
 
-    lo: int
-    hi: int
-    hint: str = ""
+    __slots__ = ("hi", "hint", "lo")
+
+    def __init__(self, lo: int, hi: int, hint: str = "") -> None:
+        self.lo, self.hi, self.hint = lo, hi, hint
 
     def check(self, value: object, what: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -79,13 +81,13 @@ class Whole(NamedTuple):
         return self.check(int(text), what)
 
 
-class Number(NamedTuple):
+class Number:
     """A number above ``lo`` (or from it, when ``lo_included``) up to ``hi``."""
 
-    lo: float
-    hi: float
-    lo_included: bool = False
-    hint: str = ""
+    __slots__ = ("hi", "hint", "lo", "lo_included")
+
+    def __init__(self, lo: float, hi: float, lo_included: bool = False, hint: str = "") -> None:
+        self.lo, self.hi, self.lo_included, self.hint = lo, hi, lo_included, hint
 
     def check(self, value: object, what: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
