@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from rollminder import caldav
+from rollminder import caldav, httpauth
 
 # RFC 7616 section 3.9.1.
 RFC = {
@@ -29,12 +29,12 @@ RFC = {
 }
 
 
-def rfc_challenge(algorithm: str) -> caldav.Challenge:
+def rfc_challenge(algorithm: str) -> httpauth.Challenge:
     header = (
         f'Digest realm="{RFC["realm"]}", qop="auth, auth-int", algorithm={algorithm}, '
         f'nonce="{RFC["nonce"]}", opaque="{RFC["opaque"]}"'
     )
-    (challenge,) = caldav.parse_challenges([header])
+    (challenge,) = httpauth.parse_challenges([header])
     return challenge
 
 
@@ -46,7 +46,7 @@ def rfc_challenge(algorithm: str) -> caldav.Challenge:
     ],
 )
 def test_digest_matches_the_rfc_7616_examples(algorithm: str, response: str) -> None:
-    digest = caldav.Digest(
+    digest = httpauth.Digest(
         rfc_challenge(algorithm), "Mufasa", "Circle of Life", cnonce=RFC["cnonce"]
     )
     header = digest.header("GET", "/dir/index.html")
@@ -61,7 +61,7 @@ def test_digest_matches_the_rfc_7616_examples(algorithm: str, response: str) -> 
 
 
 def test_challenges_are_parsed_as_rfc_9110_writes_them() -> None:
-    found = caldav.parse_challenges(
+    found = httpauth.parse_challenges(
         [
             'Negotiate abc==, Digest realm="a, \\"b\\"", nonce=xyz, qop="auth,auth-int", '
             "algorithm=SHA-256-sess",
@@ -77,13 +77,13 @@ def test_challenges_are_parsed_as_rfc_9110_writes_them() -> None:
         "qop": "auth,auth-int",
         "algorithm": "SHA-256-sess",
     }
-    assert caldav.digest_algorithm(digest) == "SHA-256-sess"
+    assert httpauth.digest_algorithm(digest) == "SHA-256-sess"
     assert found[2].params == {"realm": "x", "charset": "UTF-8"}
-    assert caldav.choose(found) is digest
-    assert caldav.choose(found[2:]) is found[2]
-    assert caldav.choose([found[0], found[3], found[4]]) is None
-    unknown = caldav.parse_challenges(['Digest realm="r", nonce="n", algorithm=SHA-512-256'])
-    assert caldav.choose(unknown) is None
+    assert httpauth.choose(found) is digest
+    assert httpauth.choose(found[2:]) is found[2]
+    assert httpauth.choose([found[0], found[3], found[4]]) is None
+    unknown = httpauth.parse_challenges(['Digest realm="r", nonce="n", algorithm=SHA-512-256'])
+    assert httpauth.choose(unknown) is None
 
 
 # ----------------------------------------------------------------------------- a checking server
