@@ -5,11 +5,32 @@ The CLI turns these into exits (cli.main) and the web app will turn them into 4x
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """How a command ends (what ``$?`` says)."""
+
+    OK = 0
+    #: Refused or failed: bad input, a conflict, a storage problem, a check that says "not today".
+    REFUSED = 1
+    #: The command line itself is wrong (unknown option, missing argument).
+    USAGE = 2
+    #: Ctrl-C (128 + SIGINT).
+    INTERRUPTED = 130
+    #: Stopped by SIGTERM (128 + SIGTERM).
+    TERMINATED = 143
+
+    @classmethod
+    def signalled(cls, signum: int) -> int:
+        """The shell's code for a process ended by signal ``signum``: 128 + its number."""
+        return 128 + int(signum)
+
 
 class RollminderError(Exception):
     """Base of every error a person may see. ``str(err)`` is the one-line message."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.REFUSED
 
     def __init__(self, message: str) -> None:
         # Keep it one line, whatever the caller passed.
@@ -27,7 +48,7 @@ class InvalidInput(RollminderError):
 class UsageProblem(RollminderError):
     """The command line itself is wrong (unknown option, missing argument)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class PlanRefused(InvalidInput):

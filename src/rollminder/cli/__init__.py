@@ -1,8 +1,10 @@
 """The command line: thin click commands over :mod:`rollminder.service`.
 
-One place (:func:`main`) turns every error into a one-line message and an exit status:
-1 for a refused or failed action, 2 for a wrong command line, 130 for Ctrl-C. A person never
-sees a traceback; unexpected errors are written in full to ``error.log`` in the data directory.
+One place (:func:`main`) turns every error into a one-line message and an exit status
+(:class:`~rollminder.errors.ExitCode`: 1 for a refused or failed action, 2 for a wrong command
+line, 130 for Ctrl-C, 128 + the signal's number when a signal stops a guided session). A person
+never sees a traceback; unexpected errors are written in full to ``error.log`` in the data
+directory (:mod:`rollminder.errorlog`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rollminder.env import (
     monotonic_from_environment,
     valid_profile,
 )
-from rollminder.errors import InvalidInput, NoPlan, RollminderError
+from rollminder.errors import ExitCode, InvalidInput, NoPlan, RollminderError
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -195,17 +197,10 @@ def cli(ctx: click.Context, home: str | None, profile: str) -> None:
 
 def _log_unexpected(exc: BaseException) -> str:
     """Write the traceback where a developer can find it; return where that is."""
-    import traceback
+    from rollminder.errorlog import log_unexpected
 
-    try:
-        home = _home_in_use or default_home()
-        home.mkdir(parents=True, exist_ok=True)
-        path = home / "error.log"
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return ""
+    logged = log_unexpected(_home_in_use or default_home(), exc, face="cli")
+    return str(logged) if logged else ""
 
 
 def _usage_hint(exc: click.UsageError) -> str:
@@ -250,7 +245,9 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         try:
             result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
             # A command's ``click.exceptions.Exit(n)`` comes back as n (commands return None).
-            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+            code = (
+                result if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
+            )
         finally:
             sys.stdout.flush()
     except click.exceptions.Exit as exc:
@@ -259,10 +256,10 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         # `rollminder` or `rollminder roller` alone: show what there is to do, not an error.
         assert isinstance(exc, click.UsageError) and exc.ctx is not None
         click.echo(exc.ctx.get_help(), color=exc.ctx.color)
-        code = 0
+        code = ExitCode.OK
     except click.UsageError as exc:
         click.echo(f"Error: {exc.format_message()}{_usage_hint(exc)}", err=True)
-        code = 2
+        code = ExitCode.USAGE
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)
         code = exc.exit_code
@@ -273,22 +270,22 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         if _interrupted_at_prompt(exc) or isinstance(exc, KeyboardInterrupt | EOFError):
             click.echo(err=True)  # end the line the ^C or ^D was typed on
         click.echo("Aborted.", err=True)
-        code = 130
+        code = ExitCode.INTERRUPTED
     except (StdoutClosed, BrokenPipeError):
         # `rollminder history | head`: quietly stop writing.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = 0
+        code = ExitCode.OK
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
-        code = 1
+        code = ExitCode.REFUSED
     except Exception as exc:  # the last line of defence: one line, details in a file
         logged = _log_unexpected(exc)
         more = f" Details were written to {logged}." if logged else ""
         what = " ".join(str(exc).split())[:200]
         click.echo(f"Error: unexpected problem ({type(exc).__name__}: {what}).{more}", err=True)
-        code = 1
+        code = ExitCode.REFUSED
     if argv is None:
-        sys.exit(code)
-    return code
+        sys.exit(int(code))
+    return int(code)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
-from rollminder.errors import InvalidInput, RollminderError
+from rollminder.errors import ExitCode, InvalidInput, RollminderError
 from rollminder.limits import EARLIER_USES
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> 
         click.echo("All clear: roll when ready ('rollminder start --no-check').")
         return
     report_stop(app, outcome)
-    raise click.exceptions.Exit(1)
+    raise click.exceptions.Exit(ExitCode.REFUSED)
 
 
 # ------------------------------------------------------------------ start
@@ -344,7 +344,7 @@ def start(
         outcome = app.run_check(answers, dates)
         if not outcome.ok:
             report_stop(app, outcome)
-            raise click.exceptions.Exit(1)
+            raise click.exceptions.Exit(ExitCode.REFUSED)
     if not terminal and roller is None:
         roller = _roller(app, terminal)
 
@@ -355,7 +355,7 @@ def start(
     started: list[dt.datetime] = []
     run.on_start = lambda: started.append(app.now())
     interrupted: str | None = None
-    exit_code = [143]  # 128 + the signal's number (SIGTERM 143, SIGHUP 129)
+    exit_code = [int(ExitCode.TERMINATED)]  # 128 + the signal's number (SIGHUP 129)
     with terminate_as_exception():
         try:
             if terminal:
@@ -366,7 +366,7 @@ def start(
             interrupted, result = "interrupted", run.stop()
         except Terminated as signalled:
             interrupted, result = "terminated", run.stop()
-            exit_code[0] = 128 + signalled.signum
+            exit_code[0] = ExitCode.signalled(signalled.signum)
         except Exception:
             # Something broke mid-session (the terminal went away, a drawing error): the
             # terminal is already restored; keep what was rolled, then let main() report it.
@@ -456,7 +456,7 @@ def _duration(seconds: float) -> str:
 
 def _exit_for(interrupted: str | None, code: int) -> None:
     if interrupted == "interrupted":
-        raise click.exceptions.Exit(130)
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)
     if interrupted == "terminated":
         raise click.exceptions.Exit(code)
 

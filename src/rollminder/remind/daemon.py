@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from rollminder.env import Env
+from rollminder.errorlog import log_unexpected
 from rollminder.errors import RollminderError
 from rollminder.remind import engine
 from rollminder.remind.channels import (
@@ -146,7 +147,8 @@ def run(
                 if isinstance(exc, RollminderError):
                     log.error("reminder pass failed: %s", exc)
                 else:
-                    log.exception("reminder pass failed unexpectedly")
+                    logged = log_unexpected(env.home, exc, face="reminders")
+                    log.error("reminder pass failed unexpectedly (details in %s)", logged or "-")
                 if store is not None:
                     store.close()
                     store = None

@@ -6,8 +6,6 @@ person to the first-run wizard. 404, 405 and 500 have their own pages; nobody se
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import traceback
 from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
@@ -15,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from rollminder import errorlog
 from rollminder.env import Env
 from rollminder.errors import (
     Conflict,
@@ -99,11 +98,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 
 def log_unexpected(env: Env, exc: BaseException) -> None:
-    with contextlib.suppress(OSError):
-        env.home.mkdir(parents=True, exist_ok=True)
-        with (env.home / "error.log").open("a", encoding="utf-8") as fh:
-            fh.write(f"--- web {dt.datetime.now(dt.UTC).isoformat()}\n")
-            fh.write("".join(traceback.format_exception(exc)))
+    errorlog.log_unexpected(env.home, exc, face="web")
 
 
 async def on_server_error(request: Request, exc: Exception) -> Response:
