@@ -28,7 +28,7 @@ APT_PACKAGES += nodejs npm
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test system-deps bench lint fmt lock clean vendor
+.PHONY: help run test system-deps bench lint fmt lock clean vendor docs
 
 help:
 	@echo "make run          set up .venv, then serve the web app on http://127.0.0.1:8765"
@@ -36,6 +36,7 @@ help:
 	@echo "make lint         ruff format --check, ruff check, mypy"
 	@echo "make fmt          ruff format and ruff check --fix"
 	@echo "make bench        speed benchmarks; results go to docs/benchmarks.md"
+	@echo "make docs         regenerate the CLI reference (docs/cli.md) from the commands' --help"
 	@echo "make lock         regenerate constraints.txt from pyproject.toml"
 	@echo "make system-deps  install the Debian packages the tests need: $(or $(APT_PACKAGES),none yet)"
 	@echo "make vendor       refresh the vendored htmx from npm (package.json pins it)"
@@ -102,6 +103,11 @@ system-deps:
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The CLI reference is generated from the commands' own --help (tests/test_cli_reference.py
+# fails when it is out of date).
+docs: $(STAMP)
+	COLUMNS=100 $(BIN)/python -m rollminder.cli.reference docs/cli.md
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests bench
