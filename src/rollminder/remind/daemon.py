@@ -68,17 +68,17 @@ class _Desktop:
 
     def on_action(self, action: str, slot: str) -> None:
         """A button on a desktop notification: Done logs the session, Snooze snoozes."""
-        from rollminder.service import Rollminder
-
         try:
-            with self.env.open_store() as store:
-                app = Rollminder(store, self.env.now)
+            app = self.env.open_app(live=True)
+            try:
                 if action == "done":
                     app.log_from_reminder()
                     log.info("logged a session from the notification's Done button")
                 elif action == "snooze":
                     engine.snooze(app)
                     log.info("snoozed from the notification's Snooze button")
+            finally:
+                app.close()
         except RollminderError as exc:
             log.warning("the %s button: %s", action, exc)
 
@@ -113,14 +113,13 @@ def run(
     desktop = _Desktop(env)
     rate = clock_rate()
     warned = False
-    store = None
+    app: Rollminder | None = None
     try:
         while not stop.is_set():
             wait = max_sleep
             try:
-                if store is None:
-                    store = env.open_store()
-                app = Rollminder(store, env.now)
+                if app is None:
+                    app = env.open_app(live=True)
                 configs = app.active_channels(desktop.available)
                 result = engine.run_pass(app, configs, channel_for=desktop.build, links=links)
                 unreachable = not configs
@@ -149,11 +148,11 @@ def run(
                 else:
                     logged = log_unexpected(env.home, exc, face="reminders")
                     log.error("reminder pass failed unexpectedly (details in %s)", logged or "-")
-                if store is not None:
-                    store.close()
-                    store = None
+                if app is not None:
+                    app.close()
+                    app = None
             stop.wait(wait)
     finally:
         desktop.close()
-        if store is not None:
-            store.close()
+        if app is not None:
+            app.close()
