@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,16 +40,6 @@ def answer(n: int, question: str, yes: bool) -> ClinicianAnswer:
     return ClinicianAnswer(
         question=question, yes=yes, answered_at=NOW, id=f"{0xA0 + n:032x}", created_at=NOW
     )
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    s = SqliteStore.open(tmp_path / "r.db", profile="default", now=NOW)
-    yield s
-    s.close()
 
 
 def test_holds_round_trip_sorted_by_end(store: Store) -> None:

@@ -4,28 +4,14 @@ over only from the owner named), channels with unique names, statuses, snoozes, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from rollminder.errors import StorageError
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 from rollminder.store import Store
-from rollminder.store.memory import MemoryStore
-from rollminder.store.sqlite import SqliteStore
 
 T0 = dt.datetime(2026, 11, 26, 20, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-    else:
-        s = SqliteStore.open(tmp_path / "db.sqlite", profile="default", now=T0)
-        yield s
-        s.close()
 
 
 def _claim(owner: str = "host:1:a") -> Delivery:

@@ -1,51 +1,22 @@
-"""The Store contract, run against both MemoryStore and SqliteStore."""
+"""The store contract (part of it: see tests/stores.py), run against every store kind."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from rollminder.model import Pause, Plan, Roller, Series, Session, Settings, Skip, Visit
 from rollminder.store import Store, iter_all
-from rollminder.store.memory import MemoryDatabase, MemoryStore
-from rollminder.store.sqlite import SqliteStore
+from tests.stores import MakeStore
 
 UTC = dt.UTC
 NY = ZoneInfo("America/New_York")
 NOW = dt.datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
 T0 = dt.datetime(2026, 11, 2, 21, 5, tzinfo=UTC)
-
-MakeStore = Callable[..., Store]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
-    """Opens a store on the same database each time (another profile, or the same one again)."""
-    opened: list[Store] = []
-    database = MemoryDatabase()
-
-    def make(profile: str = "default") -> Store:
-        store: Store
-        if request.param == "memory":
-            store = MemoryStore(profile, database=database)
-        else:
-            store = SqliteStore.open(tmp_path / "rollminder.db", profile=profile, now=NOW)
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
-
-
-@pytest.fixture
-def store(make_store: MakeStore) -> Store:
-    return make_store()
 
 
 def at(hours: float) -> dt.datetime:

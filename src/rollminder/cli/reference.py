@@ -55,7 +55,8 @@ def options(command: click.Command) -> set[str]:
 def help_text(path: tuple[str, ...], command: click.Command) -> str:
     from rollminder.cli import cli
 
-    ctx = click.Context(cli, info_name="rollminder", terminal_width=WIDTH, max_content_width=WIDTH)
+    settings = {**cli.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    ctx = click.Context(cli, info_name="rollminder", **settings)
     for name in path:
         ctx = click.Context(
             command if name == path[-1] else _sub(ctx, name),
