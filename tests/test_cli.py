@@ -476,7 +476,7 @@ def test_numbers_are_asked_for_in_words(planned: Runner) -> None:
     assert one_line_error(planned("done", "--minutes", "abc")).startswith(
         "Error: Invalid value for '--minutes': 'abc' is not a number."
     )
-    assert "0 is not between 1 and 100" in one_line_error(planned("next", "-n", "0"))
+    assert "must be between 1 and 100" in one_line_error(planned("next", "-n", "0"))
     assert "is not a whole number" in one_line_error(planned("plan", "set", "--passes", "2.5"))
 
 

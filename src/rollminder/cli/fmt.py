@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rollminder import limits
 from rollminder.errors import InvalidInput
 from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
 
@@ -41,6 +42,24 @@ if TYPE_CHECKING:
     _ParamType = click.ParamType[Any]  # generic in click 8.2+
 else:
     _ParamType = click.ParamType
+
+
+class Limited(_ParamType):
+    """An option checked by a limit of :mod:`rollminder.limits` (written once, there): the same
+    words as the web form and the import."""
+
+    name = "number"
+
+    def __init__(self, limit: limits.Whole | limits.Number, what: str) -> None:
+        self.limit, self.what = limit, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return self.limit.check(value, self.what)
+            return self.limit.parse(str(value), self.what)
+        except InvalidInput as exc:  # a wrong command line: click's usage error (exit 2)
+            self.fail(exc.message, param, ctx)
 
 
 class Number(_ParamType):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.env import system_zone
 from rollminder.errors import Cancelled, InvalidInput, RollminderError
@@ -393,7 +394,7 @@ def _slot_line(slot: Any, now: dt.datetime) -> str:
 @click.option(
     "--count",
     "-n",
-    type=fmt.Number(whole=True, low=1, high=100),
+    type=fmt.Limited(limits.COUNT, "number of slots"),
     metavar="N",
     default=3,
     help="How many sessions to show, 1 to 100 (default 3).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 
 # ------------------------------------------------------------------ rollers
@@ -304,25 +305,25 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
 @click.command()
 @click.option(
     "--roller-uses",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SETTINGS["roller_max_uses"][1], "number of roller uses"),
     metavar="N",
     help="Replace a roller after this many uses (default 10).",
 )
 @click.option(
     "--roller-days",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SETTINGS["roller_max_days"][1], "number of roller days"),
     metavar="N",
     help="... or this many days after its first use (default 90).",
 )
 @click.option(
     "--prep-minutes",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SETTINGS["prep_minutes"][1], "prep reminder's minutes"),
     metavar="N",
     help="The 'start soaking your roller' reminder comes N minutes before a slot (0: off).",
 )
 @click.option(
     "--session-check",
-    type=fmt.Number(whole=True, low=0, high=1),
+    type=fmt.Limited(limits.SETTINGS["session_check"][1], "session check"),
     metavar="0|1",
     help="1: ask the safety questions before each session (default); 0: don't ask.",
 )
