@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from rollminder.cli import main
-from tests.stores import make_store, store  # noqa: F401  (the store contract fixtures)
 
 #: "Now" for the worked examples of issue #3: Wednesday 2026-11-25 10:00 in Berlin.
 NOW = "2026-11-25T10:00+01:00"

@@ -1,8 +1,8 @@
-"""Holds and clinician answers in storage: both stores, migration 4, export and import."""
+"""Holds and clinician answers: migration 4, export and import (the store behaviour itself is in
+the store contract, tests/store_contract.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rollminder.errors import ImportFailed, StorageError
+from rollminder.errors import ImportFailed
 from rollminder.model import ClinicianAnswer, Hold, Session, Settings
-from rollminder.store import Store, migrations
+from rollminder.store import migrations
 from rollminder.store.memory import MemoryStore
 from rollminder.store.sqlite import SqliteStore
 from rollminder.transfer import export_json, import_json
@@ -42,50 +42,6 @@ def answer(n: int, question: str, yes: bool) -> ClinicianAnswer:
     )
 
 
-def test_holds_round_trip_sorted_by_end(store: Store) -> None:
-    late, early = hold(1, t(20), 30 * 24), hold(2, t(22))
-    store.put_hold(late)
-    store.put_hold(early)
-    assert store.holds() == [early, late]
-    got = store.holds()[0]
-    assert got.since.tzinfo is not None and got.since == t(22)
-    store.put_hold(dataclasses.replace(early, reason="changed"))
-    assert [h.reason for h in store.holds()] == ["changed", late.reason]
-    assert store.delete_hold(early.id) and not store.delete_hold(early.id)
-    assert store.holds() == [late]
-
-
-def test_clinician_answers_one_per_question(store: Store) -> None:
-    store.put_clinician_answer(answer(1, "pregnancy", True))
-    store.put_clinician_answer(answer(2, "bleeding", False))
-    assert [(a.question, a.yes) for a in store.clinician_answers()] == [
-        ("bleeding", False),
-        ("pregnancy", True),
-    ]
-    assert isinstance(store.clinician_answers()[0].yes, bool)
-    store.put_clinician_answer(dataclasses.replace(answer(1, "pregnancy", False)))
-    assert [(a.question, a.yes) for a in store.clinician_answers()] == [
-        ("bleeding", False),
-        ("pregnancy", False),
-    ]
-    with pytest.raises((ValueError, StorageError)):
-        store.put_clinician_answer(answer(3, "pregnancy", True))  # another row, same question
-
-
-def test_rows_belong_to_their_profile(tmp_path: Path) -> None:
-    alice = SqliteStore.open(tmp_path / "r.db", profile="alice", now=NOW)
-    bob = SqliteStore.open(tmp_path / "r.db", profile="bob", now=NOW)
-    try:
-        alice.put_hold(hold(1, t(20)))
-        alice.put_clinician_answer(answer(1, "keloid", True))
-        assert bob.holds() == [] and bob.clinician_answers() == []
-        bob.put_clinician_answer(answer(1, "keloid", False))  # same id, other profile
-        assert alice.clinician_answers()[0].yes is True
-    finally:
-        alice.close()
-        bob.close()
-
-
 def test_a_schema_1_database_is_migrated_to_4_keeping_its_rows(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     first = [m for m in migrations.MIGRATIONS if m.version == 1]
@@ -109,7 +65,8 @@ def test_a_schema_1_database_is_migrated_to_4_keeping_its_rows(tmp_path: Path) -
         raw.close()
 
 
-def test_export_import_round_trip_with_holds_and_answers(store: Store) -> None:
+def test_export_import_round_trip_with_holds_and_answers() -> None:
+    store = MemoryStore()
     store.put_hold(hold(1, t(20)))
     store.put_clinician_answer(answer(1, "pregnancy", True))
     store.put_settings(Settings(session_check=0))

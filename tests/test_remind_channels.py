@@ -216,7 +216,7 @@ def test_prep_minutes_is_a_setting(planned: Runner) -> None:
     assert planned("settings", "--prep-minutes", "20", "--json").json()["prep_minutes"] == 20
     assert "20 minutes before each session" in planned("settings").out
     bad = planned("settings", "--prep-minutes", "999")
-    assert bad.code == 1 and "0 (off) to 240 minutes" in bad.err
+    assert bad.code == 2 and "0 (off) to 240 minutes" in bad.err  # refused as the option is read
     with http_receiver() as rx:
         planned("channel", "add", f"json://{rx.base}/hook")
         assert planned("remind", now="2026-11-26T20:39+01:00").out == "Nothing due now.\n"

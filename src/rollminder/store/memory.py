@@ -5,17 +5,23 @@ as tuples, rows sorted the same way (ties in insertion order; a replaced row kee
 ``transaction()`` rolls back on an exception (a snapshot is restored; a nested block restores its
 own snapshot, like a savepoint). Several stores can share one :class:`MemoryDatabase`, one per
 profile, like several profiles in one SQLite file.
+
+It keeps the whole :class:`~rollminder.store.Store` contract (``tests/store_contract.py``): its
+``data_stamp()`` is a counter of the database's writes, its secrets are rows like any other, and
+``backup_now(dest)`` writes every profile to a JSON file that :meth:`MemoryDatabase.load` reads back
+(see :mod:`.memory_file`), so a face run on a memory store can back up as it does on SQLite.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rollminder.errors import StorageError
 from rollminder.model import (
     ClinicianAnswer,
     Hold,
@@ -29,6 +35,10 @@ from rollminder.model import (
     Visit,
 )
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
+from rollminder.store import memory_file
+
+if TYPE_CHECKING:
+    from rollminder.store.roles import Store
 
 T = TypeVar("T")
 
@@ -51,28 +61,44 @@ class _Rows:
     reminder_state: dict[str, str] = dataclasses.field(default_factory=dict)
     holds: dict[str, Hold] = dataclasses.field(default_factory=dict)
     clinician: dict[str, ClinicianAnswer] = dataclasses.field(default_factory=dict)
+    # the web app's secrets, by name
     secrets: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
-        # The values are frozen dataclasses: copying the dicts is a full snapshot.
-        return _Rows(
-            plans=dict(self.plans),
-            sessions=dict(self.sessions),
-            skips=dict(self.skips),
-            pauses=dict(self.pauses),
-            rollers=dict(self.rollers),
-            visits=dict(self.visits),
-            series=dict(self.series),
-            settings=self.settings,
-            channels=dict(self.channels),
-            channel_status=dict(self.channel_status),
-            deliveries=dict(self.deliveries),
-            snoozes=dict(self.snoozes),
-            reminder_state=dict(self.reminder_state),
-            holds=dict(self.holds),
-            clinician=dict(self.clinician),
-            secrets=dict(self.secrets),
-        )
+        # The values are frozen dataclasses (or strings): copying the dicts is a full snapshot.
+        return _Rows(**{name: _shallow(value) for name, value in vars(self).items()})
+
+    def dump(self) -> dict[str, Any]:
+        """The tables as lists of records (in insertion order), for a backup file."""
+        return {
+            name: list(value.values()) if name in _KEYS else value
+            for name, value in vars(self).items()
+        }
+
+    @classmethod
+    def from_dump(cls, tables: dict[str, Any]) -> _Rows:
+        rows = cls()
+        for name, value in tables.items():
+            if name in _KEYS:
+                setattr(rows, name, {_KEYS[name](record): record for record in value})
+            else:
+                setattr(rows, name, value)
+        return rows
+
+
+def _shallow(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+#: How each table of records is keyed: by ``id``, except the last three.
+_BY_ID = [
+    "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "channels", "holds",
+    "clinician",
+]  # fmt: skip
+_KEYS: dict[str, Callable[[Any], Any]] = {name: lambda record: record.id for name in _BY_ID}
+_KEYS["channel_status"] = lambda status: status.channel
+_KEYS["deliveries"] = lambda d: (d.slot, d.kind, d.channel)
+_KEYS["snoozes"] = lambda z: (z.slot, z.n)
 
 
 class MemoryDatabase:
@@ -80,8 +106,16 @@ class MemoryDatabase:
 
     def __init__(self) -> None:
         self.profiles: dict[str, _Rows] = {}
-        #: Committed writes so far, by any store on this database (the data stamp).
+        #: Grows with every write, by any store on this database: the stores' data_stamp().
         self.writes = 0
+
+    @classmethod
+    def load(cls, path: Path) -> MemoryDatabase:
+        """The database a :meth:`MemoryStore.backup_now` file holds."""
+        database = cls()
+        for profile, tables in memory_file.read(path).items():
+            database.profiles[profile] = _Rows.from_dump(tables)
+        return database
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -109,6 +143,12 @@ def _range(since: dt.datetime | None, until: dt.datetime | None) -> Callable[[dt
     return lambda when: (low is None or when >= low) and (high is None or when < high)
 
 
+def _check_state(delivery: Delivery) -> None:
+    """As the SQLite table's CHECK constraint does."""
+    if delivery.state not in ("claimed", "sent", "recorded"):
+        raise StorageError(f"A delivery cannot be in the state {delivery.state!r}.")
+
+
 def _sorted(rows: Iterable[T], key: Callable[[T], Any]) -> list[T]:
     return sorted(rows, key=key)  # stable: ties keep insertion order
 
@@ -119,45 +159,44 @@ class MemoryStore:
         self.database = database if database is not None else MemoryDatabase()
         self.database.profiles.setdefault(profile, _Rows())
         self.closed = False
+        self.path: Path | None = None  # no file holds the data
 
     @property
     def _rows(self) -> _Rows:
+        """This profile's rows, to read."""
+        if self.closed:
+            raise StorageError("The memory store is closed.")
         return self.database.profiles[self.profile]
+
+    @property
+    def _changing(self) -> _Rows:
+        """This profile's rows, to write: the database's data stamp moves."""
+        rows = self._rows
+        self.database.writes += 1
+        return rows
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         snapshot = self._rows.copy()
-        writes = self.database.writes
         try:
             yield
         except BaseException:
             self.database.profiles[self.profile] = snapshot
-            self.database.writes = writes
+            self.database.writes += 1
             raise
-
-    def data_stamp(self) -> Hashable:
-        return (id(self.database), self.database.writes)
-
-    def backup_now(self, dest: Path) -> None:
-        """This profile's rows as a JSON export (the memory store has no file to copy)."""
-        from rollminder import transfer
-
-        Path(dest).write_text(transfer.export_json(self), encoding="utf-8")
-        Path(dest).chmod(0o600)
-
-    # -- secrets ----------------------------------------------------------------------------------
-
-    def secret(self, name: str) -> str | None:
-        return self._rows.secrets.get(name)
-
-    def put_secret(self, name: str, value: str) -> None:
-        self._rows.secrets[name] = value
-
-    def delete_secret(self, name: str) -> bool:
-        return self._rows.secrets.pop(name, None) is not None
 
     def close(self) -> None:
         self.closed = True
+
+    def data_stamp(self) -> tuple[int, int]:
+        self._rows  # noqa: B018 - refused once closed, like the other methods
+        return self.database.writes, 0
+
+    def backup_now(self, dest: Path) -> None:
+        """Write every profile's rows to ``dest`` (see :mod:`.memory_file`)."""
+        self._rows  # noqa: B018
+        tables = {name: rows.dump() for name, rows in self.database.profiles.items()}
+        memory_file.write(dest, tables)
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -175,7 +214,7 @@ class MemoryStore:
         return _sorted(self._rows.plans.values(), lambda p: p.created_at)
 
     def put_plan(self, plan: Plan) -> None:
-        self._rows.plans[plan.id] = _normalized(plan)
+        self._changing.plans[plan.id] = _normalized(plan)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -194,10 +233,10 @@ class MemoryStore:
         return found[-1] if found else None
 
     def put_session(self, session: Session) -> None:
-        self._rows.sessions[session.id] = _normalized(session)
+        self._changing.sessions[session.id] = _normalized(session)
 
     def delete_session(self, id: str) -> bool:
-        return self._rows.sessions.pop(id, None) is not None
+        return self._changing.sessions.pop(id, None) is not None
 
     def count_sessions(self, roller_id: str | None = None) -> int:
         sessions = self._rows.sessions.values()
@@ -215,46 +254,46 @@ class MemoryStore:
         return _sorted(found, lambda s: s.slot)
 
     def put_skip(self, skip: Skip) -> None:
-        self._rows.skips[skip.id] = _normalized(skip)
+        self._changing.skips[skip.id] = _normalized(skip)
 
     def delete_skip(self, id: str) -> bool:
-        return self._rows.skips.pop(id, None) is not None
+        return self._changing.skips.pop(id, None) is not None
 
     def pauses(self) -> list[Pause]:
         return _sorted(self._rows.pauses.values(), lambda p: p.first)
 
     def put_pause(self, pause: Pause) -> None:
-        self._rows.pauses[pause.id] = _normalized(pause)
+        self._changing.pauses[pause.id] = _normalized(pause)
 
     def delete_pause(self, id: str) -> bool:
-        return self._rows.pauses.pop(id, None) is not None
+        return self._changing.pauses.pop(id, None) is not None
 
     def rollers(self) -> list[Roller]:
         return _sorted(self._rows.rollers.values(), lambda r: (r.added, r.created_at))
 
     def put_roller(self, roller: Roller) -> None:
-        self._rows.rollers[roller.id] = _normalized(roller)
+        self._changing.rollers[roller.id] = _normalized(roller)
 
     def delete_roller(self, id: str) -> bool:
-        return self._rows.rollers.pop(id, None) is not None
+        return self._changing.rollers.pop(id, None) is not None
 
     def visits(self) -> list[Visit]:
         return _sorted(self._rows.visits.values(), lambda v: v.at)
 
     def put_visit(self, visit: Visit) -> None:
-        self._rows.visits[visit.id] = _normalized(visit)
+        self._changing.visits[visit.id] = _normalized(visit)
 
     def delete_visit(self, id: str) -> bool:
-        return self._rows.visits.pop(id, None) is not None
+        return self._changing.visits.pop(id, None) is not None
 
     def series(self) -> list[Series]:
         return _sorted(self._rows.series.values(), lambda s: s.created_at)
 
     def put_series(self, series: Series) -> None:
-        self._rows.series[series.id] = _normalized(series)
+        self._changing.series[series.id] = _normalized(series)
 
     def delete_series(self, id: str) -> bool:
-        return self._rows.series.pop(id, None) is not None
+        return self._changing.series.pop(id, None) is not None
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -262,7 +301,7 @@ class MemoryStore:
         return self._rows.settings or Settings()
 
     def put_settings(self, settings: Settings) -> None:
-        self._rows.settings = settings
+        self._changing.settings = settings
 
     # -- reminders (issue #5) ---------------------------------------------------------------------
 
@@ -272,14 +311,12 @@ class MemoryStore:
     def put_channel(self, channel: ChannelConfig) -> None:
         for other in self._rows.channels.values():
             if other.name == channel.name and other.id != channel.id:
-                from rollminder.errors import StorageError
-
                 raise StorageError(f"A channel named {channel.name!r} exists.")
-        self._rows.channels[channel.id] = _normalized(channel)
+        self._changing.channels[channel.id] = _normalized(channel)
 
     def delete_channel(self, id: str) -> bool:
-        self._rows.channel_status.pop(id, None)
-        return self._rows.channels.pop(id, None) is not None
+        self._changing.channel_status.pop(id, None)
+        return self._changing.channels.pop(id, None) is not None
 
     def has_channels(self) -> bool:
         return bool(self._rows.channels)
@@ -288,7 +325,7 @@ class MemoryStore:
         return dict(self._rows.channel_status)
 
     def put_channel_status(self, status: ChannelStatus) -> None:
-        self._rows.channel_status[status.channel] = _normalized(status)
+        self._changing.channel_status[status.channel] = _normalized(status)
 
     def deliveries(self, since: dt.datetime | None = None) -> list[Delivery]:
         inside = _range(since, None)
@@ -296,16 +333,17 @@ class MemoryStore:
         return _sorted(found, lambda d: d.due_at)
 
     def claim_delivery(self, delivery: Delivery, *, replacing: str | None = None) -> bool:
+        _check_state(delivery)
         key = (delivery.slot, delivery.kind, delivery.channel)
         held = self._rows.deliveries.get(key)
         if replacing is None:
             if held is not None:
                 return False
-            self._rows.deliveries[key] = _normalized(delivery)
+            self._changing.deliveries[key] = _normalized(delivery)
             return True
         if held is None or held.state != "claimed" or held.owner != replacing:
             return False
-        self._rows.deliveries[key] = dataclasses.replace(
+        self._changing.deliveries[key] = dataclasses.replace(
             held,
             owner=delivery.owner,
             claimed_at=_utc(delivery.claimed_at),
@@ -316,23 +354,34 @@ class MemoryStore:
         return True
 
     def put_delivery(self, delivery: Delivery) -> None:
+        _check_state(delivery)
         key = (delivery.slot, delivery.kind, delivery.channel)
-        self._rows.deliveries[key] = _normalized(delivery)
+        new = _normalized(delivery)
+        held = self._rows.deliveries.get(key)
+        if held is not None:  # the claim's due_at, claimed_at, late and attempts stay
+            fields = ("state", "sent_at", "recorded_at", "owner")
+            new = dataclasses.replace(held, **{f: getattr(new, f) for f in fields})
+        self._changing.deliveries[key] = new
 
     def delete_delivery(self, slot: str, kind: str, channel: str) -> bool:
-        return self._rows.deliveries.pop((slot, kind, channel), None) is not None
+        return self._changing.deliveries.pop((slot, kind, channel), None) is not None
 
     def snoozes(self) -> list[Snooze]:
         return _sorted(self._rows.snoozes.values(), lambda z: (z.slot, z.n))
 
     def put_snooze(self, snooze: Snooze) -> None:
-        self._rows.snoozes[(snooze.slot, snooze.n)] = _normalized(snooze)
+        key = (snooze.slot, snooze.n)
+        new = _normalized(snooze)
+        held = self._rows.snoozes.get(key)
+        if held is not None:  # only the time moves
+            new = dataclasses.replace(held, until=new.until)
+        self._changing.snoozes[key] = new
 
     def reminder_state(self, key: str) -> str | None:
         return self._rows.reminder_state.get(key)
 
     def put_reminder_state(self, key: str, value: str) -> None:
-        self._rows.reminder_state[key] = value
+        self._changing.reminder_state[key] = value
 
     # -- the pre-session check (issue 4) ---------------------------------------------------------
 
@@ -340,44 +389,32 @@ class MemoryStore:
         return _sorted(self._rows.holds.values(), lambda h: (h.until, h.since))
 
     def put_hold(self, hold: Hold) -> None:
-        self._rows.holds[hold.id] = _normalized(hold)
+        self._changing.holds[hold.id] = _normalized(hold)
 
     def delete_hold(self, id: str) -> bool:
-        return self._rows.holds.pop(id, None) is not None
+        return self._changing.holds.pop(id, None) is not None
 
     def clinician_answers(self) -> list[ClinicianAnswer]:
         return _sorted(self._rows.clinician.values(), lambda a: a.question)
 
     def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
         # One answer per question, as the SQLite table's unique key keeps it.
-        for other in list(self._rows.clinician.values()):
+        for other in self._rows.clinician.values():
             if other.question == answer.question and other.id != answer.id:
-                raise ValueError(f"an answer to {answer.question!r} is already stored")
-        self._rows.clinician[answer.id] = _normalized(answer)
+                raise StorageError(f"An answer to {answer.question!r} is already stored.")
+        self._changing.clinician[answer.id] = _normalized(answer)
 
+    # -- the web app's secrets (issue 7) ----------------------------------------------------------
 
-def _counting_writes(cls: type[MemoryStore]) -> None:
-    """Every method that writes moves the database's data stamp."""
+    def secret(self, name: str) -> str | None:
+        return self._rows.secrets.get(name)
 
-    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(self: MemoryStore, *args: Any, **kwargs: Any) -> Any:
-            result = method(self, *args, **kwargs)
-            self.database.writes += 1
-            return result
+    def put_secret(self, name: str, value: str) -> None:
+        self._changing.secrets[name] = value
 
-        counted.__name__ = method.__name__
-        counted.__doc__ = method.__doc__
-        return counted
+    def delete_secret(self, name: str) -> bool:
+        return self._changing.secrets.pop(name, None) is not None
 
-    for name, value in list(vars(cls).items()):
-        if name.startswith(("put_", "delete_", "claim_")) and callable(value):
-            setattr(cls, name, wrap(value))
-
-
-_counting_writes(MemoryStore)
 
 if TYPE_CHECKING:
-    from rollminder.store import Store
-
-    def _conforms(store: MemoryStore) -> Store:
-        return store  # mypy checks that MemoryStore has every role of Store
+    _implements_every_role: type[Store] = MemoryStore  # mypy fails here if a role drifts

@@ -10,43 +10,41 @@
 - sqlite3 errors never reach a person: they become :class:`StorageError` with one line.
 - At open: check that the file is ours and usable, migrate, then take the daily backup
   (see :mod:`rollminder.store.backups`).
+
+The code is split by concern: :mod:`.sqlite_base` (the connection, busy handling, transactions,
+errors, backups of an open store), :mod:`.sqlite_log` (plan, settings, log rows, secrets),
+:mod:`.sqlite_ledger` (the reminders' records); this module opens and migrates.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
+import os
+import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rollminder.model import (
-    ClinicianAnswer,
-    Hold,
-    Pause,
-    Plan,
-    Roller,
-    Series,
-    Session,
-    Settings,
-    Skip,
-    Visit,
+from rollminder.errors import StorageError
+from rollminder.store import migrations
+from rollminder.store.backups import (
+    BACKUP_KEEP,
+    backup_database,
+    backup_hint,
+    daily_backup_path,
+    damaged_message,
+    latest_backup,
+    list_backups,
+    prune_backups,
+    restore_backup,
+    storage_error,
 )
-from rollminder.store.backups import BACKUP_KEEP, latest_backup, list_backups, restore_backup
-from rollminder.store.rows import (
-    CLINICIAN,
-    HOLDS,
-    PAUSES,
-    PLANS,
-    ROLLERS,
-    SERIES,
-    SESSIONS,
-    SKIPS,
-    TABLES,
-    VISITS,
-    time_range,
-)
-from rollminder.store.sqlite_base import BUSY_TIMEOUT
-from rollminder.store.sqlite_ledger import LedgerRows
+from rollminder.store.rows import TABLES, instant
+from rollminder.store.sqlite_base import BUSY_TIMEOUT, retrying
+from rollminder.store.sqlite_ledger import SqliteReminderLedger
+from rollminder.store.sqlite_log import SqliteLogStore, SqlitePlanStore, SqliteSecretStore
+
+if TYPE_CHECKING:
+    from rollminder.store.roles import Store
 
 __all__ = [
     "BACKUP_KEEP",
@@ -59,143 +57,146 @@ __all__ = [
 ]
 
 
-class SqliteStore(LedgerRows):
-    """The :class:`~rollminder.store.Store` for one profile of one SQLite file: the connection
-    and transactions (:class:`~rollminder.store.sqlite_base.SqliteBase`), the reminder ledger and
-    secrets (:class:`~rollminder.store.sqlite_ledger.LedgerRows`) and, here, the plan and the log.
+class SqliteStore(SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteSecretStore):
+    """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 
     Open it with :meth:`open`. Use it from one thread (sqlite3's default check).
     """
 
-    # -- plans ------------------------------------------------------------------------------------
+    # -- opening ----------------------------------------------------------------------------------
 
-    def plan(self) -> Plan | None:
-        found = self._rows(PLANS, "ORDER BY created_at DESC, rowid DESC LIMIT 1")
-        return found[0] if found else None
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        profile: str,
+        now: dt.datetime,
+        busy_timeout: float = BUSY_TIMEOUT,
+        migration_list: list[migrations.Migration] | None = None,
+    ) -> SqliteStore:
+        """Open (creating if needed) the database at ``path`` for ``profile``.
 
-    def plans(self) -> list[Plan]:
-        return self._rows(PLANS, "ORDER BY created_at, rowid")
+        Raises :class:`StorageError` (one line, naming the file and the latest backup) if the file
+        is damaged, not a rollminder database, or from a newer rollminder; nothing on disk changes
+        then. ``migration_list`` is for tests; it defaults to :data:`migrations.MIGRATIONS`.
+        """
+        if now.tzinfo is None:
+            raise ValueError("open() needs an aware 'now'")
+        chosen = migrations.MIGRATIONS if migration_list is None else migration_list
+        path = Path(path)
+        _prepare_location(path)
+        try:
+            conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, path) from exc
+        store = cls(conn, path, profile, busy_timeout)
+        try:
+            with store._errors():
+                backup = daily_backup_path(path, now)
+                latest = migrations.latest_version(chosen)
+                version = store._check_usable(latest)
+                if version > 0 and (version < latest or not backup.exists()):
+                    store._check_integrity()  # never migrate or back up a damaged file
+                store._use_wal()  # only once the file is known to be ours
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                if version < latest:
+                    store._migrate(chosen, now)
+                store._profile_id = store._ensure_profile(now)
+                if not backup.exists():
+                    backup_database(conn, backup)
+                    prune_backups(backup.parent)
+        except BaseException:
+            conn.close()
+            raise
+        return store
 
-    def put_plan(self, plan: Plan) -> None:
-        self._put(PLANS, plan)
+    def _check_usable(self, latest: int) -> int:
+        """Return the schema version of a usable file, else raise StorageError (changing nothing).
 
-    # -- sessions ---------------------------------------------------------------------------------
-
-    def sessions(
-        self, since: dt.datetime | None = None, until: dt.datetime | None = None
-    ) -> list[Session]:
-        clause, params = time_range('"start"', since, until)
-        return self._rows(SESSIONS, f'{clause} ORDER BY "start", rowid', params)
-
-    def session(self, id: str) -> Session | None:
-        found = self._rows(SESSIONS, "AND id = ?", (id,))
-        return found[0] if found else None
-
-    def last_session(self, before: dt.datetime | None = None) -> Session | None:
-        clause, params = time_range('"start"', None, before)
-        found = self._rows(SESSIONS, f'{clause} ORDER BY "start" DESC, rowid DESC LIMIT 1', params)
-        return found[0] if found else None
-
-    def put_session(self, session: Session) -> None:
-        self._put(SESSIONS, session)
-
-    def delete_session(self, id: str) -> bool:
-        return self._delete(SESSIONS, id)
-
-    def count_sessions(self, roller_id: str | None = None) -> int:
-        sql = "SELECT count(*) FROM sessions WHERE profile_id = ?"
-        if roller_id is None:
-            return int(self._query(sql, (self._profile_id,))[0][0])
-        return int(self._query(f"{sql} AND roller_id = ?", (self._profile_id, roller_id))[0][0])
-
-    # -- skips, pauses, rollers, visits, series ---------------------------------------------------
-
-    def skips(
-        self, since: dt.datetime | None = None, until: dt.datetime | None = None
-    ) -> list[Skip]:
-        clause, params = time_range("slot", since, until)
-        return self._rows(SKIPS, f"{clause} ORDER BY slot, rowid", params)
-
-    def put_skip(self, skip: Skip) -> None:
-        self._put(SKIPS, skip)
-
-    def delete_skip(self, id: str) -> bool:
-        return self._delete(SKIPS, id)
-
-    def pauses(self) -> list[Pause]:
-        return self._rows(PAUSES, 'ORDER BY "first", rowid')
-
-    def put_pause(self, pause: Pause) -> None:
-        self._put(PAUSES, pause)
-
-    def delete_pause(self, id: str) -> bool:
-        return self._delete(PAUSES, id)
-
-    def rollers(self) -> list[Roller]:
-        return self._rows(ROLLERS, "ORDER BY added, created_at, rowid")
-
-    def put_roller(self, roller: Roller) -> None:
-        self._put(ROLLERS, roller)
-
-    def delete_roller(self, id: str) -> bool:
-        return self._delete(ROLLERS, id)
-
-    def visits(self) -> list[Visit]:
-        return self._rows(VISITS, 'ORDER BY "at", rowid')
-
-    def put_visit(self, visit: Visit) -> None:
-        self._put(VISITS, visit)
-
-    def delete_visit(self, id: str) -> bool:
-        return self._delete(VISITS, id)
-
-    def series(self) -> list[Series]:
-        return self._rows(SERIES, "ORDER BY created_at, rowid")
-
-    def put_series(self, series: Series) -> None:
-        self._put(SERIES, series)
-
-    def delete_series(self, id: str) -> bool:
-        return self._delete(SERIES, id)
-
-    # -- settings ---------------------------------------------------------------------------------
-
-    def settings(self) -> Settings:
-        rows = self._query(
-            'SELECT "key", value FROM settings WHERE profile_id = ?', (self._profile_id,)
+        The fast path is one statement (so one consistent snapshot, even while another process
+        is creating the schema): two header fields and the size of the schema.
+        """
+        query = (
+            "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_master) "
+            "FROM pragma_application_id AS a, pragma_user_version AS v"
         )
-        known = {f.name for f in dataclasses.fields(Settings)}
-        return Settings(**{key: json.loads(value) for key, value in rows if key in known})
-
-    def put_settings(self, settings: Settings) -> None:
-        sql = (
-            'INSERT INTO settings (profile_id, "key", value) VALUES (?, ?, ?) '
-            'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value'
+        app_id, version, tables = retrying(
+            lambda: self._conn.execute(query).fetchone(), self._busy_timeout
         )
-        with self.transaction(), self._errors():
-            for key, value in dataclasses.asdict(settings).items():
-                self._conn.execute(sql, (self._profile_id, key, json.dumps(value)))
+        if app_id == migrations.APPLICATION_ID:
+            if version > latest:
+                raise StorageError(
+                    f"The database {self.path} was written by a newer rollminder "
+                    f"(schema {version}; this one knows up to {latest}): upgrade rollminder to "
+                    f"use it.{backup_hint(self.path)}"
+                )
+            return int(version)
+        if app_id == 0 and version == 0 and tables == 0:
+            return 0  # a new, empty file
+        raise StorageError(
+            f"The file {self.path} is not a rollminder database (it holds other data), so "
+            f"rollminder leaves it alone.{backup_hint(self.path)}"
+        )
 
-    # -- the pre-session check (issue 4) ---------------------------------------------------------
+    def _use_wal(self) -> None:
+        """WAL is a property of the file: set once, then only read back."""
+        mode = self._read_one("PRAGMA journal_mode")
+        if str(mode).lower() != "wal":
+            self._read_one("PRAGMA journal_mode = WAL")
 
-    def holds(self) -> list[Hold]:
-        return self._rows(HOLDS, 'ORDER BY "until", since, rowid')
+    def _check_integrity(self) -> None:
+        rows = retrying(
+            lambda: self._conn.execute("PRAGMA integrity_check(3)").fetchall(), self._busy_timeout
+        )
+        problems = [str(row[0]) for row in rows]
+        if problems != ["ok"]:
+            raise StorageError(damaged_message(self.path, "; ".join(problems)[:200]))
 
-    def put_hold(self, hold: Hold) -> None:
-        self._put(HOLDS, hold)
+    def _migrate(self, chosen: list[migrations.Migration], now: dt.datetime) -> None:
+        for migration in chosen:
+            with self.transaction():
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                current = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if current >= migration.version:
+                    continue
+                migrations.apply(self._conn, migration, applied_at=instant(now))
 
-    def delete_hold(self, id: str) -> bool:
-        return self._delete(HOLDS, id)
+    def _ensure_profile(self, now: dt.datetime) -> int:
+        select = "SELECT id FROM profiles WHERE name = ?"
+        row = retrying(
+            lambda: self._conn.execute(select, (self.profile,)).fetchone(), self._busy_timeout
+        )
+        if row is None:
+            with self.transaction():
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)",
+                    (self.profile, instant(now)),
+                )
+                row = self._conn.execute(select, (self.profile,)).fetchone()
+        return int(row[0])
 
-    def clinician_answers(self) -> list[ClinicianAnswer]:
-        return self._rows(CLINICIAN, "ORDER BY question, rowid")
 
-    def put_clinician_answer(self, answer: ClinicianAnswer) -> None:
-        self._put(CLINICIAN, answer)
+def _prepare_location(path: Path) -> None:
+    """Create the data directory (0o700) and an empty database file (0o600) if missing.
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(path.parent, 0o700)
+        if not path.exists():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return  # another process just created it
+            os.close(fd)
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        raise StorageError(f"Cannot create the database {path}: {exc.strerror or exc}.") from exc
 
 
 if TYPE_CHECKING:
-    from rollminder.store import Store
-
-    def _conforms(store: SqliteStore) -> Store:
-        return store  # mypy checks that SqliteStore has every role of Store
+    _implements_every_role: type[Store] = SqliteStore  # mypy fails here if a role drifts

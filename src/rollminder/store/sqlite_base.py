@@ -1,22 +1,15 @@
-"""The SQLite store's connection, transactions and opening (:class:`SqliteBase`): one file
-shared by the CLI, the web app and the reminder daemon.
+"""The SQLite store's connection: busy handling, transactions, errors, and the maintenance role.
 
-- WAL mode, so readers never wait for the writer; a 15 s busy timeout for writers.
-- ``synchronous=NORMAL``: in WAL mode a commit is written to the WAL (in the OS page cache) before
-  COMMIT returns, and only checkpoints are fsynced. A process that is killed (even SIGKILL) loses
-  nothing it acknowledged; only a power loss or OS crash can lose the last few commits, and never
-  corrupts the file. FULL would add an fsync to every command for that case alone.
+:class:`SqliteBase` is what every role's SQLite rows build on (``sqlite_log``, ``sqlite_ledger``);
+:class:`~rollminder.store.sqlite.SqliteStore` combines them and adds opening and migrating.
+
 - Every write transaction starts with ``BEGIN IMMEDIATE``, so a check-then-insert inside
   ``with store.transaction():`` is atomic across processes.
 - sqlite3 errors never reach a person: they become :class:`StorageError` with one line.
-- At open: check that the file is ours and usable, migrate, then take the daily backup
-  (see :mod:`rollminder.store.backups`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -25,17 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from rollminder.errors import StorageError
-from rollminder.store import migrations
-from rollminder.store.backups import (
-    backup_database,
-    backup_hint,
-    daily_backup_path,
-    damaged_message,
-    prune_backups,
-    storage_error,
-)
-from rollminder.store.rows import Table, instant
+from rollminder.store.backups import backup_database, storage_error
+from rollminder.store.rows import Table
 
 T = TypeVar("T")
 
@@ -55,7 +39,7 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _retrying(operation: Callable[[], T], timeout: float) -> T:
+def retrying(operation: Callable[[], T], timeout: float) -> T:
     """Run ``operation``, again after a growing, jittered pause while SQLite answers "busy".
 
     The busy timeout already makes SQLite wait for most locks; this covers the cases where it
@@ -75,14 +59,11 @@ def _retrying(operation: Callable[[], T], timeout: float) -> T:
             delay = min(delay * 2, _MAX_BACKOFF)
 
 
-# -- the store ------------------------------------------------------------------------------------
+# -- the connection -------------------------------------------------------------------------------
 
 
 class SqliteBase:
-    """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
-
-    Open it with :meth:`open`. Use it from one thread (sqlite3's default check).
-    """
+    """One profile of one SQLite file, over one connection: what the row methods build on."""
 
     def __init__(
         self, conn: sqlite3.Connection, path: Path, profile: str, busy_timeout: float
@@ -94,91 +75,8 @@ class SqliteBase:
         self._profile_id = 0
         self._depth = 0  # transaction nesting: 0 = none, 1 = BEGIN IMMEDIATE, >1 = savepoints
 
-    # -- opening ----------------------------------------------------------------------------------
-
-    @classmethod
-    def open(
-        cls,
-        path: Path,
-        *,
-        profile: str,
-        now: dt.datetime,
-        busy_timeout: float = BUSY_TIMEOUT,
-        migration_list: list[migrations.Migration] | None = None,
-    ) -> Self:
-        """Open (creating if needed) the database at ``path`` for ``profile``.
-
-        Raises :class:`StorageError` (one line, naming the file and the latest backup) if the file
-        is damaged, not a rollminder database, or from a newer rollminder; nothing on disk changes
-        then. ``migration_list`` is for tests; it defaults to :data:`migrations.MIGRATIONS`.
-        """
-        if now.tzinfo is None:
-            raise ValueError("open() needs an aware 'now'")
-        chosen = migrations.MIGRATIONS if migration_list is None else migration_list
-        path = Path(path)
-        _prepare_location(path)
-        try:
-            conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise storage_error(exc, path) from exc
-        store = cls(conn, path, profile, busy_timeout)
-        try:
-            with store._errors():
-                backup = daily_backup_path(path, now)
-                latest = migrations.latest_version(chosen)
-                version = store._check_usable(latest)
-                if version > 0 and (version < latest or not backup.exists()):
-                    store._check_integrity()  # never migrate or back up a damaged file
-                store._use_wal()  # only once the file is known to be ours
-                conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                if version < latest:
-                    store._migrate(chosen, now)
-                store._profile_id = store._ensure_profile(now)
-                if not backup.exists():
-                    backup_database(conn, backup)
-                    prune_backups(backup.parent)
-        except BaseException:
-            conn.close()
-            raise
-        return store
-
-    def _check_usable(self, latest: int) -> int:
-        """Return the schema version of a usable file, else raise StorageError (changing nothing).
-
-        The fast path is one statement (so one consistent snapshot, even while another process
-        is creating the schema): two header fields and the size of the schema.
-        """
-        query = (
-            "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_master) "
-            "FROM pragma_application_id AS a, pragma_user_version AS v"
-        )
-        app_id, version, tables = _retrying(
-            lambda: self._conn.execute(query).fetchone(), self._busy_timeout
-        )
-        if app_id == migrations.APPLICATION_ID:
-            if version > latest:
-                raise StorageError(
-                    f"The database {self.path} was written by a newer rollminder "
-                    f"(schema {version}; this one knows up to {latest}): upgrade rollminder to "
-                    f"use it.{backup_hint(self.path)}"
-                )
-            return int(version)
-        if app_id == 0 and version == 0 and tables == 0:
-            return 0  # a new, empty file
-        raise StorageError(
-            f"The file {self.path} is not a rollminder database (it holds other data), so "
-            f"rollminder leaves it alone.{backup_hint(self.path)}"
-        )
-
-    def _use_wal(self) -> None:
-        """WAL is a property of the file: set once, then only read back."""
-        mode = self._read_one("PRAGMA journal_mode")
-        if str(mode).lower() != "wal":
-            self._read_one("PRAGMA journal_mode = WAL")
-
     def _read_one(self, sql: str) -> Any:
-        return _retrying(lambda: self._conn.execute(sql).fetchone()[0], self._busy_timeout)
+        return retrying(lambda: self._conn.execute(sql).fetchone()[0], self._busy_timeout)
 
     def data_stamp(self) -> tuple[int, int]:
         """A value that differs after any change to the database, whoever made it: SQLite's
@@ -186,39 +84,9 @@ class SqliteBase:
         has committed) and this connection's ``total_changes`` (its own writes). Equal stamps from
         the same open store mean nothing was written in between. One cheap query; the web app keys
         its caches of derived figures on it (web/cache.py)."""
-        version = self._read_one("PRAGMA data_version")
-        return int(version), self._conn.total_changes
-
-    def _check_integrity(self) -> None:
-        rows = _retrying(
-            lambda: self._conn.execute("PRAGMA integrity_check(3)").fetchall(), self._busy_timeout
-        )
-        problems = [str(row[0]) for row in rows]
-        if problems != ["ok"]:
-            raise StorageError(damaged_message(self.path, "; ".join(problems)[:200]))
-
-    def _migrate(self, chosen: list[migrations.Migration], now: dt.datetime) -> None:
-        for migration in chosen:
-            with self.transaction():
-                # Re-read under the write lock: another process may have migrated meanwhile.
-                current = self._conn.execute("PRAGMA user_version").fetchone()[0]
-                if current >= migration.version:
-                    continue
-                migrations.apply(self._conn, migration, applied_at=instant(now))
-
-    def _ensure_profile(self, now: dt.datetime) -> int:
-        select = "SELECT id FROM profiles WHERE name = ?"
-        row = _retrying(
-            lambda: self._conn.execute(select, (self.profile,)).fetchone(), self._busy_timeout
-        )
-        if row is None:
-            with self.transaction():
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)",
-                    (self.profile, instant(now)),
-                )
-                row = self._conn.execute(select, (self.profile,)).fetchone()
-        return int(row[0])
+        with self._errors():
+            version = self._read_one("PRAGMA data_version")
+            return int(version), self._conn.total_changes
 
     # -- transactions and errors ------------------------------------------------------------------
 
@@ -253,12 +121,12 @@ class SqliteBase:
             return
 
         with self._errors():
-            _retrying(lambda: self._conn.execute("BEGIN IMMEDIATE"), self._busy_timeout)
+            retrying(lambda: self._conn.execute("BEGIN IMMEDIATE"), self._busy_timeout)
         self._depth = 1
         try:
             yield
             with self._errors():
-                _retrying(lambda: self._conn.execute("COMMIT"), self._busy_timeout)
+                retrying(lambda: self._conn.execute("COMMIT"), self._busy_timeout)
         except BaseException:
             if self._conn.in_transaction:
                 with suppress(sqlite3.Error):  # SQLite may already have rolled back
@@ -271,7 +139,7 @@ class SqliteBase:
         with self._errors():
             if self._depth:
                 return self._conn.execute(sql, params).fetchall()
-            return _retrying(lambda: self._conn.execute(sql, params).fetchall(), self._busy_timeout)
+            return retrying(lambda: self._conn.execute(sql, params).fetchall(), self._busy_timeout)
 
     def _write(self, sql: str, params: Sequence[Any]) -> int:
         with self.transaction(), self._errors():
@@ -307,23 +175,3 @@ class SqliteBase:
         """Write a consistent copy of the whole database (every profile) to ``dest`` (0o600)."""
         with self._errors():
             backup_database(self._conn, Path(dest))
-
-
-def _prepare_location(path: Path) -> None:
-    """Create the data directory (0o700) and an empty database file (0o600) if missing.
-
-    SQLite gives its -wal and -shm files the database file's permissions.
-    """
-    try:
-        if not path.parent.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(path.parent, 0o700)
-        if not path.exists():
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                return  # another process just created it
-            os.close(fd)
-            os.chmod(path, 0o600)
-    except OSError as exc:
-        raise StorageError(f"Cannot create the database {path}: {exc.strerror or exc}.") from exc

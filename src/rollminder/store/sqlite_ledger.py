@@ -1,11 +1,15 @@
-"""The SQLite store's reminder ledger (channels, their health, deliveries, snoozes, the
-reminder state) and the profile's secrets: :class:`LedgerRows`, a part of
-:class:`~rollminder.store.sqlite.SqliteStore`."""
+"""The SQLite rows of the reminders (issue #5, migration 2): channels and their health, the
+delivery ledger with its claims, snoozes and the engine's state values.
+
+:class:`SqliteReminderLedger` implements :class:`rollminder.store.roles.ReminderLedger` and is
+mixed into :class:`~rollminder.store.sqlite.SqliteStore`. The records are built from
+:mod:`rollminder.remind.records`, imported on first use so that commands which never touch
+reminders don't load them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +20,8 @@ if TYPE_CHECKING:
     from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 
-class LedgerRows(SqliteBase):
-    # -- reminders (issue #5) ---------------------------------------------------------------------
+class SqliteReminderLedger(SqliteBase):
+    """Channels, channel statuses, deliveries (claimed -> sent -> recorded), snoozes, state."""
 
     def channels(self) -> list[ChannelConfig]:
         return self._rows(channels_table(), "ORDER BY created_at, rowid")
@@ -161,29 +165,6 @@ class LedgerRows(SqliteBase):
             'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value',
             (self._profile_id, key, value),
         )
-
-    # -- web (issue 7) ----------------------------------------------------------------------------
-    # The web app's secrets (password hash, session key, feed and action tokens) are rows of the
-    # settings table under a "web:" prefix: ``settings()`` reads only the Settings fields, so they
-    # never show in the settings listing or in an export, and they need no migration.
-
-    def secret(self, name: str) -> str | None:
-        rows = self._query(
-            'SELECT value FROM settings WHERE profile_id = ? AND "key" = ?',
-            (self._profile_id, f"web:{name}"),
-        )
-        return str(json.loads(rows[0][0])) if rows else None
-
-    def put_secret(self, name: str, value: str) -> None:
-        sql = (
-            'INSERT INTO settings (profile_id, "key", value) VALUES (?, ?, ?) '
-            'ON CONFLICT (profile_id, "key") DO UPDATE SET value = excluded.value'
-        )
-        self._write(sql, (self._profile_id, f"web:{name}", json.dumps(value)))
-
-    def delete_secret(self, name: str) -> bool:
-        sql = 'DELETE FROM settings WHERE profile_id = ? AND "key" = ?'
-        return self._write(sql, (self._profile_id, f"web:{name}")) > 0
 
 
 _DELIVERY_COLUMNS = (

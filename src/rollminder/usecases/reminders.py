@@ -28,8 +28,6 @@ class ChannelTest(NamedTuple):
 class ReminderCases(Base):
     def add_channel(self, url: str, name: str | None = None) -> ChannelInfo:
         """Add a channel. The URL is checked by Apprise first; nothing changes if refused."""
-        from pathlib import Path
-
         from rollminder.remind import channels
         from rollminder.remind.records import ChannelConfig, ChannelStatus
 
@@ -51,8 +49,7 @@ class ReminderCases(Base):
                 name=chosen, url=clean, masked=channels.mask_url(clean), kind=kind, created_at=now
             )
             self.store.put_channel(config)
-        path = getattr(self.store, "path", None)
-        channels.protect(Path(path) if path else None)
+        channels.protect(self.store.path)
         return channels.info(config, ChannelStatus(config.id))
 
     def _channel(self, name: str) -> ChannelConfig:
