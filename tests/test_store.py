@@ -99,7 +99,7 @@ def every_kind() -> list[object]:
             id="session-1",
             created_at=ny + dt.timedelta(minutes=20),
         ),
-        Skip(slot=ny, reason="travel", id="skip-1", created_at=ny),
+        Skip(slot=ny, reason="travel", catch_up=True, id="skip-1", created_at=ny),
         Pause(
             first=dt.date(2026, 12, 20),
             last=dt.date(2027, 1, 3),

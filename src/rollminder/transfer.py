@@ -427,7 +427,13 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
     ),
     "skips": (
         Skip,
-        {"slot": _INSTANT, "reason": _NOTE, "id": _ID_CODEC, "created_at": _INSTANT},
+        {
+            "slot": _INSTANT,
+            "reason": _NOTE,
+            "catch_up": _Bool(),
+            "id": _ID_CODEC,
+            "created_at": _INSTANT,
+        },
     ),
     "pauses": (
         Pause,
@@ -503,6 +509,9 @@ _SETTINGS: dict[str, _Codec] = {
     "prep_minutes": _Int(0, 240),
     "session_check": _Int(0, 1),
 }
+#: Row fields added after version 1 first shipped, with the value an older export means.
+_LATER_FIELDS: dict[str, dict[str, object]] = {"skips": {"catch_up": False}}
+
 #: Settings added after the format first shipped: an older export may lack them (then default).
 _SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check"})
 
@@ -721,7 +730,10 @@ def _validate(doc: Any) -> _Document:
         loaded = []
         for i, item in enumerate(items):
             path = f"{kind}[{i}]"
-            raw = _object(item, path, fields)
+            given = item if isinstance(item, dict) else {}
+            later = _LATER_FIELDS.get(kind, {})
+            raw = _object(item, path, [f for f in fields if f in given or f not in later])
+            raw = {**{f: v for f, v in later.items() if f not in raw}, **raw}
             values = {
                 name: codec.load(raw[name], f"{path}.{name}") for name, codec in fields.items()
             }
