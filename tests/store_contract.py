@@ -196,7 +196,7 @@ def typical() -> dict[str, Any]:
                         id="plan-1", created_at=ny),
         "sessions": Session(start=ny, minutes=12.25, zones=("neck", "chest"), reaction="mild",
                             note=UNICODE, roller_id="roller-1", id="session-1", created_at=later),
-        "skips": Skip(slot=ny, reason="travel ✈", id="skip-1", created_at=ny),
+        "skips": Skip(slot=ny, reason="travel ✈", catch_up=True, id="skip-1", created_at=ny),
         "pauses": Pause(first=dt.date(2026, 12, 20), last=dt.date(2027, 1, 3), reason="holidays",
                         id="pause-1", created_at=ny),
         "rollers": Roller(label="Blue 0.5", needle_mm=0.5, added=dt.date(2026, 10, 1),

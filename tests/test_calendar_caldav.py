@@ -271,12 +271,24 @@ def test_push_creates_updates_removes_and_leaves_others_alone(
     )
 
 
-def test_a_skip_moves_one_event(radicale: Server, pushing: Runner) -> None:
+def test_a_skip_without_a_catch_up_removes_its_event(radicale: Server, pushing: Runner) -> None:
     path = radicale.new_calendar()
     url = radicale.url(path)
     assert pushing("calendar", "push", "--url", url, "--user", USER).code == 0
     before = radicale.objects(path)
-    assert pushing("skip", "--reason", "irritated").code == 0
+    assert pushing("skip", "--reason", "irritated").code == 0  # a decision: no catch-up
+    result = pushing("calendar", "push", "--url", url, "--user", USER)
+    assert result.code == 0 and "0 created, 0 updated, 1 removed" in result.out
+    after = radicale.objects(path)
+    assert set(after) < set(before) and len(before) - len(after) == 1
+
+
+def test_a_skip_with_a_catch_up_moves_one_event(radicale: Server, pushing: Runner) -> None:
+    path = radicale.new_calendar()
+    url = radicale.url(path)
+    assert pushing("calendar", "push", "--url", url, "--user", USER).code == 0
+    before = radicale.objects(path)
+    assert pushing("skip", "--reason", "irritated", "--catch-up").code == 0
     result = pushing("calendar", "push", "--url", url, "--user", USER)
     assert result.code == 0 and "0 created, 1 updated, 0 removed" in result.out
     after = radicale.objects(path)

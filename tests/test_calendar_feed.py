@@ -209,7 +209,7 @@ def test_a_skipped_slot_keeps_its_uid_and_raises_its_sequence() -> None:
     thursday = f"slot-20261123-1.{tag(app)}@rollminder"
     assert before[thursday]["DTSTART"].dt == dt.datetime(2026, 11, 26, 21, tzinfo=BERLIN)
     assert before[thursday]["SEQUENCE"] == 0
-    app.skip(slot=dt.datetime(2026, 11, 26, 21, tzinfo=BERLIN), reason="irritated")
+    app.skip(slot=dt.datetime(2026, 11, 26, 21, tzinfo=BERLIN), reason="irritated", catch_up=True)
     after = events_of(calendar.feed(app))
     assert set(after) == set(before)
     moved = after[thursday]

@@ -78,7 +78,10 @@ def test_missed_monday_caught_up(planned: Runner) -> None:
 
 def test_skip_and_retry(planned: Runner) -> None:
     planned("done", "--at", "2026-11-26T21:00", now="2026-11-26T21:30+01:00")
-    result = planned("skip", "--reason", "skin irritated", now="2026-11-30T18:00+01:00")
+    # Issue #11: a skip is a decision; the catch-up comes only when asked for.
+    result = planned(
+        "skip", "--reason", "skin irritated", "--catch-up", now="2026-11-30T18:00+01:00"
+    )
     assert result.code == 0, result.err
     assert "Mon 30 Nov 21:00" in result.out and "Next: Tue 1 Dec 21:00 (catch-up)" in result.out
     again = planned(
@@ -338,7 +341,9 @@ def test_done_with_empty_zones_is_refused(planned: Runner) -> None:
 def test_history_json_rows_have_one_shape_in_time_order(planned: Runner) -> None:
     # Fall back in Berlin: 02:10+01:00 comes after 02:30+02:00 though its wall time is earlier.
     assert planned("done", "--at", "2026-10-25T02:30+02:00", now=NOW).code == 0
-    assert planned("done", "--at", "2026-10-25T02:10+01:00", now=NOW).code == 0
+    # The same local day: a second session is logged only when asked (issue #11).
+    assert planned("done", "--at", "2026-10-25T02:10+01:00", now=NOW).code == 1
+    assert planned("done", "--at", "2026-10-25T02:10+01:00", "--again", now=NOW).code == 0
     planned("skip", "--reason", "sore skin")
     rows = planned("history", "--skips", "--json").json()
     assert [r["type"] for r in rows] == ["session", "session", "skip"]
@@ -503,9 +508,10 @@ def test_plan_shows_rest_in_one_way(planned: Runner) -> None:
 def test_stats_wording(planned: Runner) -> None:
     out = planned("stats").out
     assert "Adherence   nothing was due yet\n" in out
-    assert "Streak      0 weeks in a row (best 0)\n" in out
+    # Nothing judged yet: no "0 weeks" verdict (issue #11).
+    assert "Streak      starts when a whole week has every planned session done\n" in out
     planned("plan", "set", "--needle", "0.75")
-    assert "Streak      0 periods of 3 weeks in a row (best 0)\n" in planned("stats").out
+    assert "a whole period of 3 weeks has every planned session done" in planned("stats").out
 
 
 def test_backup_list_json(planned: Runner) -> None:

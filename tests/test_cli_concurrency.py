@@ -28,7 +28,8 @@ results = []
 for i in range(calls):
     n = worker * calls + i
     if i % 2:
-        args = ["done", "--at", (base + dt.timedelta(hours=n)).isoformat(), "--note", f"w{worker}"]
+        at = (base + dt.timedelta(hours=n)).isoformat()
+        args = ["done", "--at", at, "--note", f"w{worker}", "--again"]  # hours apart: same days
     else:
         slot = (base + dt.timedelta(days=n)).isoformat()
         args = ["skip", "--slot", slot, "--reason", f"w{worker}"]

@@ -22,6 +22,7 @@ from rollminder.schedule import (
     local_slot,
     period_first,
     rest_anchor,
+    rest_days,
     status,
     tally,
     upcoming,
@@ -156,16 +157,15 @@ def test_session_done_early_on_the_day_fulfils_the_slot(plan: Plan) -> None:
     log = Log(sessions=(session(at(2026, 11, 26, 8)),))
     assert upcoming(plan, log, at(2026, 11, 26, 9), 1)[0].start == at(2026, 11, 30, 21)
     st_ = status(plan, log, at(2026, 11, 26, 9))
-    assert st_.name == "resting" and st_.until == at(2026, 11, 28, 8)
+    assert st_.name == "resting" and st_.until == at(2026, 11, 28, 0)  # rest in days
 
 
-def test_skip_gets_a_retry_the_next_day(plan: Plan) -> None:
-    log = Log(
-        sessions=(session(at(2026, 11, 30, 21)),),
-        skips=(
-            Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="irritated", created_at=T0),
-        ),
-    )
+def test_skip_asking_for_a_catch_up_gets_a_retry_the_next_day(plan: Plan) -> None:
+    # Issue #11: a skip is a decision; a retry comes only when the skip asks for one.
+    skip = Skip(slot=at(2026, 12, 3, 21).astimezone(dt.UTC), reason="irritated", created_at=T0)
+    log = Log(sessions=(session(at(2026, 11, 30, 21)),), skips=(skip,))
+    assert starts(upcoming(plan, log, at(2026, 12, 3, 10), 1)) == ["2026-12-07T21:00:00+01:00"]
+    log = replace(log, skips=(replace(skip, catch_up=True),))
     slots = upcoming(plan, log, at(2026, 12, 3, 10), 2)
     assert starts(slots) == ["2026-12-04T21:00:00+01:00", "2026-12-07T21:00:00+01:00"]
     assert slots[0].kind == CATCH_UP
@@ -644,7 +644,7 @@ FAST = settings(
 def test_invariants(scenario: tuple[Plan, Log, dt.datetime]) -> None:
     plan, log, now = scenario
     tz = ZoneInfo(plan.tz)
-    rest = dt.timedelta(hours=plan.rest_hours)
+    rest = rest_days(plan)
     slots = upcoming(plan, log, now, 8)
     # 4. strictly increasing; none in the past but an open slot of today
     for a, b in itertools.pairwise(slots):
@@ -655,14 +655,14 @@ def test_invariants(scenario: tuple[Plan, Log, dt.datetime]) -> None:
         else:
             assert not s.due
     for i, s in enumerate(slots):
-        w = rest_anchor(s.start, tz, plan.time)
-        # 1. at least the rest interval from every session, before it and (never logged in
-        # the future, but if so) after it, on the wall clock
+        w = s.start.astimezone(tz).date()
+        # 1. at least the rest in local days from every session, before it and (never logged in
+        # the future, but if so) after it
         for x in log.sessions:
-            assert abs(w - rest_anchor(x.start, tz, plan.time)) >= rest
+            assert abs((w - x.start.astimezone(tz).date()).days) >= rest
         # ... and from the slot before it
         if i:
-            assert w - rest_anchor(slots[i - 1].start, tz, plan.time) >= rest
+            assert (w - slots[i - 1].start.astimezone(tz).date()).days >= rest
         # 2. never in a pause or a visit blackout, never before the plan
         assert not blocked(plan, log, s.start.date())
         assert s.start.date() >= plan.start and s.start >= plan.created_at

@@ -151,8 +151,8 @@ def test_series_booking_window(app: Rollminder, clock: Clock) -> None:
 def test_skip_defaults_to_the_next_slot(app: Rollminder) -> None:
     skip = app.skip(reason="travel")
     assert skip.slot == dt.datetime(2026, 11, 26, 21, tzinfo=TZ)
-    with pytest.raises(InvalidInput):
-        app.skip(reason="   ")
+    # The reason is optional (issue #11).
+    assert app.skip(slot=dt.datetime(2026, 11, 30, 21, tzinfo=TZ)).reason == ""
 
 
 # ------------------------------------------------------------------ one transaction per write
@@ -312,7 +312,9 @@ NAIVE = dt.datetime(2026, 11, 25, 9)
         lambda a: a.skip(slot=NAIVE, reason="x"),
         lambda a: a.skip(slot=dt.datetime(9999, 12, 31, 23, tzinfo=TZ), reason="x"),
         lambda a: a.skip(slot=dt.datetime(2027, 12, 31, 23, tzinfo=TZ), reason="x"),
-        lambda a: a.skip(reason=None),
+        lambda a: a.skip(catch_up="yes"),  # type: ignore[arg-type]
+        lambda a: a.log_session(second_today="yes"),  # type: ignore[arg-type]
+        lambda a: a.slot_history(since="monday"),  # type: ignore[arg-type]
         lambda a: a.history(since=NAIVE),
         lambda a: a.skips(since=NAIVE),
         lambda a: a.pause(dt.datetime(2026, 12, 1, tzinfo=TZ), dt.date(2026, 12, 3)),

@@ -210,7 +210,8 @@ def test_a_session_in_a_real_terminal(
 
     # Quit part-way, keep the partial session.
     pane.keys("q")
-    pane.wait(r"Log the partial session \((\d+ min )?\d+ s rolled\)\? \[Y/n\]")
+    pane.wait(r"Log the partial session \((\d+ min )?\d+ s rolled\)\? \[y/N\]")
+    pane.text("y")
     pane.keys("Enter")
     pane.wait(r"Skin reaction .*\[none\]:")
     pane.text("mild")
@@ -250,7 +251,7 @@ def test_ctrl_c_restores_the_terminal_and_keeps_the_session(
     pane.keys("Enter")
     pane.wait(r"step 2 of 16")
     pane.keys("C-c")
-    pane.wait(r"Log the partial session \((\d+ min )?\d+ s rolled\)\? \[Y/n\]")
+    pane.wait(r"Log the partial session \((\d+ min )?\d+ s rolled\)\? \[y/N\]")
     pane.keys("C-c")  # at the question too: the session is still kept
     final = pane.wait("EXIT=130")
     assert "Logging it anyway" in final and "Logged the partial session" in final
@@ -319,6 +320,7 @@ def test_ctrl_z_and_fg_give_the_shell_a_sane_terminal_and_resume_paused(
     assert "PAUSED" not in later
     pane.keys("q")
     pane.wait(r"Log the partial session")
+    pane.text("y")
     pane.keys("Enter")
     pane.wait(r"Skin reaction")
     pane.keys("Enter")

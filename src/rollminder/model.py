@@ -88,7 +88,8 @@ class Skip:
     """A slot deliberately not done."""
 
     slot: dt.datetime  # aware: the slot's start
-    reason: str
+    reason: str = ""  # optional: a skip is a decision, its reason is the person's to give
+    catch_up: bool = False  # the person asked for a catch-up later in the period (migration 5)
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
 

@@ -2,8 +2,10 @@
 
 Formulas (also in docs/progress.md):
 
-- A period's *kept* sessions are its logged sessions, at most its quota. *Missed* ones are the
-  due slots neither kept nor skipped. Skips are deliberate (a failed safety check, say): they
+- A period's *kept* sessions are its days with a session of at least two thirds of the planned
+  minutes (one per local day, on any day of the period), at most its quota. A shorter session is
+  *partial*: neither kept nor missed. *Missed* ones are the due slots neither kept, partial nor
+  skipped. Skips are deliberate (a failed safety check, say): they
   neither count for nor against adherence, streaks or strength.
 - **Adherence** over the last N weeks = kept / (kept + missed) over the periods that start within
   those weeks (the current one counts its elapsed days only). ``None`` when nothing was due.
@@ -45,6 +47,7 @@ class Progress:
     minutes: float  # their total minutes
     last_session: dt.datetime | None
     period_weeks: int
+    partial: int = 0  # due slots with only a short session: neither kept nor missed
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -57,6 +60,7 @@ class Progress:
             "kept": self.kept,
             "missed": self.missed,
             "skipped": self.skipped,
+            "partial": self.partial,
             "sessions": self.sessions,
             "minutes": round(self.minutes, 2),
             "last_session": None if self.last_session is None else self.last_session.isoformat(),
@@ -132,6 +136,7 @@ def compute(
         kept=sum(p.kept for p in periods),
         missed=sum(p.missed for p in periods),
         skipped=sum(p.skipped for p in periods),
+        partial=sum(p.partial for p in periods),
         sessions=len(sessions),
         minutes=sum(s.minutes for s in sessions),
         last_session=max((s.start for s in sessions), default=None),

@@ -8,9 +8,9 @@ Pure: the plan, the log and ``now`` come in as arguments. Rules (docs/scheduling
   never missed and get no catch-up).
 - Slots are always at the plan's local time. A wall time in a DST gap moves forward by the gap; an
   ambiguous wall time is its first occurrence.
-- Rest is counted on the wall clock of the plan's zone: 48 h after Monday 21:00 is Wednesday 21:00
-  even across a DST change (see :func:`rest_anchor` for the spring-forward day). A slot keeps the
-  rest interval to every session and every other slot.
+- Rest counts in local calendar days (:func:`rest_days`: the plan's ``rest_hours`` rounded up to
+  whole days): a session any time on day D allows the slots of day D + rest days and later, at any
+  time of that day. A slot keeps the rest to every session and every other slot.
 - Planned slots go on the preferred days first. When the period's quota is not met by sessions
   done plus planned slots still ahead (a slot was missed or skipped, or a preferred day is blocked
   by rest), catch-up slots fill the earliest later days of the same period that keep the rest
@@ -21,6 +21,11 @@ Pure: the plan, the log and ``now`` come in as arguments. Rules (docs/scheduling
   was on its start day): a slot already past then is "before the plan" (never due, never
   missed), and a session from before then does not count toward the plan's quota; it still
   counts for rest and toward the period's cap (never more than the plan's sessions in a period).
+- A skip is a decision: its slot is not caught up unless the skip asks for a catch-up
+  (``Skip.catch_up``), and a catch-up never lands on or before the skipped day.
+- What counts: a day's session lasting at least two thirds of the planned minutes keeps its slot;
+  a shorter one is *partial* (neither kept nor missed). Sessions count once per local day, on any
+  day of the period.
 - Skips count only where they stand for a slot: a day inside the plan, not paused or blacked
   out, with no session logged. Others are kept but change no figure.
 - :func:`tally` can judge each period by the plan version in force then (``versions``).
@@ -34,12 +39,20 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from functools import cached_property
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollminder.model import Log, Plan, Visit
+from rollminder.model import Log, Plan
+from rollminder.slotdays import (
+    KEPT_SHARE,
+    DayCalendar,
+    LogDays,
+    blackouts,
+    period_first,
+    rest_days,
+    utc,
+)
 from rollminder.state import (
     CATCH_UP,
     PLANNED,
@@ -56,16 +69,26 @@ from rollminder.state import (
 )
 from rollminder.walltime import from_wall, local_slot, monday, rest_anchor, wall
 
+KEPT, PARTIAL, MISSED, SKIPPED = "kept", "partial", "missed", "skipped"
+
 __all__ = [
     "CATCH_UP",
+    "KEPT",
+    "KEPT_SHARE",
+    "MISSED",
+    "PARTIAL",
     "PLANNED",
+    "SKIPPED",
     "Blackout",
     "Slot",
     "State",
+    "blackouts",
     "from_wall",
     "local_slot",
     "monday",
+    "period_first",
     "rest_anchor",
+    "rest_days",
     "wall",
 ]
 
@@ -83,185 +106,50 @@ class PeriodTally(NamedTuple):
     # sessions logged in the period from the plan's beginning up to today (may exceed the quota)
     done: int
     skipped: int  # skips counted against what was due
-    missed: int  # due - kept - skipped
+    missed: int  # due - kept - partial - skipped
     complete: bool  # the period is over
     per_4_weeks: float = 0.0  # slots the plan in force asks for in 4 weeks (0: unknown)
+    partial: int = 0  # days with only a short session, counted against what was due
+
+    # ``done`` counts the days with a session of at least two thirds of the planned minutes (one
+    # per local day, any day of the period); partial days are apart.
 
     @property
     def kept(self) -> int:
         return min(self.done, self.quota)
 
 
+class PastSlot(NamedTuple):
+    """A past slot and what came of it (see :func:`slot_history`)."""
+
+    day: dt.date
+    at: dt.datetime  # the session's start, or the slot's (aware, in the plan's zone)
+    outcome: str  # KEPT, PARTIAL, MISSED or SKIPPED
+    ref: str | None = None  # the session's or the skip's id
+
+
 def usable_weekdays(plan: Plan, log: Log, first: dt.date, last: dt.date) -> list[bool]:
     """For each of the plan's weekdays: whether any of its days from ``first`` to ``last`` could
     hold a slot (not before the plan, paused, blacked out or held). The calendar feed uses it to
     give each slot of a period its ordinal, by the same day rules as the schedule."""
-    cal = _Calendar(plan, log)
+    cal = DayCalendar(plan, log)
     days = cal.preferred(first, last)
     return [
         any(d.weekday() == wd and cal.unavailable(d) is None for d in days) for wd in plan.weekdays
     ]
 
 
-def period_first(plan: Plan, day: dt.date) -> dt.date:
-    """The first day (a Monday) of the period holding ``day``."""
-    anchor = monday(plan.start)
-    weeks = (monday(day) - anchor).days // 7
-    return anchor + dt.timedelta(weeks=(weeks // plan.every_weeks) * plan.every_weeks)
-
-
-def blackouts(plan: Plan, visits: Iterable[Visit]) -> list[Blackout]:
-    tz = ZoneInfo(plan.tz)
-    out = []
-    for visit in visits:
-        day = visit.at.astimezone(tz).date()
-        out.append(
-            Blackout(
-                first=day - dt.timedelta(days=plan.blackout_before_days),
-                last=day + dt.timedelta(days=plan.blackout_after_days),
-                visit=visit,
-            )
-        )
-    return sorted(out, key=lambda b: (b.first, b.last))
-
-
 # ----------------------------------------------------------------------------- the engine
 
 
-class _LogDays:
-    """The log's days in one zone: computed once and shared by the calendars of a plan's
-    versions (stats over 10 years and many plan changes would otherwise redo it per version)."""
-
-    def __init__(self, log: Log, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self.log = log
-        self.starts = sorted(s.start for s in log.sessions)
-        self.dates = [s.astimezone(tz).date() for s in self.starts]  # sorted too
-        self.session_days = frozenset(self.dates)
-        self.skip_days: dict[dt.date, int] = {}
-        for k in log.skips:
-            d = k.slot.astimezone(tz).date()
-            self.skip_days[d] = self.skip_days.get(d, 0) + 1
-        self.skip_dates = sorted(self.skip_days)
-
-
-class _Calendar:
-    """Day-level facts for one plan and log, computed once per call."""
-
-    def __init__(self, plan: Plan, log: Log, days: _LogDays | None = None) -> None:
-        self.plan = plan
-        self.tz = ZoneInfo(plan.tz)
-        self.rest = dt.timedelta(hours=plan.rest_hours)
-        self.pauses = log.pauses
-        self.blackouts = blackouts(plan, log.visits)
-        self.holds = log.holds
-        # The plan counts from its start day, or, when it was made on that day, from that moment.
-        begins = dt.datetime.combine(plan.start, dt.time(0), self.tz)
-        if plan.created_at.astimezone(self.tz).date() == plan.start:
-            begins = max(begins, plan.created_at.astimezone(self.tz))
-        self.begins = begins
-        self.start_slot_before_plan = local_slot(plan.start, plan.time, self.tz) < begins
-        if days is None or days.tz != self.tz or days.log is not log:
-            days = _LogDays(log, self.tz)
-        self.days = days
-        self.session_days = days.session_days
-        self.skip_days = days.skip_days
-        self.skip_dates = days.skip_dates
-        # Sorted day lists, so counting a period's sessions is two bisections (10 years of
-        # history: stats would otherwise rescan every session for every week).
-        self.session_dates = days.dates
-        # Sessions from the moment the plan began: the ones that count toward its quotas.
-        self.counted_dates = days.dates[bisect_left(days.starts, begins) :]
-
-    @cached_property
-    def session_walls(self) -> list[dt.datetime]:
-        """Every session's rest anchor, sorted (only the planner and the state need them)."""
-        return sorted(rest_anchor(s, self.tz, self.plan.time) for s in self.days.starts)
-
-    def unavailable(self, day: dt.date) -> str | None:
-        """Why no session may be planned on ``day``, or None."""
-        if day < self.plan.start or (day == self.plan.start and self.start_slot_before_plan):
-            return "before the plan"
-        for p in self.pauses:
-            if p.covers(day):
-                return "paused"
-        for b in self.blackouts:
-            if b.first <= day <= b.last:
-                return "blackout"
-        return None
-
-    def held(self, day: dt.date) -> bool:
-        """Whether the slot of ``day`` (at the plan's time) falls inside a hold."""
-        if not self.holds:
-            return False
-        start = local_slot(day, self.plan.time, self.tz)
-        return any(h.covers(start) for h in self.holds)
-
-    def counts(self, day: dt.date) -> bool:
-        """Whether a preferred ``day`` counts toward the figures (tally): inside the plan, not
-        paused, blacked out or held."""
-        return self.unavailable(day) is None and not self.held(day)
-
-    def slot_wall(self, day: dt.date) -> dt.datetime:
-        return rest_anchor(local_slot(day, self.plan.time, self.tz), self.tz, self.plan.time)
-
-    def preferred(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        days = []
-        d = first
-        while d <= last:
-            if d.weekday() in self.plan.weekdays:
-                days.append(d)
-            d += dt.timedelta(days=1)
-        return days
-
-    def period(self, day: dt.date) -> tuple[dt.date, dt.date]:
-        first = period_first(self.plan, day)
-        return first, first + dt.timedelta(weeks=self.plan.every_weeks, days=-1)
-
-    def quota(self, first: dt.date, last: dt.date, *, judging: bool = False) -> int:
-        """The sessions the plan asks for in a period: one per available preferred day, at most
-        the plan's sessions less those logged in the period before the plan began (they were
-        not the plan's, but the period's cap counts them). When ``judging`` (the figures), a
-        held day is not available either; when planning it is (a catch-up follows the hold)."""
-        if judging:
-            available = [d for d in self.preferred(first, last) if self.counts(d)]
-        else:
-            available = [d for d in self.preferred(first, last) if self.unavailable(d) is None]
-        before = self.done_in(first, last) - self.counted_in(first, last)
-        return max(0, min(self.plan.sessions - before, len(available)))
-
-    def done_in(self, first: dt.date, last: dt.date) -> int:
-        """Every session logged in the period."""
-        return bisect_right(self.session_dates, last) - bisect_left(self.session_dates, first)
-
-    def counted_in(self, first: dt.date, last: dt.date) -> int:
-        """The sessions of the period that count toward its quota (from the plan's beginning)."""
-        return bisect_right(self.counted_dates, last) - bisect_left(self.counted_dates, first)
-
-    def skipped_in(self, first: dt.date, last: dt.date) -> int:
-        """Days with a skip that stood for a slot: inside the plan, not paused or blacked out,
-        and with no session logged (a skip there is void and must not hide a missed slot)."""
-        lo, hi = bisect_left(self.skip_dates, first), bisect_right(self.skip_dates, last)
-        return sum(
-            1 for d in self.skip_dates[lo:hi] if d not in self.session_days and self.counts(d)
-        )
-
-    def fits(self, candidate: dt.datetime, others: Iterable[dt.datetime]) -> bool:
-        return all(abs(candidate - o) >= self.rest for o in others)
-
-    def near_sessions(self, candidate: dt.datetime) -> list[dt.datetime]:
-        # Sessions within the rest interval on either side are the only ones that can conflict.
-        walls = self.session_walls
-        lo = bisect_right(walls, candidate - self.rest)
-        hi = bisect_left(walls, candidate + self.rest)
-        return walls[lo:hi]
-
-
 def _plan_period(
-    cal: _Calendar, first: dt.date, last: dt.date, today: dt.date, placed: list[dt.datetime]
-) -> list[tuple[dt.datetime, str]]:
+    cal: DayCalendar, first: dt.date, last: dt.date, today: dt.date, placed: list[dt.date]
+) -> list[tuple[dt.date, str]]:
     """The slots of one period from ``today`` on, given the slots already placed before it."""
-    remaining = cal.quota(first, last) - cal.counted_in(first, last)
+    skips = cal.slot_skips(first, last)
+    asked = [d for d in skips if d in cal.days.catch_up_days]
+    # A skip without a catch-up stands for its slot: the period asks for one session less.
+    remaining = cal.quota(first, last) - cal.counted_in(first, last) - (len(skips) - len(asked))
     if remaining <= 0:
         return []
     start = max(first, today)
@@ -275,51 +163,54 @@ def _plan_period(
         )
 
     # Pass 1: the preferred days, in order.
-    chosen: list[tuple[dt.datetime, str]] = []
+    chosen: list[tuple[dt.date, str]] = []
     for d in cal.preferred(start, last):
         if len(chosen) == remaining:
             break
         if not open_day(d):
             continue
-        w = cal.slot_wall(d)
-        if cal.fits(w, cal.near_sessions(w)) and cal.fits(w, placed[-3:] + [c for c, _ in chosen]):
-            chosen.append((w, PLANNED))
+        if cal.fits(d, cal.near_sessions(d)) and cal.fits(d, placed[-3:] + [c for c, _ in chosen]):
+            chosen.append((d, PLANNED))
     deficit = remaining - len(chosen)
     if deficit <= 0:
         return chosen
 
     # Pass 2: catch-ups on the earliest later days that keep rest on both sides, including to
-    # the preferred days of the following period (planned slots take precedence).
+    # the preferred days of the following period (planned slots take precedence). A catch-up
+    # asked for by a skip comes after the skipped day, never before it.
+    wanted = min(deficit, len(asked))
+    bounds = sorted(
+        [start] * (deficit - wanted) + [d + dt.timedelta(days=1) for d in asked[-wanted:] if wanted]
+    )
     nxt_first = last + dt.timedelta(days=1)
     nxt_last = nxt_first + dt.timedelta(weeks=cal.plan.every_weeks, days=-1)
-    ahead = [cal.slot_wall(d) for d in cal.preferred(nxt_first, nxt_last) if open_day(d)]
-    planned_days = {c.date() for c, _ in chosen}
+    ahead = [d for d in cal.preferred(nxt_first, nxt_last) if open_day(d)]
+    planned_days = {c for c, _ in chosen}
     d = start
-    while d <= last and deficit > 0:
-        if open_day(d) and d not in planned_days:
-            w = cal.slot_wall(d)
+    while d <= last and bounds:
+        if bounds[0] <= d and open_day(d) and d not in planned_days:
             neighbours = placed[-3:] + [c for c, _ in chosen] + ahead
-            if cal.fits(w, cal.near_sessions(w)) and cal.fits(w, neighbours):
-                chosen.append((w, CATCH_UP))
-                deficit -= 1
+            if cal.fits(d, cal.near_sessions(d)) and cal.fits(d, neighbours):
+                chosen.append((d, CATCH_UP))
+                bounds.pop(0)
         d += dt.timedelta(days=1)
     return sorted(chosen)
 
 
 def upcoming(plan: Plan, log: Log, now: dt.datetime, count: int = 3) -> list[Slot]:
-    """The next ``count`` slots from ``now``: a slot of today still open comes first, marked due."""
-    cal = _Calendar(plan, log)
-    now_local = now.astimezone(cal.tz)
-    today = now_local.date()
+    """The next ``count`` slots from ``now``: a slot of today still open comes first, marked due
+    (from its first instant on: a slot in the repeated hour of a fall-back night stays due)."""
+    cal = DayCalendar(plan, log)
+    today = now.astimezone(cal.tz).date()
     slots: list[Slot] = []
-    placed: list[dt.datetime] = []
+    placed: list[dt.date] = []
     first, last = cal.period(today)
     horizon = today + dt.timedelta(weeks=HORIZON_WEEKS)
     while len(slots) < count and first <= horizon:
-        for w, kind in _plan_period(cal, first, last, today, placed):
-            placed.append(w)
-            start = local_slot(w.date(), plan.time, cal.tz)
-            slots.append(Slot(start=start, kind=kind, due=start <= now_local))
+        for day, kind in _plan_period(cal, first, last, today, placed):
+            placed.append(day)
+            start = local_slot(day, plan.time, cal.tz)
+            slots.append(Slot(start=start, kind=kind, due=utc(start) <= utc(now)))
             if len(slots) == count:
                 break
         first = last + dt.timedelta(days=1)
@@ -343,7 +234,7 @@ def _run_end(spans: Iterable[tuple[dt.date, dt.date]], day: dt.date) -> dt.date 
 
 def status(plan: Plan, log: Log, now: dt.datetime) -> State:
     """What the person should know right now (:mod:`rollminder.state`)."""
-    cal = _Calendar(plan, log)
+    cal = DayCalendar(plan, log)
     today = now.astimezone(cal.tz).date()
     nxt = upcoming(plan, log, now, count=1)
     slot = nxt[0] if nxt else None
@@ -369,10 +260,11 @@ def status(plan: Plan, log: Log, now: dt.datetime) -> State:
                 until = h.until
         first = max(holding, key=lambda h: h.until)
         return Held(first, until.astimezone(cal.tz), slot)
-    now_anchor = rest_anchor(now, cal.tz, plan.time)
-    last = [w for w in cal.session_walls if w <= now_anchor]
-    if last and last[-1] + cal.rest > now_anchor:
-        return Resting(from_wall(last[-1] + cal.rest, cal.tz), slot)
+    # Rest counts in local days: after a session on day D, rolling is allowed from D + rest.
+    done = cal.session_dates[: bisect_right(cal.session_dates, today)]
+    if done and done[-1] + dt.timedelta(days=cal.rest) > today:
+        resume = done[-1] + dt.timedelta(days=cal.rest)
+        return Resting(local_slot(resume, dt.time(0), cal.tz), slot)
     if slot is None:
         return Unschedulable()
     return Waiting(slot)
@@ -414,14 +306,20 @@ def tally(
     For the current period only the elapsed part counts toward ``missed``: the preferred days
     before today (today's slot is still open). Sessions logged after today are not counted yet.
     """
+    return [period for _, period, _ in _judged(plan, log, now, since, versions)]
+
+
+def _judged(
+    plan: Plan, log: Log, now: dt.datetime, since: dt.date | None, versions: Sequence[Plan]
+) -> Iterator[tuple[DayCalendar, PeriodTally, dt.date]]:
+    """Each period with the calendar that judged it and that calendar's today (see tally)."""
     today = now.astimezone(ZoneInfo(plan.tz)).date()
     segments = _segments(plan, versions, today)
-    out: list[PeriodTally] = []
-    previous: _Calendar | None = None
-    shared: _LogDays | None = None
+    previous: DayCalendar | None = None
+    shared: LogDays | None = None
     for i, (seg_first, version) in enumerate(segments):
         seg_last = segments[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(segments) else None
-        cal = _Calendar(version, log, shared)
+        cal = DayCalendar(version, log, shared)
         shared = cal.days
         v_today = now.astimezone(cal.tz).date()
         begin = max(version.start, since) if since else version.start
@@ -430,24 +328,24 @@ def tally(
         while first <= v_today and (seg_last is None or first <= seg_last):
             cut = last if seg_last is None else min(last, seg_last)
             period = _tally_period(cal, first, cut, v_today)
+            judge = cal
             if previous is not None and first == seg_first and _same_periods(previous, cal, first):
                 # The period in which the plan changed: the kinder of the two judgements.
                 before = _tally_period(previous, first, cut, v_today)
                 if (before.missed, -before.kept) < (period.missed, -period.kept):
-                    period = before
-            out.append(period)
+                    period, judge = before, previous
+            yield judge, period, v_today
             first = last + dt.timedelta(days=1)
             last = first + dt.timedelta(weeks=version.every_weeks, days=-1)
         previous = cal
-    return out
 
 
-def _same_periods(a: _Calendar, b: _Calendar, first: dt.date) -> bool:
+def _same_periods(a: DayCalendar, b: DayCalendar, first: dt.date) -> bool:
     """Whether two plan versions share the period that begins on ``first``."""
     return a.plan.every_weeks == b.plan.every_weeks and period_first(a.plan, first) == first
 
 
-def _tally_period(cal: _Calendar, first: dt.date, last: dt.date, today: dt.date) -> PeriodTally:
+def _tally_period(cal: DayCalendar, first: dt.date, last: dt.date, today: dt.date) -> PeriodTally:
     quota = cal.quota(first, last, judging=True)
     complete = last < today
     if complete:
@@ -455,9 +353,11 @@ def _tally_period(cal: _Calendar, first: dt.date, last: dt.date, today: dt.date)
     else:
         elapsed = cal.preferred(first, today - dt.timedelta(days=1))
         due = min(quota, len([d for d in elapsed if cal.counts(d)]))
-    done = cal.counted_in(first, min(last, today))
+    end = min(last, today)
+    done = cal.full_in(first, end)
     kept_due = min(done, due)
-    skipped = min(cal.skipped_in(first, min(last, today)), due - kept_due)
+    partial = min(cal.counted_in(first, end) - done, due - kept_due)
+    skipped = min(cal.skipped_in(first, end), due - kept_due - partial)
     return PeriodTally(
         first=first,
         last=last,
@@ -465,19 +365,65 @@ def _tally_period(cal: _Calendar, first: dt.date, last: dt.date, today: dt.date)
         due=due,
         done=done,
         skipped=skipped,
-        missed=due - kept_due - skipped,
+        missed=due - kept_due - partial - skipped,
         complete=complete,
         per_4_weeks=4 * cal.plan.sessions / cal.plan.every_weeks,
+        partial=partial,
     )
+
+
+def _period_slots(cal: DayCalendar, p: PeriodTally, today: dt.date) -> list[PastSlot]:
+    """What came of each past slot of a judged period: a day with a session (kept or partial),
+    a skipped slot, and the missed ones (the last preferred days left without either)."""
+    end = min(p.last, today)
+    tz = cal.tz
+    full = set(cal.full_dates)
+    out = []
+    for d in cal.counted_dates[bisect_left(cal.counted_dates, p.first) :]:
+        if d > end:
+            break
+        s = cal.days.first_session[d]
+        out.append(PastSlot(d, s.start.astimezone(tz), KEPT if d in full else PARTIAL, s.id))
+    skip_ids = {k.slot.astimezone(tz).date(): k.id for k in cal.days.log.skips}
+    for d in cal.slot_skips(p.first, end):
+        out.append(PastSlot(d, local_slot(d, cal.plan.time, tz), SKIPPED, skip_ids.get(d)))
+    if p.missed:
+        open_days = [
+            d
+            for d in cal.preferred(p.first, min(p.last, today - dt.timedelta(days=1)))
+            if cal.counts(d) and d not in cal.session_days and d not in cal.skip_days
+        ]
+        for d in open_days[-p.missed :]:
+            out.append(PastSlot(d, local_slot(d, cal.plan.time, tz), MISSED))
+    return out
+
+
+def slot_history(
+    plan: Plan,
+    log: Log,
+    now: dt.datetime,
+    since: dt.date | None = None,
+    versions: Sequence[Plan] = (),
+) -> list[PastSlot]:
+    """Every past slot from the plan's start (or ``since``) with its outcome, in time order,
+    judged as :func:`tally` judges them (the figures and this list agree)."""
+    out: list[PastSlot] = []
+    for cal, period, today in _judged(plan, log, now, since, versions):
+        out.extend(x for x in _period_slots(cal, period, today) if since is None or x.day >= since)
+    return sorted(out, key=lambda x: (utc(x.at), x.outcome))
 
 
 def rest_conflict(
     plan: Plan, sessions: Sequence[dt.datetime], at: dt.datetime
 ) -> dt.datetime | None:
-    """The nearest session (aware) that ``at`` comes too soon after or before, if any."""
+    """The nearest session (aware) whose local day is fewer than the rest days from the day of
+    ``at``, if any."""
     tz = ZoneInfo(plan.tz)
-    rest = dt.timedelta(hours=plan.rest_hours)
-    w = rest_anchor(at, tz, plan.time)
-    gaps = [(abs(rest_anchor(s, tz, plan.time) - w), s) for s in sessions if s != at]
-    near = [(gap, s) for gap, s in gaps if gap < rest]
+    rest = rest_days(plan)
+    day = at.astimezone(tz).date()
+    near = [
+        (abs(s - at), s)
+        for s in sessions
+        if s != at and abs((s.astimezone(tz).date() - day).days) < rest
+    ]
     return min(near)[1] if near else None

@@ -121,7 +121,7 @@ def test_skip_add_edit_delete(client: TestClient, env: Env) -> None:
         ("/log/session", {"at": "2026-11-20T21:00", "zones": ["ears"]}, "Unknown zone"),
         ("/log/session", {"at": "2026-11-20T21:00", "reaction": "awful"}, "The reaction is one of"),
         ("/log/session", {"at": "2026-11-20T21:00", "note": "a\x00b"}, "control characters"),
-        ("/log/skip", {"reason": ""}, "Say why you skip"),
+        ("/log/skip", {"reason": "", "catch_up": "yes"}, "ticked or not"),  # reason optional now
         ("/log/pause", {"first": "2026-12-10", "last": "2026-12-01"}, "must end on or after"),
         ("/log/pause", {"first": "2026-12-10"}, "first and last day"),
         ("/log/roller", {"needle_mm": "9"}, "at most 3.0 mm"),

@@ -318,6 +318,21 @@ def session_json(s: Session, tz: Any) -> dict[str, Any]:
     }
 
 
+def missed_json(slot: dt.datetime, tz: Any) -> dict[str, Any]:
+    """A missed slot as a ``history --json`` row: ``start`` is the slot."""
+    return {
+        "type": "missed",
+        "id": None,
+        "start": slot.astimezone(tz).isoformat(),
+        "minutes": None,
+        "zones": [],
+        "reaction": None,
+        "note": "",
+        "roller": None,
+        "reason": None,
+    }
+
+
 def skip_json(s: Skip, tz: Any) -> dict[str, Any]:
     """A skipped slot as a ``history --json`` row: ``start`` is the slot, ``reason`` why."""
     return {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.errors import Conflict
 from rollminder.model import REACTIONS
 
 if TYPE_CHECKING:
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 @click.option("--zones", metavar="ZONES", help="Zones you rolled (default: the plan's).")
 @click.option("--reaction", type=click.Choice(REACTIONS), help="How your skin reacted.")
 @click.option("--note", default="", help="A note for your log.")
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Log it even though that day already has a session (a day counts once).",
+)
 @pass_ctx
 def done(
     ctx: Context,
@@ -35,17 +42,35 @@ def done(
     zones: str | None,
     reaction: str | None,
     note: str,
+    again: bool,
 ) -> None:
     """Log a session you did."""
+    from rollminder.usecases.logbook import SecondToday
+
     app = ctx.app
     at = fmt.when(app, at_text, prefer="past")
-    logged = app.log_session(
-        at=at,
-        minutes=minutes,
-        zones=None if zones is None else fmt.parse_zones(zones),
-        reaction=reaction,
-        note=note,
-    )
+    choices = {
+        "at": at,
+        "minutes": minutes,
+        "zones": None if zones is None else fmt.parse_zones(zones),
+        "reaction": reaction,
+        "note": note,
+    }
+    try:
+        logged = app.log_session(**choices, second_today=again)  # type: ignore[arg-type]
+    except SecondToday as exc:
+        now = app.local_now()
+        when = fmt.slot_time(exc.existing.start.astimezone(now.tzinfo), now)
+        if not sys.stdin.isatty():
+            raise Conflict(
+                f"That day already has a session ({when}); a day counts once. "
+                "Nothing was added: add --again to log a second one."
+            ) from None
+        question = f"That day already has a session ({when}); a day counts once. Log a second one?"
+        if not click.confirm(question, default=False):
+            click.echo("Nothing was added.")
+            return
+        logged = app.log_session(**choices, second_today=True)  # type: ignore[arg-type]
     now = app.local_now()
     s = logged.session
     click.echo(
@@ -64,18 +89,23 @@ def done(
     metavar="WHEN",
     help="Which slot (default: the one due now or the next one), e.g. 'mon 21:00'.",
 )
-@click.option("--reason", required=True, help="Why, e.g. 'skin irritated'.")
+@click.option("--reason", default="", help="Why, e.g. 'skin irritated' (optional).")
+@click.option(
+    "--catch-up",
+    "catch_up",
+    is_flag=True,
+    help="Offer a catch-up later this week (after the skipped slot, where rest allows).",
+)
 @pass_ctx
-def skip(ctx: Context, slot_text: str | None, reason: str) -> None:
-    """Skip a slot on purpose; a catch-up is offered later in the week if rest allows."""
+def skip(ctx: Context, slot_text: str | None, reason: str, catch_up: bool) -> None:
+    """Skip a slot on purpose. No catch-up is offered unless you ask with --catch-up."""
     app = ctx.app
     slot = fmt.when(app, slot_text, prefer="future")
-    done_skip = app.skip(slot=slot, reason=reason)
+    done_skip = app.skip(slot=slot, reason=reason, catch_up=catch_up)
     now = app.local_now()
-    click.echo(
-        f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}: "
-        f"{fmt.oneline(done_skip.reason)}."
-    )
+    why = f": {fmt.oneline(done_skip.reason)}" if done_skip.reason else ""
+    later = " A catch-up is offered later this week where rest allows." if catch_up else ""
+    click.echo(f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}{why}.{later}")
     _echo_next(app)
 
 
@@ -157,46 +187,56 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     _echo_next(ctx.app)
 
 
-@click.command()
+@click.command(short_help="Your sessions, and skipped or missed slots.")
 @click.option(
     "--since", metavar="DATE", help="Only from this day on, e.g. 2026-11-01 or '2 weeks ago'."
 )
 @click.option("--skips", "with_skips", is_flag=True, help="Include skipped slots.")
+@click.option("--missed", "with_missed", is_flag=True, help="Include missed slots.")
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
     help="A JSON array of {type, id, start, minutes, zones, reaction, note, roller, reason}; "
-    "type is 'session' or 'skip'.",
+    "type is 'session', 'skip' or 'missed' (a past slot with no session or skip).",
 )
 @pass_ctx
-def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) -> None:
-    """Your log of sessions (and, with --skips, skipped slots)."""
+def history(
+    ctx: Context, since: str | None, with_skips: bool, with_missed: bool, as_json: bool
+) -> None:
+    """Your sessions, and with --skips or --missed the slots skipped or missed.
+
+    A session shorter than two thirds of the plan's minutes is marked partial."""
     app = ctx.app
     tz = app.zone()
     first = fmt.day(app, since, prefer="past")
     since_at = dt.datetime.combine(first, dt.time(0), tz) if first else None
     sessions = app.history(since_at)
     skipped = app.skips(since_at) if with_skips else []
+    slots = app.slot_history(first)
+    missed = [x for x in slots if x.outcome == "missed"] if with_missed else []
+    partial = {x.ref for x in slots if x.outcome == "partial"}
     if as_json:
         entries = [(s.start, fmt.session_json(s, tz)) for s in sessions]
         entries += [(k.slot, fmt.skip_json(k, tz)) for k in skipped]
+        entries += [(m.at, fmt.missed_json(m.at, tz)) for m in missed]
         entries.sort(key=lambda e: e[0])  # by the instant: offsets differ across DST
         fmt.echo_json([row for _, row in entries])
         return
-    if not sessions and not skipped:
+    if not sessions and not skipped and not missed:
         click.echo("Nothing logged yet." if first is None else "Nothing logged since then.")
         return
     rows: list[tuple[dt.datetime, tuple[str, ...]]] = []
     for s in sessions:
         local = s.start.astimezone(tz)
+        minutes = f"{s.minutes:g}" + (" (partial)" if s.id in partial else "")
         rows.append(
             (
                 local,
                 (
                     fmt.short_id(s.id),
                     f"{local:%a %Y-%m-%d %H:%M}",
-                    f"{s.minutes:g}",
+                    minutes,
                     ",".join(s.zones),
                     s.reaction or "",
                     fmt.oneline(s.note, 40),
@@ -205,6 +245,7 @@ def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) ->
         )
     for k in skipped:
         local = k.slot.astimezone(tz)
+        why = f"skipped: {k.reason}" if k.reason else "skipped"
         rows.append(
             (
                 local,
@@ -214,11 +255,14 @@ def history(ctx: Context, since: str | None, with_skips: bool, as_json: bool) ->
                     "-",
                     "",
                     "",
-                    fmt.oneline(f"skipped: {k.reason}", 40),
+                    fmt.oneline(why, 40),
                 ),
             )
         )
-    rows.sort(key=lambda r: r[0])
+    for m in missed:
+        local = m.at.astimezone(tz)
+        rows.append((local, ("", f"{local:%a %Y-%m-%d %H:%M}", "-", "", "", "missed")))
+    rows.sort(key=lambda r: r[0].astimezone(dt.UTC))
     fmt.table([r for _, r in rows], header=("id", "when", "min", "zones", "reaction", "note"))
 
 
@@ -264,12 +308,20 @@ def stats(ctx: Context, as_json: bool) -> None:
         )
     unit = "week" if p.period_weeks == 1 else f"period of {p.period_weeks} weeks"
     units = "weeks" if p.period_weeks == 1 else f"periods of {p.period_weeks} weeks"
-    streak = f"{p.current_streak} {unit if p.current_streak == 1 else units} in a row"
-    click.echo(f"Streak      {streak} (best {p.best_streak})")
-    click.echo(f"Strength    {p.strength:.0f}/100")
+    if p.current_streak == 0 and p.best_streak == 0 and p.missed == 0:
+        # Nothing to judge yet (the first week): no "0 weeks" verdict.
+        click.echo(f"Streak      starts when a whole {unit} has every planned session done")
+    else:
+        streak = f"{p.current_streak} {unit if p.current_streak == 1 else units} in a row"
+        click.echo(f"Streak      {streak} with every planned session done (best {p.best_streak})")
+    click.echo(
+        f"Strength    {p.strength:.0f}/100: each kept session adds, each missed one takes away; "
+        "about 4 steady weeks reach 50"
+    )
+    partial = f", {p.partial} partial (too short to count)" if p.partial else ""
     click.echo(
         f"Sessions    {p.sessions} logged, {p.minutes:g} min in all; "
-        f"{p.kept} kept, {p.missed} missed, {p.skipped} skipped"
+        f"{p.kept} kept{partial}, {p.missed} missed, {p.skipped} skipped"
     )
     if p.last_session:
         now = ctx.app.local_now()

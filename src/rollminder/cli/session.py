@@ -382,7 +382,8 @@ def start(
         rolled = _duration(result.rolled)
         if not result.completed and interrupted != "terminated" and terminal:
             try:
-                keep = click.confirm(f"Log the partial session ({rolled} rolled)?", default=True)
+                # A partial session counts neither as kept nor as missed; logging it is a choice.
+                keep = click.confirm(f"Log the partial session ({rolled} rolled)?", default=False)
             except (KeyboardInterrupt, EOFError, click.Abort):
                 click.echo("\nLogging it anyway: a partial session is never lost.")
                 keep = True

@@ -234,11 +234,17 @@ CREATE TABLE clinician_answers (
 );
 """
 
+# A skip is a decision (issue #11): no catch-up unless asked. Skips made before asked for none.
+_V5_SKIP_CATCH_UP = """
+ALTER TABLE skips ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0 CHECK (catch_up IN (0, 1));
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
     # Version 3 was kept for the calendar (issue #6), which needed no table.
     Migration(4, "pre-session check: holds and clinician answers", _V4_CHECK),
+    Migration(5, "skips: whether a catch-up was asked", _V5_SKIP_CATCH_UP),
 ]
 
 

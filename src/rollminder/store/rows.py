@@ -105,7 +105,7 @@ PLANS = Table(
     directions=_TUPLE,
 )  # fmt: skip
 SESSIONS = Table("sessions", Session, start=_I, created_at=_I, zones=_TUPLE)
-SKIPS = Table("skips", Skip, slot=_I, created_at=_I)
+SKIPS = Table("skips", Skip, slot=_I, created_at=_I, catch_up="bool")
 PAUSES = Table("pauses", Pause, first=_D, last=_D, created_at=_I)
 ROLLERS = Table("rollers", Roller, added=_D, first_use=_D, retired=_D, created_at=_I)
 SERIES = Table("series", Series, created_at=_I)

@@ -319,7 +319,13 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
     ),
     "skips": (
         Skip,
-        {"slot": _INSTANT, "reason": _NOTE, "id": _ID_CODEC, "created_at": _INSTANT},
+        {
+            "slot": _INSTANT,
+            "reason": _NOTE,
+            "catch_up": _Bool(),
+            "id": _ID_CODEC,
+            "created_at": _INSTANT,
+        },
     ),
     "pauses": (
         Pause,
@@ -392,5 +398,8 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
 _SETTINGS: dict[str, _Codec] = {
     name: _Int(limit.lo, limit.hi) for name, (_, limit) in limits.SETTINGS.items()
 }
+#: Row fields added after version 1 first shipped, with the value an older export means.
+_LATER_FIELDS: dict[str, dict[str, object]] = {"skips": {"catch_up": False}}
+
 #: Settings added after the format first shipped: an older export may lack them (then default).
 _SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check"})

@@ -17,6 +17,7 @@ from rollminder.model import (
 from rollminder.store import Store
 from rollminder.transfer.codecs import (
     _INSTANT,
+    _LATER_FIELDS,
     _SCHEMA,
     _SETTINGS,
     _SETTINGS_OPTIONAL,
@@ -142,7 +143,10 @@ def _validate(doc: Any) -> _Document:
         loaded = []
         for i, item in enumerate(items):
             path = f"{kind}[{i}]"
-            raw = _object(item, path, fields)
+            given = item if isinstance(item, dict) else {}
+            later = _LATER_FIELDS.get(kind, {})
+            raw = _object(item, path, [f for f in fields if f in given or f not in later])
+            raw = {**{f: v for f, v in later.items() if f not in raw}, **raw}
             values = {
                 name: codec.load(raw[name], f"{path}.{name}") for name, codec in fields.items()
             }

@@ -125,8 +125,11 @@ class CheckCases(Base):
             for hold in holds:
                 self.store.put_hold(hold)
             if slot is not None:
-                skip = Skip(
-                    slot=slot.start.astimezone(dt.UTC), reason=stopped_by.reason, created_at=now
+                skip = Skip(  # a stop is the check's, not a choice: caught up
+                    catch_up=True,
+                    slot=slot.start.astimezone(dt.UTC),
+                    reason=stopped_by.reason,
+                    created_at=now,
                 )
                 self.store.put_skip(skip)
             log = self.log_for(plan, now)

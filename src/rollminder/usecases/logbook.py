@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 DOUBLE_TAP = dt.timedelta(hours=2)
 
 
+class SecondToday(Conflict):
+    """The day already has a session: a second one counts once, so the person is asked first."""
+
+    def __init__(self, message: str, existing: Session) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
 class Logged(NamedTuple):
     session: Session
     warnings: tuple[str, ...]
@@ -92,7 +100,12 @@ class LogCases(Base):
         reaction: str | None = None,
         note: str = "",
         roller_id: str | None = None,
+        second_today: bool = False,
     ) -> Logged:
+        """Log a session. A second session on a local day that already has one counts once:
+        it is refused (Conflict) unless ``second_today`` says the person means it."""
+        if not isinstance(second_today, bool):
+            raise InvalidInput("second_today is true or false.")
         return self._log(
             self.now(),
             at=at,
@@ -101,6 +114,7 @@ class LogCases(Base):
             reaction=reaction,
             note=note,
             roller_id=roller_id,
+            second_today=second_today,
         )
 
     def log_guided(
@@ -127,6 +141,8 @@ class LogCases(Base):
             roller_id=roller_id,
             reaction=reaction,
             note=note,
+            # What was rolled is logged: the day's second session still counts once.
+            second_today=True,
         )
 
     def _log(
@@ -140,6 +156,7 @@ class LogCases(Base):
         note: str = "",
         roller_id: str | None = None,
         keep: Session | None = None,
+        second_today: bool = True,
     ) -> Logged:
         plan = self.plan()
         at = now if at is None else limits.instant(at, "session's time")
@@ -175,12 +192,20 @@ class LogCases(Base):
                 session = replace(session, roller_id=used.id if used else None)
             elif not any(r.id == roller_id for r in rollers):
                 raise NotFound(f"No roller {roller_id!r}.")
-            window = dt.timedelta(hours=plan.rest_hours)
+            window = dt.timedelta(days=schedule.rest_days(plan) + 1)
             near = self.store.sessions(since=session.start - window, until=session.start + window)
             near = [s for s in near if keep is None or s.id != keep.id]
             if any(s.start == session.start for s in near):
                 local = session.start.astimezone(tz)
                 raise Conflict(f"A session at {says_at(local)} is already logged.")
+            same_day = [s for s in near if s.start.astimezone(tz).date() == day]
+            if same_day and not second_today:
+                local = same_day[0].start.astimezone(tz)
+                raise SecondToday(
+                    f"A session on {says_at(local)} is already logged; a second one the same "
+                    "day counts once. Nothing was added.",
+                    same_day[0],
+                )
             visits = self.store.visits()
             self.store.put_session(session)
             wear = (
@@ -205,10 +230,14 @@ class LogCases(Base):
             self.store.put_session(session)
         return session
 
-    def skip(self, *, slot: dt.datetime | None = None, reason: str) -> Skip:
+    def skip(
+        self, *, slot: dt.datetime | None = None, reason: str = "", catch_up: bool = False
+    ) -> Skip:
+        """Skip a slot on purpose (the reason is optional). A skip is a decision: the slot is
+        caught up later in the period only when ``catch_up`` asks, and never before it."""
         reason = limits.REASON.check(reason, "reason")
-        if not reason:
-            raise InvalidInput("Say why you skip, e.g. 'skin irritated'.")
+        if not isinstance(catch_up, bool):
+            raise InvalidInput("catch_up is true or false.")
         plan = self.plan()
         now = self.now()
         tz = ZoneInfo(plan.tz)
@@ -226,7 +255,9 @@ class LogCases(Base):
             start = dt.datetime.combine(day, dt.time(0), tz)
             if self.store.skips(since=start, until=start + dt.timedelta(days=1)):
                 raise Conflict(f"The slot of {says_day(day)} is already skipped.")
-            skip = Skip(slot=slot.astimezone(dt.UTC), reason=reason, created_at=now)
+            skip = Skip(
+                slot=slot.astimezone(dt.UTC), reason=reason, catch_up=catch_up, created_at=now
+            )
             self.store.put_skip(skip)
         return skip
 
@@ -276,18 +307,30 @@ class LogCases(Base):
                 keep=old,
             )
 
-    def edit_skip(self, ref: str, *, slot: dt.datetime | None = None, reason: str) -> Skip:
+    def edit_skip(self, ref: str, *, slot: dt.datetime | None = None, reason: str = "") -> Skip:
         """Change a skip's slot or reason (by a prefix of its id); it keeps its id."""
         with self.store.transaction():
             skips = self.store.skips()
             kid = find(skips, ref, "skip")
             old = next(k for k in skips if k.id == kid)
             self.store.delete_skip(kid)
-            new = self.skip(slot=old.slot if slot is None else slot, reason=reason)
+            new = self.skip(
+                slot=old.slot if slot is None else slot, reason=reason, catch_up=old.catch_up
+            )
             self.store.delete_skip(new.id)
             skip = replace(new, id=old.id, created_at=old.created_at)
             self.store.put_skip(skip)
         return skip
+
+    def slot_history(self, since: dt.date | None = None) -> list[schedule.PastSlot]:
+        """Every past slot (from ``since``, a day in the plan's zone) with its outcome: kept,
+        partial, missed or skipped, judged as the figures judge them."""
+        if since is not None and not isinstance(since, dt.date):
+            raise InvalidInput("The start of the history is a date.")
+        plan = self.plan()
+        now = self.now()
+        log = self.log_for(plan, now, full=True)
+        return schedule.slot_history(plan, log, now, since, versions=self.store.plans())
 
     def stats(self) -> Progress:
         from rollminder import progress

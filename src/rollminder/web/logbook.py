@@ -7,6 +7,7 @@ the app turns into a one-line 4xx page, and nothing is changed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -68,6 +69,16 @@ async def log_page(request: Request) -> Response:
     )
 
 
+def _flag(form: Any, name: str) -> bool:
+    """A checkbox: absent is no, "1" (or a browser's "on") is yes; anything else is refused."""
+    value = form.get(name)
+    if value is None:
+        return False
+    if value in ("1", "on"):
+        return True
+    raise InvalidInput(f"The {name.replace('_', ' ')} box is either ticked or not.")
+
+
 def _reaction(value: str) -> str | None:
     return check_reaction(value) if value else None
 
@@ -82,6 +93,7 @@ async def add_session(request: Request) -> Response:
         zones=zones or None,
         reaction=_reaction(forms.text(form, "reaction")),
         note=forms.text(form, "note"),
+        second_today=_flag(form, "second_today"),
     )
     local = logged.session.start.astimezone(app.zone())
     flash(request, f"Logged a session on {local:%a %d %b %Y at %H:%M}.")
@@ -96,6 +108,7 @@ async def add_skip(request: Request) -> Response:
     skip = app.skip(
         slot=forms.local_instant(form, "slot", "slot", app.zone()),
         reason=forms.text(form, "reason"),
+        catch_up=_flag(form, "catch_up"),
     )
     flash(request, f"Skipped the slot of {skip.slot.astimezone(app.zone()):%a %d %b %Y}.")
     return redirect("/log")
