@@ -30,3 +30,11 @@ def test_bad_input_on_new_options_is_one_line(planned: Runner) -> None:
 def test_history_missed_rows(planned: Runner) -> None:
     rows = planned("history", "--missed", "--json", now="2026-12-01T10:00+01:00").json()
     assert [r["type"] for r in rows] == ["missed", "missed"]
+
+
+def test_history_marks_partial_sessions(planned: Runner) -> None:
+    """Under two thirds of the plan's 3 minutes is partial; the mark follows the day's longest."""
+    assert planned("done", "--at", "2026-11-23T21:00", "--minutes", "1").code == 0
+    assert planned("done", "--at", "2026-11-19T21:00", "--minutes", "2").code == 0
+    rows = {ln.split()[2]: ln for ln in planned("history").out.splitlines()[1:]}
+    assert "(partial)" in rows["2026-11-23"] and "(partial)" not in rows["2026-11-19"]

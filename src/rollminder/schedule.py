@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollminder.model import Log, Plan
+from rollminder.model import Log, Plan, Session
 from rollminder.slotdays import (
     KEPT_SHARE,
     DayCalendar,
@@ -411,6 +411,26 @@ def slot_history(
     for cal, period, today in _judged(plan, log, now, since, versions):
         out.extend(x for x in _period_slots(cal, period, today) if since is None or x.day >= since)
     return sorted(out, key=lambda x: (utc(x.at), x.outcome))
+
+
+def partial_sessions(
+    plan: Plan, sessions: Sequence[Session], today: dt.date, versions: Sequence[Plan] = ()
+) -> set[str]:
+    """The ids of the sessions on local days whose longest session lasted less than two thirds
+    of the minutes of the plan in force that day (partial: neither kept nor missed). Cheap: no
+    slot is planned, so ``history`` can mark them for ten years of log."""
+    segments = _segments(plan, versions, today)
+    starts = [first for first, _ in segments]
+    tz = ZoneInfo(plan.tz)
+    by_day: dict[dt.date, list[Session]] = {}
+    for s in sessions:
+        by_day.setdefault(s.start.astimezone(tz).date(), []).append(s)
+    out: set[str] = set()
+    for day, found in by_day.items():
+        version = segments[max(0, bisect_right(starts, day) - 1)][1]
+        if max(s.minutes for s in found) < KEPT_SHARE * version.minutes:
+            out.update(s.id for s in found)
+    return out
 
 
 def rest_conflict(

@@ -213,9 +213,9 @@ def history(
     since_at = dt.datetime.combine(first, dt.time(0), tz) if first else None
     sessions = app.history(since_at)
     skipped = app.skips(since_at) if with_skips else []
-    slots = app.slot_history(first)
-    missed = [x for x in slots if x.outcome == "missed"] if with_missed else []
-    partial = {x.ref for x in slots if x.outcome == "partial"}
+    slots = app.slot_history(first) if with_missed else []
+    missed = [x for x in slots if x.outcome == "missed"]
+    partial = app.partial_sessions(sessions)
     if as_json:
         entries = [(s.start, fmt.session_json(s, tz)) for s in sessions]
         entries += [(k.slot, fmt.skip_json(k, tz)) for k in skipped]

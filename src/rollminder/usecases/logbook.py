@@ -332,6 +332,13 @@ class LogCases(Base):
         log = self.log_for(plan, now, full=True)
         return schedule.slot_history(plan, log, now, since, versions=self.store.plans())
 
+    def partial_sessions(self, sessions: Sequence[Session]) -> set[str]:
+        """Which of ``sessions`` were partial (their day's longest session under two thirds of
+        the minutes planned then)."""
+        plan = self.plan()
+        today = self.now().astimezone(ZoneInfo(plan.tz)).date()
+        return schedule.partial_sessions(plan, sessions, today, versions=self.store.plans())
+
     def stats(self) -> Progress:
         from rollminder import progress
 
