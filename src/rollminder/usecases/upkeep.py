@@ -7,7 +7,6 @@ store: they live on :class:`rollminder.env.Env`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -65,6 +64,8 @@ class Upkeep(Base):
     def token(self, name: str) -> str:
         """The profile's secret token ``name`` (the feed's, the action links'), made on first
         use."""
+        import secrets  # lazily: it pulls hashlib and random, ~7 ms at every CLI start
+
         with self.store.transaction():
             value = self.store.secret(name)
             if value is None:
@@ -74,6 +75,8 @@ class Upkeep(Base):
 
     def rotate_token(self, name: str) -> str:
         """A new token ``name``: links made with the old one stop working."""
+        import secrets
+
         value = secrets.token_urlsafe(24)
         self.store.put_secret(name, value)
         return value
