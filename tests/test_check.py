@@ -62,7 +62,12 @@ def next_start(app: Rollminder) -> dt.datetime:
 # ------------------------------------------------------------------ stop answers
 
 
-@pytest.mark.parametrize("question", STOP_QUESTIONS, ids=lambda q: q.key)
+# Only the questions that hold nothing: since issue 11 a dated question answered yes without a date
+# holds its full interval from now (tests/test_check_unknown_time.py), so its retry is not the
+# next day's catch-up.
+@pytest.mark.parametrize(
+    "question", [q for q in STOP_QUESTIONS if q.hold_hours is None], ids=lambda q: q.key
+)
 def test_every_stop_answer_blocks_the_session_and_records_the_skip(
     app: Rollminder, clock: Clock, question: object
 ) -> None:

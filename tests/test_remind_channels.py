@@ -36,16 +36,16 @@ def test_json_webhook_gets_the_prep_and_the_session_reminder(planned: Runner) ->
         assert added.code == 0, added.err
         assert planned("remind", now="2026-11-26T20:00+01:00").out == "Nothing due now.\n"
         first = planned("remind", now=PREP)
-        assert first.out == "Sent the prep reminder via hook.\n"
+        assert first.out == "Sent the reminder to start soaking your roller via hook.\n"
         second = planned("remind", now=SLOT)
-        assert second.out == "Sent the session reminder via hook.\n"
+        assert second.out == "Sent the reminder to roll via hook.\n"
         assert planned("remind", now="2026-11-26T21:00:30+01:00").out == "Nothing due now.\n"
         got = rx.wait(2)
     assert len(got) == 2 and {g.path for g in got} == {"/hook"}
     prep, session = got[0].json(), got[1].json()
     assert prep["title"] == "Session at 21:00: start soaking your roller"
     assert "70% isopropyl alcohol" in prep["message"]
-    assert session["title"] == "Time to roll: forehead, cheeks, chin, about 3 minutes"
+    assert session["title"] == "Time to roll: forehead, cheeks, chin, about 3 min"
 
 
 def test_ntfy_gets_the_reminder(planned: Runner) -> None:
@@ -64,7 +64,7 @@ def test_email_through_apprise_mailto_reaches_a_real_smtp_server(planned: Runner
         url = f"mailto://localhost:{smtp.port}?from=rollminder@example.com&to=me@example.com"
         assert planned("channel", "add", url, "--name", "mail").code == 0
         result = planned("remind", now=SLOT)
-        assert result.out == "Sent the session reminder via mail.\n", result.err
+        assert result.out == "Sent the reminder to roll via mail.\n", result.err
         messages = smtp.wait(1)
     assert len(messages) == 1
     msg = email.message_from_bytes(messages[0])
@@ -220,7 +220,7 @@ def test_prep_minutes_is_a_setting(planned: Runner) -> None:
     with http_receiver() as rx:
         planned("channel", "add", f"json://{rx.base}/hook")
         assert planned("remind", now="2026-11-26T20:39+01:00").out == "Nothing due now.\n"
-        assert "prep" in planned("remind", now="2026-11-26T20:40+01:00").out
+        assert "soaking" in planned("remind", now="2026-11-26T20:40+01:00").out
 
 
 # ----------------------------------------------------------------------------- what is sent

@@ -187,7 +187,7 @@ def test_with_no_channel_the_reminder_goes_to_the_desktop(
     planned: Runner, desktop: Desktop
 ) -> None:
     result = planned("remind", now="2026-11-26T21:00+01:00")
-    assert result.out == "Sent the session reminder via desktop.\n", result.err
+    assert result.out == "Sent the reminder to roll via desktop.\n", result.err
     rows = desktop.received(1)
     assert len(rows) == 1 and rows[0][1].startswith("Time to roll")
     listing = planned("channel", "list", "--json").json()

@@ -103,8 +103,10 @@ def test_prep_then_session_each_once_at_their_instants(w: World) -> None:
     got = w.channels[0].got
     assert [g[0] for g in got] == [at(2026, 11, 26, 20, 45), at(2026, 11, 26, 21)]
     assert got[0][2] == "Session at 21:00: start soaking your roller"
-    assert got[1][2].startswith("Time to roll: forehead, cheeks, chin, about 3 minutes")
-    assert got[0][1] == got[1][1] == "2026-11-26T20:00Z"  # the slot's key, UTC
+    assert got[1][2].startswith("Time to roll: forehead, cheeks, chin, about 3 min")
+    # The session reminder names the slot (its key, UTC) for the desktop's Done and Snooze; the
+    # prep names none since issue 11 (no buttons before the slot opens).
+    assert (got[0][1], got[1][1]) == ("", "2026-11-26T20:00Z")
     assert [s.reminder.kind for s in result.sent] == ["session"] and not result.sent[0].late
     rows = w.app.store.deliveries()
     assert {(d.kind, d.state) for d in rows} == {("prep", "recorded"), ("session", "recorded")}
@@ -161,7 +163,7 @@ def test_nothing_during_a_hold_from_the_pre_session_check(w: World) -> None:
     assert outcome.next_slot.start == at(2026, 11, 28, 21)  # Saturday's catch-up
     assert w.kinds() == [
         "Session at 21:00: start soaking your roller",
-        "Time to roll: forehead, cheeks, chin, about 3 minutes",
+        "Time to roll: forehead, cheeks, chin, about 3 min",
     ]
 
 

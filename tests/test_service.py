@@ -63,7 +63,8 @@ def test_plan_change_keeps_start_and_new_needle_brings_its_defaults(
     clock.set(2026, 12, 10)
     plan = app.set_plan(needle_mm=0.5)
     assert plan.start == dt.date(2026, 11, 25)
-    assert (plan.sessions, plan.rest_hours, plan.weekdays) == (1, 168, (6,))
+    # Issue 11: the new routine keeps the first of the person's days (Mon of Mon, Thu), not Sunday.
+    assert (plan.sessions, plan.rest_hours, plan.weekdays) == (1, 168, (0,))
     assert plan.time == dt.time(21) and plan.tz == "Europe/Berlin"
     assert len(app.store.plans()) == 2 and app.plan() == plan
 
@@ -238,16 +239,17 @@ def test_set_plan_merging(app: Rollminder, clock: Clock) -> None:
     # A new needle with chosen days: its other defaults, the chosen days.
     plan = app.set_plan(needle_mm=0.5, weekdays=(5,))
     assert (plan.sessions, plan.weekdays, plan.rest_hours) == (1, (5,), 168)
-    # Back to a short needle asking for 3 a week: default days for 3, rest chosen.
+    # Back to a short needle asking for 3 a week: Saturday stays, two days spread around it
+    # (issue 11: the person's days are kept), rest chosen.
     plan = app.set_plan(needle_mm=0.25, sessions=3, rest_hours=24)
-    assert (plan.sessions, plan.weekdays, plan.rest_hours) == (3, (0, 2, 4), 24)
+    assert (plan.sessions, plan.weekdays, plan.rest_hours) == (3, (0, 2, 5), 24)
     # The same needle again changes nothing else; a zone change keeps the start.
     plan = app.set_plan(needle_mm=0.25, tz="America/New_York")
     assert (plan.sessions, plan.rest_hours, plan.tz) == (3, 24, "America/New_York")
     assert plan.start == dt.date(2026, 11, 25)
-    # 0.75 mm: every 3 weeks, one day.
+    # 0.75 mm: every 3 weeks, one day: the first of the person's (issue 11).
     plan = app.set_plan(needle_mm=0.75)
-    assert (plan.sessions, plan.every_weeks, plan.weekdays, plan.rest_hours) == (1, 3, (5,), 504)
+    assert (plan.sessions, plan.every_weeks, plan.weekdays, plan.rest_hours) == (1, 3, (0,), 504)
     # A refused change leaves the plan as it was.
     with pytest.raises(PlanRefused):
         app.set_plan(needle_mm=0.25, sessions=5)
@@ -424,7 +426,8 @@ def test_resume_ends_overlapping_pauses(app: Rollminder, clock: Clock) -> None:
 def test_a_new_period_or_the_same_count_keeps_the_persons_days(app: Rollminder) -> None:
     assert app.set_plan(weekdays=(1, 4)).weekdays == (1, 4)
     assert app.set_plan(sessions=2).weekdays == (1, 4)  # the same count: Tue and Fri stay
-    assert app.set_plan(sessions=3, rest_hours=24).weekdays == (0, 2, 4)  # a new count: defaults
+    # A new count keeps Tue and Fri and adds the day that spreads the week most (issue 11).
+    assert app.set_plan(sessions=3, rest_hours=24).weekdays == (1, 4, 6)
     app.set_plan(needle_mm=0.75, weekdays=(6,))
     plan = app.set_plan(every_weeks=4)
     assert (plan.every_weeks, plan.weekdays) == (4, (6,))  # Sunday stays
@@ -432,7 +435,7 @@ def test_a_new_period_or_the_same_count_keeps_the_persons_days(app: Rollminder) 
 
 def test_draft_plan_validates_without_saving(app: Rollminder) -> None:
     draft = app.draft_plan(needle_mm=0.5)
-    assert (draft.sessions, draft.weekdays, draft.rest_hours) == (1, (6,), 168)
+    assert (draft.sessions, draft.weekdays, draft.rest_hours) == (1, (0,), 168)  # Mon of Mon, Thu
     assert app.plan().needle_mm == 0.25 and len(app.store.plans()) == 1
     with pytest.raises(PlanRefused):
         app.draft_plan(needle_mm=0.5, sessions=2)

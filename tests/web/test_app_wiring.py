@@ -434,3 +434,19 @@ def test_links_point_at_the_address_served() -> None:
     assert link_base("http", "127.0.0.1", 8765) == "http://127.0.0.1:8765"
     assert link_base("http", "::1", 8000) == "http://[::1]:8000"
     assert link_base("https", "0.0.0.0", 443) == f"https://{socket.gethostname()}:443"
+
+
+def test_a_retinoid_yes_without_a_date_holds_48_hours_from_now(
+    client: TestClient, env: Env, clock: Clock
+) -> None:
+    """Issue 11, item 6: no date means "just now": the full 48 h, no catch-up inside it."""
+    clock.now = SLOT_OPEN
+    page = client.post(
+        "/session/check", data={"csrf_token": csrf(client), **all_no(), "q_retinoid": "yes"}
+    )
+    assert page.status_code == 200 and "Rolling waits until Sat 28 Nov 2026, 21:01" in page.text
+    (hold,) = read(env, lambda app: app.store.holds())
+    assert hold.until == SLOT_OPEN + dt.timedelta(hours=48)
+    assert "Fri 27 Nov" not in page.text
+    form = client.get("/session").text
+    assert "Without a date" in form

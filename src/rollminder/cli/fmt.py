@@ -173,16 +173,33 @@ def parse_directions(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+#: How --rest is read, for its help and its errors.
+REST_HINT = "give days, such as 3, 3d, 2 days or 1w (or whole days in hours, 48h)"
+
+
 def parse_rest(text: str) -> int:
-    """Rest as hours: '48', '48h', '2d', '1w'."""
+    """Rest in days (DOMAIN.md: rest counts in local calendar days): '3', '3d', '2 days', '1w',
+    or hours that make whole days ('48h'). Minutes and part days are refused. Returns hours."""
     from rollminder.timeparse import parse_duration
 
     raw = text.strip()
-    delta = parse_duration(raw + "h") if raw.isdigit() else parse_duration(raw)
-    hours = delta.total_seconds() / 3600
-    if hours != int(hours) or hours <= 0:
-        raise InvalidInput(f"Rest must be a whole number of hours: {text[:40]!r}.")
-    return int(hours)
+    if raw.isascii() and raw.isdigit():
+        days = int(raw)
+    else:
+        try:
+            delta = parse_duration(raw)
+        except InvalidInput:
+            if raw.replace(".", "", 1).isdigit() and raw.isascii():  # '1.5': part of a day
+                raise InvalidInput(f"Rest is counted in whole days: {REST_HINT}.") from None
+            raise InvalidInput(f"Could not read {text[:40]!r} as rest: {REST_HINT}.") from None
+        if delta.seconds or delta.microseconds:
+            raise InvalidInput(f"Rest is counted in whole days: {REST_HINT}; not {text[:40]!r}.")
+        days = delta.days
+    if days < 1:
+        raise InvalidInput(f"Rest must be at least 1 day: {REST_HINT}.")
+    if days > 7 * 12:
+        raise InvalidInput(f"Rest must be at most 12 weeks: {REST_HINT}.")
+    return days * 24
 
 
 def when(app: Rollminder, text: str | None, *, prefer: str = "past") -> dt.datetime | None:

@@ -53,8 +53,9 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--passes", type=whole, metavar="N", help="Passes per direction (about 5)."),
         click.option(
             "--rest",
-            metavar="DURATION",
-            help="Minimum rest from the last session, e.g. 48h or 7d.",
+            metavar="DAYS",
+            help="Minimum rest from the last session, in days: 3, 3d, 2 days, 1w "
+            "(whole days in hours too: 48h; never minutes).",
         ),
         click.option(
             "--blackout-before",
@@ -102,7 +103,7 @@ def plan_choices(**opts: Any) -> dict[str, Any]:
 def describe_plan(plan: Any, now: dt.datetime) -> None:
     from rollminder.rules import period_phrase, plan_warning
 
-    days = ", ".join(WEEKDAYS[d].capitalize() for d in plan.weekdays)
+    days = _days(plan.weekdays)
     click.echo(f"Needle     {plan.needle_mm:g} mm")
     click.echo(
         f"Routine    {period_phrase(plan.sessions, plan.every_weeks)}, on {days} "
@@ -340,10 +341,20 @@ def plan_set(ctx: Context, /, **opts: Any) -> None:
     choices = plan_choices(**opts)
     if not choices:
         raise InvalidInput("Nothing to change: give at least one option (see --help).")
-    ctx.app.plan()  # a plan must exist
+    before = ctx.app.plan()  # a plan must exist
     updated = ctx.app.set_plan(**choices)
     describe_plan(updated, ctx.app.local_now())
+    if "weekdays" not in choices and updated.weekdays != before.weekdays:
+        old, new = _days(before.weekdays), _days(updated.weekdays)
+        if set(updated.weekdays) <= set(before.weekdays):
+            click.echo(f"Kept {new} of your days ({old}); choose others with --days.")
+        else:
+            click.echo(f"Your days are now {new} (they were {old}); choose others with --days.")
     show_preview(ctx, updated)
+
+
+def _days(days: tuple[int, ...]) -> str:
+    return ", ".join(WEEKDAYS[d].capitalize() for d in days)
 
 
 # ------------------------------------------------------------------ next and status

@@ -30,14 +30,31 @@ def remind(ctx: Context, quiet: bool) -> None:
     result = engine.run_pass(app, configs)
     engine.heartbeat(app, "remind", desktop=present[-1] if present else None)
     for s in result.sent:
-        late = " (catch-up)" if s.late else ""
-        click.echo(f"Sent the {s.reminder.kind} reminder{late} via {s.channel}.")
+        click.echo(f"Sent {_what_was_sent(s.reminder.kind, s.late)} via {s.channel}.")
     for name, error in result.failed:
         click.echo(f"Could not send via {name}: {error}. Retrying later.", err=True)
     if not configs:
         click.echo(NO_CHANNEL, err=True)
     elif not result.sent and not result.failed and not quiet:
         click.echo("Nothing due now.")
+
+
+#: What a reminder of each kind is, in the words people use (issue 11: not 'prep' or 'snooze-1').
+_SENT = {
+    "prep": "the reminder to start soaking your roller",
+    "session": "the reminder to roll",
+    "roller": "the reminder to replace your roller",
+    "visit": "the reminder of your clinic visit",
+    "book": "the reminder to book your next visit",
+}
+
+
+def _what_was_sent(kind: str, late: bool) -> str:
+    if kind == "session" and late:
+        return "a catch-up reminder: your session is still open,"
+    if kind.startswith("snooze"):
+        return "a snoozed reminder"
+    return _SENT.get(kind, "a reminder")
 
 
 @click.command(short_help="Run the reminders continuously (Ctrl-C or SIGTERM stops).")

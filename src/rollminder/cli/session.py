@@ -82,7 +82,7 @@ def ask_stop_questions(
 def _ask_when(app: Rollminder, question: CheckQuestion) -> dt.datetime | None:
     while True:
         text = click.prompt(
-            "  When? (e.g. 'yesterday 22:00'; Enter if you are not sure)",
+            "  When? (e.g. 'yesterday 22:00'; Enter if you are not sure: we count from now)",
             default="",
             show_default=False,
         )

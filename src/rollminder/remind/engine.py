@@ -142,6 +142,22 @@ def linked(reminder: planner.Reminder) -> bool:
     return reminder.kind == planner.SESSION or reminder.kind.startswith(planner.SNOOZE + "-")
 
 
+def render(
+    r: planner.Reminder, now: dt.datetime, actions: Mapping[str, str], kind: str
+) -> tuple[str, str, str]:
+    """Title, body and the slot a channel's Done and Snooze act on, as sent at ``now``. The
+    words follow the real time left (:meth:`planner.Reminder.text`). Only a session reminder (or
+    its catch-up, or a snooze) offers Done and Snooze, on its slot: the links in the body for a
+    channel other than the desktop, the slot for the desktop's buttons. A prep, roller, visit or
+    booking reminder gets neither (an empty slot: no buttons)."""
+    title, body = r.text(now)
+    if not linked(r):
+        return title, body, ""
+    if actions and kind != "desktop":
+        body = with_links(body, actions)
+    return title, body, r.slot
+
+
 def with_links(body: str, links: Mapping[str, str]) -> str:
     """``body`` followed by one ``Label: URL`` line per link."""
     if not links:
@@ -238,11 +254,9 @@ def run_pass(
             if failed is not None:
                 out.append((claim, failed))
                 continue
-            title, body = r.text(now)
-            if actions and linked(r) and config.kind != "desktop":
-                body = with_links(body, actions)
+            title, body, slot = render(r, now, actions, config.kind)
             try:
-                channel.send(title, body, slot=r.slot)
+                channel.send(title, body, slot=slot)
                 out.append((claim, None))
             except ChannelError as exc:
                 failed = hide_links(str(exc) or "failed", actions)

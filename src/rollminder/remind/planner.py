@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import schedule
+from rollminder.durations import say_left, say_minutes
 from rollminder.model import Log, Plan, Settings
 from rollminder.remind.records import Snooze
 
@@ -54,7 +55,7 @@ class Reminder(NamedTuple):
     until: dt.datetime | None  # stale from (UTC), None: until sent
     title: str
     body: str
-    slot_start: dt.datetime | None = None  # the session slot it belongs to (plan's zone)
+    slot_start: dt.datetime | None = None  # the slot (or visit) it is about, plan's zone
 
     def due(self, now: dt.datetime) -> bool:
         return self.at <= now and (self.until is None or now < self.until)
@@ -64,7 +65,21 @@ class Reminder(NamedTuple):
         return self.kind == SESSION and now - self.at > GRACE
 
     def text(self, now: dt.datetime) -> tuple[str, str]:
-        """Title and body as sent at ``now`` (a late session reminder reads as a catch-up)."""
+        """Title and body as sent at ``now``: the words follow the real time left. A prep
+        reminder says how long until the slot ("In 4 min" when sent late); a visit reminder
+        caught up on the visit's day says "today"; a late session reminder reads as a catch-up."""
+        if self.kind == PREP and self.slot_start is not None:
+            return (
+                self.title,
+                f"In {say_left((self.slot_start - now).total_seconds())}: {self.body}",
+            )
+        if self.kind == VISIT and self.slot_start is not None:
+            if now.astimezone(self.slot_start.tzinfo).date() == self.slot_start.date():
+                return (
+                    _today(self.title, "Clinic visit tomorrow", "Clinic visit today"),
+                    _today(self.body, "Your visit is tomorrow", "Your visit is today"),
+                )
+            return self.title, self.body
         if self.late(now) and self.slot_start is not None:
             when = f"{self.slot_start:%H:%M}"
             return (
@@ -75,14 +90,18 @@ class Reminder(NamedTuple):
         return self.title, self.body
 
 
+def _today(text: str, tomorrow: str, today: str) -> str:
+    """``text`` with its opening words ``tomorrow`` replaced (never the clinic's name after)."""
+    return today + text[len(tomorrow) :] if text.startswith(tomorrow) else text
+
+
 def slot_key(start: dt.datetime) -> str:
     """The ledger key of a session slot: its instant in UTC, to the minute."""
     return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _what(plan: Plan) -> str:
-    minutes = f"{plan.minutes:g} minute" + ("" if plan.minutes == 1 else "s")
-    return f"{', '.join(plan.zones)}, about {minutes}"
+    return f"{', '.join(plan.zones)}, about {say_minutes(plan.minutes)}"
 
 
 def _day_end(start: dt.datetime, tz: ZoneInfo) -> dt.datetime:
@@ -132,7 +151,7 @@ def reminders(
                     start - lead,
                     start,
                     f"Session at {local:%H:%M}: start soaking your roller",
-                    f"In {settings.prep_minutes} minutes: {what}. Soak the roller in 70% "
+                    f"{what}. Soak the roller in 70% "
                     "isopropyl alcohol for about 10 minutes and let it air-dry; cleanse your skin.",
                     local,
                 )
@@ -181,6 +200,7 @@ def reminders(
                     f"Clinic visit tomorrow{where}",
                     f"Your visit is tomorrow at {v.at.astimezone(tz):%H:%M}{where}. No makeup "
                     "and no workout that day; expect redness, and some peeling a few days later.",
+                    v.at.astimezone(tz),
                 )
             )
         for s in series:

@@ -6,7 +6,9 @@ web app call. The questions themselves are data in :mod:`rollminder.rules` (``ST
   session: nothing is logged as done; the open slot (the next slot, when it is due now or falls
   on today) is recorded as skipped with the question's reason; a date given for a retinoid,
   peel, Botox or fillers records a :class:`~rollminder.model.Hold` until that date plus the
-  question's ``hold_hours``, and the schedule offers no slot before its end. The outcome carries
+  question's ``hold_hours``, and the schedule offers no slot before its end. A "yes" to such a
+  question without a date means "just now" (DOMAIN.md): the hold runs the full interval from the
+  check (48 h for a retinoid), never a bare skip with a catch-up inside it. The outcome carries
   the recomputed next slot (a retry the next day where rest and holds allow: docs/scheduling.md).
 - A dated "yes" whose hold has already run out does not stop: the date says the interval has
   passed (a retinoid 3 days ago, answered "yes, in the last 48 hours" by mistake).
@@ -70,6 +72,11 @@ def _hold_for(
         raise InvalidInput(f"The date for {question.key!r} cannot be in the future.")
     if not limits.in_years(when.year):
         raise InvalidInput(f"The date for {question.key!r} is out of range.")
+    return _hold_since(question, when, now)
+
+
+def _hold_since(question: rules.CheckQuestion, when: dt.datetime, now: dt.datetime) -> Hold:
+    assert question.hold_hours is not None
     since = when.astimezone(dt.UTC)
     return Hold(
         since=since,
@@ -108,9 +115,12 @@ class CheckCases(Base):
         for question in rules.STOP_QUESTIONS:
             if not given.get(question.key, False):
                 continue
-            hold = (
-                _hold_for(question, dates[question.key], now, tz) if question.key in dates else None
-            )
+            if question.key in dates:
+                hold = _hold_for(question, dates[question.key], now, tz)
+            elif question.hold_hours is not None and question.asks_date:
+                hold = _hold_since(question, now, now)  # no date: "just now", the full interval
+            else:
+                hold = None
             if hold is not None:
                 if hold.until <= now:
                     continue  # the date says its interval has passed

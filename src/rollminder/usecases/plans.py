@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import replace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
-from rollminder.errors import InvalidInput
+from rollminder.errors import InvalidInput, RollminderError
 from rollminder.model import Plan
 from rollminder.state import Slot, State
 from rollminder.usecases.base import Base, after
@@ -31,6 +32,43 @@ PLAN_CHOICES = frozenset(
         "blackout_after_days",
     }
 )
+
+
+def _spread(days: tuple[int, ...]) -> int:
+    """The shortest gap in days between the days of a week (7 for one day)."""
+    ordered = sorted(days)
+    return min(((ordered[(i + 1) % len(ordered)] - d) % 7 or 7) for i, d in enumerate(ordered))
+
+
+def _keep_days(
+    current: Plan, merged: dict[str, object], now: dt.datetime
+) -> tuple[int, ...] | None:
+    """The days a changed routine keeps: a valid choice of the person's days (more sessions:
+    all of them plus the days that spread the week most evenly), or None for the defaults.
+    Among equals the most evenly spread wins, then the person's order (for one session: the
+    first of their days)."""
+    probe = {k: v for k, v in merged.items() if k != "weekdays"}
+    if "sessions" not in probe:
+        rule = rules.needle_rule(float(probe["needle_mm"]))  # type: ignore[arg-type]
+        weeks = probe.get("every_weeks")
+        probe["sessions"] = rule.sessions if weeks in (None, rule.every_weeks) else 1
+    n = probe["sessions"]
+    if not isinstance(n, int) or not 1 <= n <= 7:
+        return None
+    mine = current.weekdays
+    if n <= len(mine):
+        choices = list(itertools.combinations(mine, n))
+    else:
+        others = [d for d in range(7) if d not in mine]
+        choices = [mine + extra for extra in itertools.combinations(others, n - len(mine))]
+    choices.sort(key=_spread, reverse=True)  # stable: the person's order among equals
+    for days in choices:
+        try:
+            rules.make_plan(start=current.start, created_at=now, weekdays=days, **probe)  # type: ignore[arg-type]
+        except RollminderError:
+            continue
+        return tuple(sorted(days))
+    return None
 
 
 class Outlook(NamedTuple):
@@ -93,14 +131,17 @@ class PlanCases(Base):
             for key in ("sessions", "every_weeks", "weekdays", "rest_hours"):
                 merged.pop(key)
         merged.update(given)
-        if (
+        if "weekdays" not in given and "weekdays" not in merged:
+            # A new needle: its routine, on the person's days where they fit.
+            merged["weekdays"] = _keep_days(current, merged, now)
+        elif (
             ("sessions" in given or "every_weeks" in given)
             and "weekdays" not in given
             and len(current.weekdays) != merged.get("sessions")
         ):
-            # A new number of sessions brings default days; the person's days stay while they
-            # still number the sessions.
-            merged.pop("weekdays", None)
+            # A new number of sessions: as many of the person's days as fit (the first of them
+            # for one), plus days spread between them for more (never a silent move to Sunday).
+            merged["weekdays"] = _keep_days(current, merged, now)
         return rules.make_plan(start=current.start, created_at=now, **merged)  # type: ignore[arg-type]
 
     def preview(self, plan: Plan, count: int = 4) -> list[Slot]:

@@ -113,7 +113,27 @@ class ReminderCases(Base):
             finally:
                 if isinstance(channel, channels.DesktopChannel):
                     channel.close()
+            self._record_test(config.id, results[-1].error)
         return results
+
+    def _record_test(self, channel_id: str, error: str | None) -> None:
+        """The test's outcome in the channel's status, so ``channel list`` shows the truth: a
+        sent test clears the failures and counts as the last send; a failed one counts as a
+        failure with its error (without holding back the next reminder: no retry time)."""
+        from dataclasses import replace
+
+        from rollminder.remind.records import ChannelStatus
+
+        now = self.now()
+        with self.store.transaction():
+            status = self.store.channel_statuses().get(channel_id, ChannelStatus(channel_id))
+            if error is None:
+                status = replace(status, failures=0, retry_at=None, last_sent_at=now)
+            else:
+                status = replace(
+                    status, failures=status.failures + 1, last_error=error, last_error_at=now
+                )
+            self.store.put_channel_status(status)
 
     def reachable(self) -> bool:
         """Can a reminder reach the person? Cheap enough for every ``next``: configured
