@@ -108,12 +108,18 @@ def describe_plan(plan: Any, now: dt.datetime) -> None:
         f"Routine    {period_phrase(plan.sessions, plan.every_weeks)}, on {days} "
         f"at {plan.time:%H:%M} ({plan.tz})"
     )
+    from rollminder.durations import say_minutes
+    from rollminder.guide import pace_note
+
     click.echo(
-        f"Session    about {plan.minutes:g} min: {fmt.join(plan.zones)}; "
+        f"Session    about {say_minutes(plan.minutes)}: {fmt.join(plan.zones)}; "
         f"{fmt.plural(plan.passes, 'pass')} x {fmt.join(plan.directions)}".replace(
             "passs", "passes"
         )
     )
+    pace = pace_note(plan.zones, plan.directions, plan.minutes)
+    if pace:
+        click.echo(f"           {pace}")
     rest = plan.rest_hours
     rest_text = fmt.plural(rest // 24, "day") if rest % 24 == 0 else f"{rest} h"
     click.echo(f"Rest       at least {rest_text} between sessions")
