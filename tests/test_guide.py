@@ -156,6 +156,7 @@ def test_json_form_is_stable_and_complete() -> None:
         "arrow": "\u2194",
         "passes": 5,
         "cue": "Left cheek. Horizontal.",
+        "soak_seconds": 0,  # issue 11: only the prep step offers the soak countdown
     }
     assert guide.elapsed_before(2) == 30
     assert [direction_arrow(d) for d in ALL_DIRECTIONS] == ["\u2195", "\u2194", "\u2197", "\u2196"]

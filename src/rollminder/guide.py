@@ -94,22 +94,24 @@ PREP_LINES: tuple[str, ...] = (
     "Never over eyelids, lips, moles, warts or broken skin.",
 )
 PREP_SOURCE = (
-    "Seed article (cleanse first); askvity.info, necolebitchie.com (soak 5-10 minutes in 70% "
-    "isopropyl alcohol); levintel.com, facefirma.co.uk (no boiling); facefirma.co.uk (passes)."
+    "A LifeZette article on micro-needling (cleanse first); askvity.info, necolebitchie.com "
+    "(soak 5-10 minutes in 70% isopropyl alcohol); levintel.com, facefirma.co.uk (no boiling); "
+    "facefirma.co.uk (passes)."
 )
 
 AFTERCARE_LINES: tuple[str, ...] = (
     "Rinse the roller, soak it in 70% isopropyl alcohol again, let it air-dry and store it in its "
     "case. Never share a roller.",
     "Apply a gentle hydrating serum (hyaluronic acid is the usual suggestion).",
-    "Vitamin A and C serums: the seed article says to apply them after rolling; many aftercare "
+    "Vitamin A and C serums: a LifeZette article says to apply them after rolling; many aftercare "
     "pages say to avoid retinoids, acids and vitamin C for the first 1-4 days (up to 1-2 weeks). "
     "Sources conflict: ask your clinician.",
     "No makeup and no workout for the rest of today.",
     "Stay out of strong sun today; sunscreen from tomorrow morning.",
 )
 AFTERCARE_SOURCE = (
-    "Seed article (serums after; no makeup, no workout that day); monarchbrowandfacials.com, "
+    "A LifeZette article on micro-needling (serums after; no makeup, no workout that day); "
+    "monarchbrowandfacials.com, "
     "citylaserclinic.com (avoid actives 1-4 days, up to 1-2 weeks); realself.com (vitamin C may "
     "help); theglamorouswoman.com (never share)."
 )

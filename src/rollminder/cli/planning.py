@@ -319,19 +319,42 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
 # ------------------------------------------------------------------ plan
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, short_help="Show your plan ('plan set' changes it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--why", is_flag=True, help="Also say where each rule of the plan comes from.")
 @click.pass_context
-def plan(cctx: click.Context, as_json: bool) -> None:
-    """Show your plan; 'plan set' changes it."""
+def plan(cctx: click.Context, as_json: bool, why: bool) -> None:
+    """Show your plan; 'plan set' changes it; 'plan --why' names the sources of its rules."""
     if cctx.invoked_subcommand is not None:
         return
     ctx: Context = cctx.obj
     current = ctx.app.plan()
     if as_json:
         fmt.echo_json(fmt.plan_json(current))
-    else:
-        describe_plan(current, ctx.app.local_now())
+        return
+    describe_plan(current, ctx.app.local_now())
+    if why:
+        _why(current)
+
+
+def _why(plan: Any) -> None:
+    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
+    text)."""
+    from rollminder import guide, rules
+
+    rule = rules.needle_rule(plan.needle_mm)
+    click.echo()
+    click.echo("Why? Where these rules come from:")
+    for label, text in (
+        ("How often", rule.source),
+        ("Rest", "Rest counts in whole days from the day of your last session."),
+        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
+        ("Aftercare", guide.AFTERCARE_SOURCE),
+        ("Clinic", rules.BLACKOUT_SOURCE),
+        ("Roller", rules.ROLLER_SOURCE),
+        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
+    ):
+        click.echo(f"  {label + ':':11s}{text}")
 
 
 @plan.command("set", short_help="Change your plan: only the options you give change.")
