@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollminder import guide, limits, rules, schedule
+from rollminder import limits, rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
 from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, Plan
 from rollminder.state import Slot, State
@@ -44,7 +44,9 @@ def _paced(choices: dict[str, object]) -> dict[str, object]:
         return choices
     if isinstance(minutes, bool) or not isinstance(minutes, int | float):
         return choices
-    least = guide.min_minutes([str(z) for z in zones], [str(d) for d in directions])
+    from rollminder.guide import min_minutes  # not at start-up: 'next' never needs it
+
+    least = min_minutes([str(z) for z in zones], [str(d) for d in directions])
     if minutes < least and least <= 30:
         return {**choices, "minutes": round(least, 4)}
     return choices
