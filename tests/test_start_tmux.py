@@ -329,3 +329,26 @@ def test_ctrl_z_and_fg_give_the_shell_a_sane_terminal_and_resume_paused(
     pane.wait(r"\$ $|\$\s*\Z")
     [session] = cli_json(home, "history")  # type: ignore[misc]
     assert session["zones"] == ["forehead"]
+
+
+def test_the_soak_timer_is_offered_at_the_prep_step(
+    home: Path, tmp_path: Path, fake_speech: Path, pane_factory: list[Pane]
+) -> None:
+    """Issue 11, item 10: s starts the 10-minute soak countdown (the clock runs 600 times as fast
+    here: a second of real time), its end is spoken, and rolling starts when the person says."""
+    fast = script(home, tmp_path, "--no-check").replace(
+        f"ROLLMINDER_CLOCK_SPEED={SPEED}", "ROLLMINDER_CLOCK_SPEED=300"
+    )
+    pane = Pane(tmp_path, fast)
+    pane_factory.append(pane)
+    pane.wait(r"You have no current roller")
+    pane.keys("Enter")
+    pane.wait(r"How many times")
+    pane.keys("Enter")
+    pane.wait("Press s to start a 10-minute soak timer")
+    pane.text("s")
+    pane.wait(r"Soaking: \d+:\d\d left")
+    pane.wait("Soak done: let the roller air-dry.")
+    assert "Soak done: let the roller air-dry." in fake_speech.read_text()
+    pane.keys("q")
+    pane.wait("EXIT=")

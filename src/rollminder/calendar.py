@@ -59,7 +59,7 @@ TECHNIQUE_TEXT = (
     "Never over eyelids, lips, moles, warts or broken skin."
 )
 VISIT_TEXT = (
-    "Day of the visit: no makeup and no workout (seed article). "
+    "Day of the visit: no makeup and no workout (a LifeZette article on micro-needling). "
     "Peeling a few days later is expected."
 )
 

@@ -5,8 +5,11 @@ Pure: no IO, no clock. The terminal (``rollminder start``) and the web app rende
 
 Timing (DOMAIN.md, "Technique"): the session's minutes are split evenly, in whole seconds,
 across the rolling steps; the first ``total % steps`` steps get one second more, so the rolling
-steps add up to exactly ``round(minutes * 60)`` seconds. Preparation and aftercare are untimed:
-the person moves on when ready.
+steps add up to exactly ``round(minutes * 60)`` seconds. No step is shorter than
+:data:`MIN_STEP_SECONDS` (five light passes take about 10 s): with more areas the session grows to
+:func:`min_minutes` (the plan does the same, and :func:`pace_note` says why). Preparation and
+aftercare are untimed: the person moves on when ready; the preparation offers the roller's soak as
+an optional countdown (``soak_seconds``).
 
 Areas: the plan's zones are what a person chooses; the guide rolls both cheeks separately (the
 roller covers one side at a time), so the zone ``cheeks`` gives the areas ``left cheek`` and
@@ -24,6 +27,12 @@ from rollminder.errors import InvalidInput
 from rollminder.model import ALL_DIRECTIONS, ZONES, Plan
 
 GUIDE_FORMAT = 1
+
+#: No rolling step is shorter than this (DOMAIN.md: five light passes take about 10 s).
+MIN_STEP_SECONDS = 10
+#: The roller's soak in 70% isopropyl alcohol (DOMAIN.md: about 10 minutes), offered as an
+#: optional countdown on the preparation step.
+SOAK_SECONDS = 600
 
 #: Areas rolled for each zone (one step per area and direction).
 ZONE_AREAS: dict[str, tuple[str, ...]] = {
@@ -85,22 +94,24 @@ PREP_LINES: tuple[str, ...] = (
     "Never over eyelids, lips, moles, warts or broken skin.",
 )
 PREP_SOURCE = (
-    "Seed article (cleanse first); askvity.info, necolebitchie.com (soak 5-10 minutes in 70% "
-    "isopropyl alcohol); levintel.com, facefirma.co.uk (no boiling); facefirma.co.uk (passes)."
+    "A LifeZette article on micro-needling (cleanse first); askvity.info, necolebitchie.com "
+    "(soak 5-10 minutes in 70% isopropyl alcohol); levintel.com, facefirma.co.uk (no boiling); "
+    "facefirma.co.uk (passes)."
 )
 
 AFTERCARE_LINES: tuple[str, ...] = (
     "Rinse the roller, soak it in 70% isopropyl alcohol again, let it air-dry and store it in its "
     "case. Never share a roller.",
     "Apply a gentle hydrating serum (hyaluronic acid is the usual suggestion).",
-    "Vitamin A and C serums: the seed article says to apply them after rolling; many aftercare "
+    "Vitamin A and C serums: a LifeZette article says to apply them after rolling; many aftercare "
     "pages say to avoid retinoids, acids and vitamin C for the first 1-4 days (up to 1-2 weeks). "
     "Sources conflict: ask your clinician.",
     "No makeup and no workout for the rest of today.",
     "Stay out of strong sun today; sunscreen from tomorrow morning.",
 )
 AFTERCARE_SOURCE = (
-    "Seed article (serums after; no makeup, no workout that day); monarchbrowandfacials.com, "
+    "A LifeZette article on micro-needling (serums after; no makeup, no workout that day); "
+    "monarchbrowandfacials.com, "
     "citylaserclinic.com (avoid actives 1-4 days, up to 1-2 weeks); realself.com (vitamin C may "
     "help); theglamorouswoman.com (never share)."
 )
@@ -118,6 +129,7 @@ class Step:
     direction: str | None  # one of model.ALL_DIRECTIONS, for roll steps
     passes: int | None
     cue: str  # what is spoken or shown when the step starts
+    soak_seconds: int = 0  # the prep step's optional soak countdown (0: none)
 
     @property
     def arrow(self) -> str:
@@ -136,6 +148,7 @@ class Step:
             "arrow": self.arrow,
             "passes": self.passes,
             "cue": self.cue,
+            "soak_seconds": self.soak_seconds,
         }
 
 
@@ -173,6 +186,35 @@ class Guide(NamedTuple):
 
 def direction_arrow(direction: str) -> str:
     return _ARROWS[direction]
+
+
+def step_count(zones: Sequence[str], directions: Sequence[str]) -> tuple[int, int]:
+    """(areas, directions) rolled for these zones: each area is rolled in each direction."""
+    areas = sum(len(ZONE_AREAS.get(z, (z,))) for z in dict.fromkeys(zones))
+    return areas, len(dict.fromkeys(directions))
+
+
+def min_minutes(zones: Sequence[str], directions: Sequence[str]) -> float:
+    """The shortest session in which no step is under :data:`MIN_STEP_SECONDS`."""
+    areas, ways = step_count(zones, directions)
+    return areas * ways * MIN_STEP_SECONDS / 60
+
+
+def pace_note(zones: Sequence[str], directions: Sequence[str], minutes: float) -> str:
+    """Why the session is as long as it is, when the areas need more than the usual 3 minutes:
+    '7 areas x 4 directions need at least 4 min 40 s: your session is set to 4 min 40 s.'
+    Empty when 3 minutes are enough."""
+    from rollminder.durations import say_minutes
+
+    least = min_minutes(zones, directions)
+    if least <= 3:
+        return ""
+    areas, ways = step_count(zones, directions)
+    what = f"{areas} area{'s' if areas != 1 else ''} x {ways} direction{'s' if ways != 1 else ''}"
+    return (
+        f"{what} need at least {say_minutes(least)} (10 s a step): "
+        f"your session is set to {say_minutes(minutes)}."
+    )
 
 
 def split_seconds(total: int, parts: int) -> list[int]:
@@ -215,10 +257,24 @@ def build_guide(
         for area in ZONE_AREAS[zone]
         for direction in directions
     ]
-    shares = split_seconds(round(length * 60), len(rolls))
+    total = max(round(length * 60), MIN_STEP_SECONDS * len(rolls))
+    length = max(float(length), total / 60)
+    shares = split_seconds(total, len(rolls))
 
     steps: list[Step] = [
-        Step(0, "prep", "Get ready", PREP_LINES, 0, None, None, None, None, "Get ready.")
+        Step(
+            0,
+            "prep",
+            "Get ready",
+            PREP_LINES,
+            0,
+            None,
+            None,
+            None,
+            None,
+            "Get ready.",
+            soak_seconds=SOAK_SECONDS,
+        )
     ]
     for (zone, area, direction), seconds in zip(rolls, shares, strict=True):
         label = DIRECTION_LABELS[direction]

@@ -18,7 +18,7 @@ from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, WEEKDAYS, ZONES, Pla
 NOT_MEDICAL_ADVICE = (
     "rollminder is a reminder and a guide, not medical advice or a medical device. "
     "Ask a dermatologist before you start home micro-needling "
-    "(American Academy of Dermatology: aad.org/news/microneedling)."
+    "(so says the American Academy of Dermatology)."
 )
 
 PROFESSIONAL_MM = 1.0
@@ -35,7 +35,8 @@ class NeedleRule(NamedTuple):
     rest_hours: int  # default minimum rest from the last session
     floor_hours: int  # the user may never go below this
     warning: str
-    source: str
+    source: str  # the detailed sources, for a "Why?" view only
+    basis: str  # the sources in people's words, for the main text
 
 
 NEEDLE_TABLE: tuple[NeedleRule, ...] = (
@@ -48,9 +49,12 @@ NEEDLE_TABLE: tuple[NeedleRule, ...] = (
         floor_hours=24,
         warning="",
         source=(
-            "Seed article: about 3 minutes, twice a week with ~0.1 mm DIY rollers. Other sources "
-            "range from daily (necolebitchie.com) to every 2 weeks (cynthialoewenblog.com)."
+            "A LifeZette article on micro-needling: about 3 minutes, twice a week with ~0.1 mm DIY "
+            "rollers. Others range from daily (necolebitchie.com) to every 2 weeks "
+            "(cynthialoewenblog.com)."
         ),
+        basis="a LifeZette article on micro-needling; skincare retailers' guides disagree: from "
+        "daily to every two weeks",
     ),
     NeedleRule(
         max_mm=0.5,
@@ -64,6 +68,7 @@ NEEDLE_TABLE: tuple[NeedleRule, ...] = (
             "1-3 a week (necolebitchie.com); weekly, 2 weeks for sensitive skin "
             "(scandinavianbiolabs.com); every 3-4 weeks (ansvers). Default: once a week."
         ),
+        basis="skincare retailers' guides disagree: from 3 a week to every 4 weeks",
     ),
     NeedleRule(
         max_mm=PROFESSIONAL_MM - 0.001,
@@ -77,6 +82,7 @@ NEEDLE_TABLE: tuple[NeedleRule, ...] = (
             "and ask a dermatologist first."
         ),
         source="Every 2-4 weeks (necolebitchie.com); every 4 weeks (trendingindia.com).",
+        basis="skincare retailers' guides say every 2 to 4 weeks",
     ),
 )
 
@@ -351,10 +357,12 @@ ROLLER_SOURCE = (
 
 SERIES_MIN_WEEKS = 4
 SERIES_MAX_WEEKS = 6
-SERIES_SOURCE = "In-office series: 4-6 sessions spaced 4-6 weeks apart (seed article)."
+SERIES_SOURCE = (
+    "In-office series: 4-6 sessions spaced 4-6 weeks apart (a LifeZette article on micro-needling)."
+)
 BLACKOUT_SOURCE = (
-    "Our default, unsourced: no home rolling from 7 days before to 14 days after a clinic visit. "
-    "Ask your clinician to confirm."
+    "Our default, ask your clinician: no home rolling from 7 days before to 14 days after a "
+    "clinic visit (no source addresses it)."
 )
 
 

@@ -109,12 +109,18 @@ def describe_plan(plan: Any, now: dt.datetime) -> None:
         f"Routine    {period_phrase(plan.sessions, plan.every_weeks)}, on {days} "
         f"at {plan.time:%H:%M} ({plan.tz})"
     )
+    from rollminder.durations import say_minutes
+    from rollminder.guide import pace_note
+
     click.echo(
-        f"Session    about {plan.minutes:g} min: {fmt.join(plan.zones)}; "
+        f"Session    about {say_minutes(plan.minutes)}: {fmt.join(plan.zones)}; "
         f"{fmt.plural(plan.passes, 'pass')} x {fmt.join(plan.directions)}".replace(
             "passs", "passes"
         )
     )
+    pace = pace_note(plan.zones, plan.directions, plan.minutes)
+    if pace:
+        click.echo(f"           {pace}")
     rest = plan.rest_hours
     rest_text = fmt.plural(rest // 24, "day") if rest % 24 == 0 else f"{rest} h"
     click.echo(f"Rest       at least {rest_text} between sessions")
@@ -314,19 +320,42 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
 # ------------------------------------------------------------------ plan
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, short_help="Show your plan ('plan set' changes it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--why", is_flag=True, help="Also say where each rule of the plan comes from.")
 @click.pass_context
-def plan(cctx: click.Context, as_json: bool) -> None:
-    """Show your plan; 'plan set' changes it."""
+def plan(cctx: click.Context, as_json: bool, why: bool) -> None:
+    """Show your plan; 'plan set' changes it; 'plan --why' names the sources of its rules."""
     if cctx.invoked_subcommand is not None:
         return
     ctx: Context = cctx.obj
     current = ctx.app.plan()
     if as_json:
         fmt.echo_json(fmt.plan_json(current))
-    else:
-        describe_plan(current, ctx.app.local_now())
+        return
+    describe_plan(current, ctx.app.local_now())
+    if why:
+        _why(current)
+
+
+def _why(plan: Any) -> None:
+    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
+    text)."""
+    from rollminder import guide, rules
+
+    rule = rules.needle_rule(plan.needle_mm)
+    click.echo()
+    click.echo("Why? Where these rules come from:")
+    for label, text in (
+        ("How often", rule.source),
+        ("Rest", "Rest counts in whole days from the day of your last session."),
+        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
+        ("Aftercare", guide.AFTERCARE_SOURCE),
+        ("Clinic", rules.BLACKOUT_SOURCE),
+        ("Roller", rules.ROLLER_SOURCE),
+        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
+    ):
+        click.echo(f"  {label + ':':11s}{text}")
 
 
 @plan.command("set", short_help="Change your plan: only the options you give change.")

@@ -157,7 +157,7 @@ def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: s
             f"{p.blackout_after_days} days after it{day_of}."
         )
         click.echo(
-            "That blackout is our default, not from a source: ask your clinician, and change it "
+            "That blackout is our default: ask your clinician, and change it "
             "with 'rollminder plan set --blackout-before N --blackout-after N'."
         )
 

@@ -77,7 +77,6 @@ class Run:
         notes: tuple[str, ...] = (),
         read_key: Callable[[int, float], str | None],
     ) -> Outcome:
-        prep = self.guide.steps[0]
         with Live(
             console=console,
             screen=True,
@@ -85,18 +84,8 @@ class Run:
             redirect_stdout=False,
             redirect_stderr=False,
         ) as live:
-            live.update(
-                screen.text_view(prep, "Press space or Enter to start rolling, q to quit."),
-                refresh=True,
-            )
-            while True:
-                key = read_key(fd, MAX_WAIT)
-                if key is None:
-                    continue
-                if key in (" ", "\r", "\n"):
-                    break
-                if key in ("q", "Q", "\x04"):
-                    return Outcome(0.0, tuple(0.0 for _ in self.rolling), False, True)
+            if not self._prep(live, fd, cues, read_key):
+                return Outcome(0.0, tuple(0.0 for _ in self.rolling), False, True)
             timer = self._start_timer()
             cues.cue(self.rolling[0].cue)
             drawn: tuple[int, int, bool] | None = None
@@ -129,6 +118,49 @@ class Run:
                     return Outcome(rolled, tuple(timer.rolled_by_step), False, True)
         cues.cue(self.guide.steps[-1].cue)
         return Outcome(timer.rolled_before, tuple(timer.rolled_by_step), True, False)
+
+    def _prep(
+        self, live: Live, fd: int, cues: Cues, read_key: Callable[[int, float], str | None]
+    ) -> bool:
+        """The preparation screen, with the roller's soak as an optional countdown (s starts
+        it, Enter stops it). False when the person quits (q)."""
+        prep = self.guide.steps[0]
+        start = "Press space or Enter to start rolling, q to quit."
+        soak = prep.soak_seconds
+        offer = f"Press s to start a {soak // 60}-minute soak timer (optional).\n" if soak else ""
+        live.update(screen.text_view(prep, offer + start), refresh=True)
+        soak_end: float | None = None
+        shown: int | None = None
+        while True:
+            wait = MAX_WAIT
+            if soak_end is not None:
+                left = soak_end - self.monotonic()
+                if left <= 0:
+                    soak_end = None
+                    cues.cue("Soak done: let the roller air-dry.")
+                    done = "Soak done: let the roller air-dry.\n"
+                    live.update(screen.text_view(prep, done + start), refresh=True)
+                    continue
+                if int(left + 0.999) != shown:
+                    shown = int(left + 0.999)
+                    footer = f"Soaking: {screen.clock(left)} left. Enter stops the timer, q quits."
+                    live.update(screen.text_view(prep, footer), refresh=True)
+                wait = self._wait(soak_end)
+            key = read_key(fd, wait)
+            if key is None:
+                continue
+            if key in ("q", "Q", "\x04"):
+                return False
+            if soak_end is not None:
+                if key in (" ", "\r", "\n"):
+                    soak_end = None
+                    live.update(screen.text_view(prep, offer + start), refresh=True)
+                continue
+            if key in ("s", "S") and soak:
+                soak_end, shown = self.monotonic() + soak, None
+                cues.cue("Soak timer started.")
+            elif key in (" ", "\r", "\n"):
+                return True
 
     def _frame(self, timer: Timer, now: float, notes: tuple[str, ...]) -> RenderableType:
         return screen.roll_view(

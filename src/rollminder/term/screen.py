@@ -82,7 +82,7 @@ def roll_view(view: View) -> RenderableType:
     bar.add_row(
         "Session",
         ProgressBar(total=float(total), completed=min(float(total), view.rolled), width=None),
-        f"{clock(view.rolled)} / {clock(total)}",
+        f"step {number}/{len(rolling)}  {clock(view.rolled)} / {clock(total)}",
     )
     ahead = next_step(guide, step)
     if ahead is None or ahead.kind != "roll":

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.model import Plan
+from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, Plan
 from rollminder.state import Slot, State
 from rollminder.usecases.base import Base, after
 
@@ -32,6 +32,24 @@ PLAN_CHOICES = frozenset(
         "blackout_after_days",
     }
 )
+
+
+def _paced(choices: dict[str, object]) -> dict[str, object]:
+    """The choices with the minutes grown so that no step of the guided session is under 10 s
+    (DOMAIN.md, "Technique"): 7 areas x 4 directions need at least 4 min 40 s."""
+    zones = choices.get("zones", DEFAULT_ZONES)
+    directions = choices.get("directions", ALL_DIRECTIONS)
+    minutes = choices.get("minutes", 3)
+    if not (isinstance(zones, tuple | list) and isinstance(directions, tuple | list)):
+        return choices
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+        return choices
+    from rollminder.guide import min_minutes  # not at start-up: 'next' never needs it
+
+    least = min_minutes([str(z) for z in zones], [str(d) for d in directions])
+    if minutes < least and least <= 30:
+        return {**choices, "minutes": round(least, 4)}
+    return choices
 
 
 def _spread(days: tuple[int, ...]) -> int:
@@ -123,7 +141,7 @@ class PlanCases(Base):
                 given.pop("start", None)
                 or now.astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
             )
-            return rules.make_plan(start=start, created_at=now, **given)  # type: ignore[arg-type]
+            return rules.make_plan(start=start, created_at=now, **_paced(given))  # type: ignore[arg-type]
         given.pop("start", None)
         merged: dict[str, object] = {k: getattr(current, k) for k in PLAN_CHOICES}
         if "needle_mm" in given and given["needle_mm"] != current.needle_mm:
@@ -142,7 +160,7 @@ class PlanCases(Base):
             # A new number of sessions: as many of the person's days as fit (the first of them
             # for one), plus days spread between them for more (never a silent move to Sunday).
             merged["weekdays"] = _keep_days(current, merged, now)
-        return rules.make_plan(start=current.start, created_at=now, **merged)  # type: ignore[arg-type]
+        return rules.make_plan(start=current.start, created_at=now, **_paced(merged))  # type: ignore[arg-type]
 
     def preview(self, plan: Plan, count: int = 4) -> list[Slot]:
         now = self.now()

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder import rules, schedule
 from rollminder.env import system_zone
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.guide import ZONE_LABELS
+from rollminder.guide import ZONE_LABELS, pace_note
 from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES, Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
 from rollminder.web import forms, words
@@ -77,6 +77,7 @@ async def preview(request: Request) -> Response:
         phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
         rest=rules.fmt_hours(plan.rest_hours),
         warning=rules.plan_warning(plan),
+        pace=pace_note(plan.zones, plan.directions, plan.minutes),
     )
 
 

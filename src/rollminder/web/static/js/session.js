@@ -44,6 +44,8 @@
     overallBar: $("overall-progress"),
     overallText: $("overall-text"),
     start: $("btn-start"),
+    soak: $("btn-soak"),
+    soakStatus: $("soak-status"),
     pause: $("btn-pause"),
     skip: $("btn-skip"),
     finish: $("btn-finish"),
@@ -319,8 +321,58 @@
     el.overallText.textContent = clock(overall) + " of " + clock(totalMs);
   }
 
+  // ------------------------------------------------------------------ the optional soak timer
+
+  var soakSeconds = steps[0].soak_seconds || 0;
+  var soak = { end: 0, timer: 0 };
+
+  function soakLabel() {
+    return "Start a " + Math.round(soakSeconds / 60) + "-minute soak timer";
+  }
+
+  function stopSoak(text) {
+    if (soak.timer) {
+      window.clearInterval(soak.timer);
+    }
+    soak.end = 0;
+    soak.timer = 0;
+    if (el.soak) {
+      el.soak.textContent = soakLabel();
+    }
+    if (el.soakStatus) {
+      el.soakStatus.textContent = text;
+    }
+  }
+
+  function soakTick() {
+    var left = soak.end - now();
+    if (left <= 0) {
+      stopSoak("Soak done: let the roller air-dry, then start rolling.");
+      beep(660, 300);
+      speak("Soak done.");
+      announce("Soak done.");
+      return;
+    }
+    el.soakStatus.textContent = "Soaking: " + clock(left) + " left.";
+  }
+
+  function toggleSoak() {
+    unlockAudio();
+    if (soak.end) {
+      stopSoak("Soak timer stopped.");
+      return;
+    }
+    soak.end = now() + soakSeconds * 1000;
+    soak.timer = window.setInterval(soakTick, 1000);
+    el.soak.textContent = "Stop the soak timer";
+    soakTick();
+  }
+
   function renderControls() {
     var p = state.phase;
+    if (el.soak) {
+      el.soak.hidden = p !== "prep" || !soakSeconds;
+    }
     el.start.hidden = p !== "prep";
     el.pause.hidden = !(p === "running" || p === "paused");
     el.skip.hidden = !(p === "running" || p === "paused");
@@ -424,6 +476,9 @@
   function start() {
     if (state.phase !== "prep") {
       return;
+    }
+    if (soak.end) {
+      stopSoak("");
     }
     unlockAudio();
     lockScreen();
@@ -553,6 +608,9 @@
   // ------------------------------------------------------------------ wiring
 
   el.start.addEventListener("click", start);
+  if (el.soak) {
+    el.soak.addEventListener("click", toggleSoak);
+  }
   el.pause.addEventListener("click", toggle);
   el.skip.addEventListener("click", skip);
   el.finish.addEventListener("click", toLog);
