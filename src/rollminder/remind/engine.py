@@ -184,6 +184,14 @@ def run_pass(
         if d.state == "sent" and _owner_dead(d.owner):
             _record(app, d, now)
 
+    # How far each slot's sequence got on each channel (see planner.stage): nothing earlier
+    # goes out after a later one, so a clock step never repeats a slot's reminders.
+    reached: dict[tuple[str, str], int] = {}
+    for d in ledger.values():
+        st = planner.stage(d.kind)
+        if st is not None:
+            reached[(d.slot, d.channel)] = max(st, reached.get((d.slot, d.channel), -1))
+
     if due and not configs:
         result.unreachable = True
     work: dict[str, list[tuple[ChannelConfig, planner.Reminder, Delivery]]] = {}
@@ -196,6 +204,9 @@ def run_pass(
         for r in due:
             key = (r.slot, r.kind, config.id)
             held = ledger.get(key)
+            st = planner.stage(r.kind)
+            if held is None and st is not None and st < reached.get((r.slot, config.id), -1):
+                continue  # a later reminder of this slot already went out on this channel
             claim = Delivery(
                 slot=r.slot,
                 kind=r.kind,
