@@ -13,7 +13,9 @@ message and the ``sent`` commit repeats it, once.
 
 A failing channel is retried with exponential backoff (:func:`backoff`), per channel: its claim is
 released, its failure and next try are stored (``rollminder channel list`` shows them) and the
-other channels go on; each channel sends in its own thread.
+other channels go on. Each channel sends on a daemon thread of its own with a deadline
+(:class:`Senders`): a channel that never answers delays no other channel and no later reminder,
+and never keeps the process from stopping; its claims stay, for the rules above.
 
 ``ROLLMINDER_FAULT=claimed|sent|recorded`` (tests only) kills the process with SIGKILL at that
 step of the first delivery, to prove the above.
@@ -27,9 +29,10 @@ import logging
 import os
 import signal
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -53,6 +56,8 @@ BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(minutes=30)
 #: How far back the ledger is read (reminders older than this are stale anyway).
 LEDGER_DAYS = 3
+#: Seconds a channel may take to accept a reminder before it counts as failed (see Senders).
+SEND_DEADLINE = 20.0
 #: Snooze limits.
 SNOOZE_DEFAULT = dt.timedelta(minutes=30)
 SNOOZE_MAX = dt.timedelta(hours=12)
@@ -158,26 +163,139 @@ def hide_links(text: str, links: Mapping[str, str]) -> str:
     return text
 
 
+Item = tuple[ChannelConfig, planner.Reminder, Delivery]
+Outcome = list[tuple[Delivery, str | None]]  # each claim, and its error (None: sent)
+
+
+@dataclass
+class _Flight:
+    """One channel's sends, on a thread of their own."""
+
+    channel: str  # the channel's id
+    name: str
+    items: list[Item]
+    deadline: float  # time.monotonic() after which the pass stops waiting for it
+    thread: threading.Thread | None = None
+    out: Outcome | None = None  # set by the thread when it is done
+    overdue: bool = False  # already counted as failed (it missed its deadline)
+
+
+class Senders:
+    """The sends in flight: one daemon thread per channel, each with its own deadline
+    (:data:`SEND_DEADLINE` seconds), so a channel that never answers (a receiver that drips its
+    reply a byte a second) can delay no other channel and no later pass.
+
+    A pass starts the sends and records what has finished, on its own thread (the store is never
+    shared with the senders). A channel with a send still in flight is *busy*: later passes leave
+    its reminders for when it is done. One past its deadline counts as failed (its backoff
+    starts) but is not waited for: its thread is a daemon, so the process can stop at once, and
+    its claims stay in the ledger, where a later process takes them over (see the module
+    docstring). If the thread ends after all, what it did is recorded then.
+
+    The daemon keeps one for its whole life; a single pass (``rollminder remind``) makes its own
+    and waits for it up to the deadline."""
+
+    def __init__(self, deadline: float = SEND_DEADLINE) -> None:
+        self.deadline = deadline
+        self.flights: dict[str, _Flight] = {}
+        #: Set by a sender thread when it is done (the daemon wakes up to record it).
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+
+    def busy(self, channel: str | None = None) -> bool:
+        with self._lock:
+            return bool(self.flights) if channel is None else channel in self.flights
+
+    def start(self, flight: _Flight, work: Callable[[list[Item]], Outcome]) -> None:
+        def run() -> None:
+            try:
+                out = work(flight.items)
+            except BaseException as exc:  # never leave a flight without an outcome
+                why = f"{type(exc).__name__}"
+                out = [(claim, why) for _, _, claim in flight.items]
+            with self._lock:
+                flight.out = out
+            self.finished.set()
+
+        flight.thread = threading.Thread(
+            target=run, name=f"rollminder-send-{flight.name}"[:60], daemon=True
+        )
+        with self._lock:
+            self.flights[flight.channel] = flight
+        flight.thread.start()
+
+    def done(self) -> list[_Flight]:
+        """The flights that have finished (taken out), and those newly past their deadline
+        (left in)."""
+        now = time.monotonic()
+        found: list[_Flight] = []
+        with self._lock:
+            self.finished.clear()
+            for cid, flight in list(self.flights.items()):
+                if flight.out is not None:
+                    del self.flights[cid]
+                    found.append(flight)
+                elif not flight.overdue and now >= flight.deadline:
+                    found.append(flight)
+        return found
+
+    def next_deadline(self) -> float | None:
+        """The earliest deadline (time.monotonic()) of a flight not yet counted as failed."""
+        with self._lock:
+            left = [f.deadline for f in self.flights.values() if not f.overdue]
+        return min(left) if left else None
+
+    def wait(self, seconds: float, channels: set[str], stop: threading.Event | None) -> None:
+        """Wait until every flight of ``channels`` is done or overdue, ``seconds`` pass, or
+        ``stop`` is set (checked every 50 ms)."""
+        end = time.monotonic() + seconds
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                pending = [
+                    f
+                    for c, f in self.flights.items()
+                    if c in channels and f.out is None and now < f.deadline
+                ]
+            if not pending or now >= end or (stop is not None and stop.is_set()):
+                return
+            step = min(end, min(f.deadline for f in pending)) - now
+            self.finished.wait(min(step, 0.05))
+
+
 def run_pass(
     app: Rollminder,
     configs: Sequence[ChannelConfig],
     *,
     channel_for: Callable[[ChannelConfig], Channel] = build,
     links: Links | None = None,
+    senders: Senders | None = None,
+    wait: float | None = None,
+    stop: threading.Event | None = None,
 ) -> PassResult:
     """Send what is due now on every channel in ``configs``; see the module docstring.
 
     ``links`` (given by the web app's reminder loop) adds action links to the body of session
     and snooze reminders sent through a channel other than the desktop (whose notification has
-    Done and Snooze buttons of its own)."""
+    Done and Snooze buttons of its own).
+
+    Each channel sends on a thread of its own (see :class:`Senders`). The pass waits for the
+    sends it started at most ``wait`` seconds (default: the senders' deadline) or until ``stop``
+    is set; what finishes later is recorded by a later pass with the same ``senders`` (the
+    daemon's). Without ``senders`` the pass has its own."""
+    if senders is None:
+        senders = Senders()
     now = app.now()
     result = PassResult(now=now, channels=len(configs))
+    names = {c.id: c.name for c in configs}
+    statuses = app.store.channel_statuses()
+    _settle(app, senders, result, statuses)  # what earlier passes' senders did since
+    statuses = app.store.channel_statuses()
     found = compute(app, now)
     due = planner.due(found, now)
     result.next_at = planner.next_at(found, now)
     me = owner()
     ledger = {(d.slot, d.kind, d.channel): d for d in app.store.deliveries(since=None)}
-    statuses = app.store.channel_statuses()
 
     # Finish what a dead process left sent but not recorded (never send those again).
     for d in ledger.values():
@@ -194,8 +312,10 @@ def run_pass(
 
     if due and not configs:
         result.unreachable = True
-    work: dict[str, list[tuple[ChannelConfig, planner.Reminder, Delivery]]] = {}
+    work: dict[str, list[Item]] = {}
     for config in configs:
+        if senders.busy(config.id):
+            continue  # still sending (or stuck): its reminders wait for it, no one else does
         status = statuses.get(config.id)
         if status and status.retry_at and now < status.retry_at:
             nxt = status.retry_at
@@ -227,52 +347,62 @@ def run_pass(
                 continue
             if taken:
                 work.setdefault(config.id, []).append((config, r, claim))
-    if not work:
-        return result
-    _fault("claimed")
-    actions: Mapping[str, str] = {}
-    if links is not None and any(linked(r) for items in work.values() for _, r, _ in items):
-        try:  # read here, on the pass's thread: the store is not shared with the senders
-            actions = dict(links(app))
-        except Exception as exc:  # the reminder goes out without its links
-            log.warning("the action links could not be made (%s)", type(exc).__name__)
+    if work:
+        _fault("claimed")
+        actions: Mapping[str, str] = {}
+        if links is not None and any(linked(r) for items in work.values() for _, r, _ in items):
+            try:  # read here, on the pass's thread: the store is not shared with the senders
+                actions = dict(links(app))
+            except Exception as exc:  # the reminder goes out without its links
+                log.warning("the action links could not be made (%s)", type(exc).__name__)
 
-    def deliver(
-        items: list[tuple[ChannelConfig, planner.Reminder, Delivery]],
-    ) -> list[tuple[Delivery, str | None]]:
-        """One channel's sends, in order; stops at the first failure."""
-        config = items[0][0]
-        channel = channel_for(config)
-        out: list[tuple[Delivery, str | None]] = []
-        failed: str | None = None
-        for _, r, claim in items:
-            if failed is not None:
-                out.append((claim, failed))
-                continue
-            title, body = r.text(now)
-            if actions and linked(r) and config.kind != "desktop":
-                body = with_links(body, actions)
-            try:
-                channel.send(title, body, slot=r.slot)
-                out.append((claim, None))
-            except ChannelError as exc:
-                failed = hide_links(str(exc) or "failed", actions)
-                out.append((claim, failed))
-            except Exception as exc:  # a channel must not take the pass down
-                failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
-                out.append((claim, failed))
-        return out
+        def deliver(items: list[Item]) -> Outcome:
+            """One channel's sends, in order; stops at the first failure."""
+            config = items[0][0]
+            channel = channel_for(config)
+            out: Outcome = []
+            failed: str | None = None
+            for _, r, claim in items:
+                if failed is not None:
+                    out.append((claim, failed))
+                    continue
+                title, body = r.text(now)
+                if actions and linked(r) and config.kind != "desktop":
+                    body = with_links(body, actions)
+                try:
+                    channel.send(title, body, slot=r.slot)
+                    out.append((claim, None))
+                except ChannelError as exc:
+                    failed = hide_links(str(exc) or "failed", actions)
+                    out.append((claim, failed))
+                except Exception as exc:  # a channel must not take the pass down
+                    failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
+                    out.append((claim, failed))
+            return out
 
-    names = {c.id: c.name for c in configs}
-    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="rollminder-send") as pool:
-        futures = {pool.submit(deliver, items): cid for cid, items in work.items()}
-        from concurrent.futures import as_completed
+        deadline = time.monotonic() + senders.deadline
+        for cid, items in work.items():
+            senders.start(_Flight(cid, names[cid], items, deadline), deliver)
+        senders.wait(senders.deadline if wait is None else wait, set(work), stop)
+        _settle(app, senders, result, statuses)
+    return result
 
-        for future in as_completed(futures):
-            cid = futures[future]
-            reminders = {(r.slot, r.kind): r for _, r, _ in work[cid]}
-            errors: list[str] = []
-            for claim, error in future.result():
+
+def _settle(
+    app: Rollminder, senders: Senders, result: PassResult, statuses: Mapping[str, ChannelStatus]
+) -> None:
+    """Record what the senders did: each reminder a channel accepted goes claimed -> sent ->
+    recorded; a failed one's claim is released and the channel backs off. A channel past its
+    deadline counts as failed now (its claims stay: see :class:`Senders`)."""
+    for flight in senders.done():
+        cid = flight.channel
+        errors: list[str] = []
+        if flight.out is None:  # overdue: given up on, not waited for
+            flight.overdue = True
+            errors.append(f"no answer within {senders.deadline:g} seconds")
+        else:
+            reminders = {(r.slot, r.kind): r for _, r, _ in flight.items}
+            for claim, error in flight.out:
                 r = reminders[(claim.slot, claim.kind)]
                 if error is None:
                     _fault("sent")
@@ -280,31 +410,32 @@ def run_pass(
                     app.store.put_delivery(sent)
                     _record(app, sent, app.now())
                     _fault("recorded")
-                    result.sent.append(Sent(r, names[cid], claim.late))
+                    result.sent.append(Sent(r, flight.name, claim.late))
                     log.info(
                         "sent %s reminder for %s via %s%s",
                         r.kind,
                         r.slot,
-                        names[cid],
+                        flight.name,
                         " (catch-up)" if claim.late else "",
                     )
                 else:
                     app.store.delete_delivery(claim.slot, claim.kind, claim.channel)
                     errors.append(error)
-            if errors:
-                status = _failed(app, cid, errors[0], statuses.get(cid))
-                result.failed.append((names[cid], errors[0]))
-                log.warning(
-                    "channel %s failed (%d in a row): %s; next try at %s",
-                    names[cid],
-                    status.failures,
-                    errors[0],
-                    status.retry_at.isoformat() if status.retry_at else "-",
-                )
-                if status.retry_at is not None:
-                    nxt = status.retry_at
-                    result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
-    return result
+            if flight.overdue:
+                continue  # its failure was counted when it missed the deadline
+        if errors:
+            status = _failed(app, cid, errors[0], statuses.get(cid))
+            result.failed.append((flight.name, errors[0]))
+            log.warning(
+                "channel %s failed (%d in a row): %s; next try at %s",
+                flight.name,
+                status.failures,
+                errors[0],
+                status.retry_at.isoformat() if status.retry_at else "-",
+            )
+            if status.retry_at is not None:
+                nxt = status.retry_at
+                result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
 
 
 def _record(app: Rollminder, delivery: Delivery, now: dt.datetime) -> None:
