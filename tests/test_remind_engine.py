@@ -202,6 +202,44 @@ def test_clock_stepped_back_repeats_nothing(w: World) -> None:
     assert len(w.channels[0].got) == 2
 
 
+@pytest.mark.parametrize(
+    "walk",
+    [
+        # Asleep through the prep; the session at 21:00; NTP steps back an hour, then on again.
+        ("20:00", "21:00", "20:10", "20:45", "21:00", "21:10"),
+        # Prep and session on time; back an hour after the session; forward past the slot.
+        ("20:45", "21:00", "21:05", "20:05", "20:46", "21:01", "22:30"),
+        # Asleep across the slot (one catch-up); back across the slot and forward again.
+        ("20:00", "22:40", "21:40", "20:44", "20:45", "20:59", "21:00", "22:45"),
+        # Prep on time, then a catch-up; back to the prep's window; forward again.
+        ("20:45", "22:40", "20:50", "21:00", "22:41"),
+    ],
+)
+def test_a_clock_stepped_back_and_forth_across_the_slot_repeats_nothing(
+    w: World, walk: tuple[str, ...]
+) -> None:
+    """Issue 18, item 10: at most one prep, then one session reminder (or its catch-up), and
+    never an earlier reminder of a slot after a later one, however the clock is stepped."""
+    for hhmm in walk:
+        hh, mm = map(int, hhmm.split(":"))
+        w.run(at(2026, 11, 26, hh, mm))
+    kinds = ["prep" if t.startswith("Session at") else "session" for t in w.kinds()]
+    assert kinds in (["prep", "session"], ["session"])
+    assert len({g[1] for g in w.channels[0].got} - {""}) == 1  # one slot (a prep has no buttons)
+
+
+def test_a_clock_step_never_revives_an_earlier_reminder_on_any_channel(w: World) -> None:
+    """The order is kept per channel: a channel added after the session reminder (it has
+    sent nothing of this slot) still gets what is due for it."""
+    w.run(at(2026, 11, 26, 20, 0))
+    w.run(at(2026, 11, 26, 21, 0))  # slept through the prep: the session only
+    w.channels.append(Fake("b", w.clock))
+    w.run(at(2026, 11, 26, 20, 50))  # stepped back: b has sent nothing of this slot
+    w.run(at(2026, 11, 26, 21, 0))
+    assert w.kinds(0) == ["Time to roll: forehead, cheeks, chin, about 3 min"]
+    assert [t[:10] for t in w.kinds(1)] == ["Session at", "Time to ro"]
+
+
 def test_a_new_zone_recomputes_the_slot(w: World) -> None:
     w.run(at(2026, 11, 26, 20, 45))  # prep for 21:00 Berlin
     w.app.set_plan(tz="Europe/London")  # 21:00 London is 22:00 Berlin

@@ -197,12 +197,13 @@ class Env:
         found = self.backups()
         return found[-1] if found else None
 
-    def restore_backup(self, source: Path) -> Path | None:
+    def restore_backup(self, source: Path, *, with_secrets: bool = False) -> Path | None:
         """Replace the data by the backup ``source`` (checked first; nothing changes if it is
-        not a usable rollminder backup). Returns where the data it replaced is kept, if any."""
+        not a usable rollminder backup). The current secrets (password, sign-in key, feed and
+        action tokens) stay unless ``with_secrets``. Returns where the replaced data is kept."""
         from rollminder.store.backups import restore_backup
 
-        return restore_backup(self.db_path, source, now=self.now())
+        return restore_backup(self.db_path, source, now=self.now(), with_secrets=with_secrets)
 
     def open_app(self, *, live: bool = False) -> Rollminder:
         """The facade over this profile's store. A command is one moment: unless ``live`` (a

@@ -135,16 +135,28 @@ def backup_now(ctx: Context) -> None:
 @backup.command("restore")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+@click.option(
+    "--with-secrets",
+    is_flag=True,
+    help="Also take the backup's web password, sign-in key and calendar and Done/Snooze links "
+    "(by default yours stay, so links you replaced since stay dead).",
+)
 @pass_ctx
-def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
-    """Replace your data with a backup (default: the latest)."""
+def backup_restore(ctx: Context, file: Path | None, yes: bool, with_secrets: bool) -> None:
+    """Replace your data with a backup (default: the latest).
+
+    Your current web password and links are kept unless --with-secrets."""
     source = file or ctx.env.latest_backup()
     if source is None:
         raise InvalidInput("There is no backup to restore.")
     if not yes and not click.confirm(f"Replace your data with {source}?", default=False):
         raise Cancelled("Cancelled: nothing was restored, your data is unchanged.")
     ctx.close()
-    kept = ctx.env.restore_backup(source)
+    kept = ctx.env.restore_backup(source, with_secrets=with_secrets)
     click.echo(f"Restored {source}.")
+    if not with_secrets:
+        click.echo(
+            "Your web password and links stay as they were (--with-secrets takes the backup's)."
+        )
     if kept is not None:
         click.echo(f"The data you had before is kept in {kept}.")

@@ -32,6 +32,9 @@ log = logging.getLogger("rollminder.remind")
 
 #: Never sleep longer than this (real seconds): re-read the wall clock and the database.
 MAX_SLEEP = 60.0
+#: Seconds a pass waits for the sends it started before it goes on (the rest are recorded when
+#: they finish): short, so a slow channel never delays the next reminder.
+SETTLE = 0.2
 #: Re-probe the desktop notification server this often (seconds of real time).
 DESKTOP_PROBE_EVERY = 600.0
 NO_CHANNEL = (
@@ -96,6 +99,25 @@ class _Desktop:
             self.channel.close()
 
 
+def _sleep(stop: threading.Event, seconds: float, senders: engine.Senders) -> None:
+    """Sleep ``seconds``, or until ``stop``; while a channel is sending, also until it finishes
+    or misses its deadline (the next pass records it)."""
+    end = time.monotonic() + seconds
+    while not stop.is_set():
+        now = time.monotonic()
+        if now >= end:
+            return
+        if not senders.busy():
+            stop.wait(end - now)
+            return
+        deadline = senders.next_deadline()
+        if deadline is not None and now >= deadline:
+            return
+        until = min(end, deadline) if deadline is not None else end
+        if senders.finished.wait(min(until - now, 0.05)):
+            return
+
+
 def run(
     env: Env,
     stop: threading.Event,
@@ -103,13 +125,20 @@ def run(
     on_pass: Callable[[engine.PassResult], None] | None = None,
     max_sleep: float = MAX_SLEEP,
     links: engine.Links | None = None,
+    send_deadline: float = engine.SEND_DEADLINE,
 ) -> None:
     """Run passes until ``stop`` is set, sleeping at most ``max_sleep`` real seconds between
     them (tests shorten it). A failed pass (a locked or damaged database, a bug) is
     logged and retried a minute later with the database opened afresh. ``links`` (the web app
-    gives them) adds Done and Snooze links to session reminders: see :func:`engine.run_pass`."""
+    gives them) adds Done and Snooze links to session reminders: see :func:`engine.run_pass`.
+
+    Channels send on threads of their own (:class:`engine.Senders`, each with
+    ``send_deadline``): a pass waits for them at most :data:`SETTLE` seconds, the loop wakes when
+    one finishes (to record it) or misses its deadline, and ``stop`` is heeded within 50 ms,
+    never waiting for a sender."""
     from rollminder.service import Rollminder
 
+    senders = engine.Senders(send_deadline)
     desktop = _Desktop(env)
     rate = clock_rate()
     warned = False
@@ -121,7 +150,15 @@ def run(
                 if app is None:
                     app = env.open_app(live=True)
                 configs = app.active_channels(desktop.available)
-                result = engine.run_pass(app, configs, channel_for=desktop.build, links=links)
+                result = engine.run_pass(
+                    app,
+                    configs,
+                    channel_for=desktop.build,
+                    links=links,
+                    senders=senders,
+                    wait=SETTLE,
+                    stop=stop,
+                )
                 unreachable = not configs
                 if unreachable and not warned:
                     log.warning(NO_CHANNEL)
@@ -151,7 +188,7 @@ def run(
                 if app is not None:
                     app.close()
                     app = None
-            stop.wait(wait)
+            _sleep(stop, wait, senders)
     finally:
         desktop.close()
         if app is not None:

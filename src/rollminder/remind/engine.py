@@ -13,7 +13,9 @@ message and the ``sent`` commit repeats it, once.
 
 A failing channel is retried with exponential backoff (:func:`backoff`), per channel: its claim is
 released, its failure and next try are stored (``rollminder channel list`` shows them) and the
-other channels go on; each channel sends in its own thread.
+other channels go on. Each channel sends on a daemon thread of its own with a deadline
+(:class:`Senders`): a channel that never answers delays no other channel and no later reminder,
+and never keeps the process from stopping; its claims stay, for the rules above.
 
 ``ROLLMINDER_FAULT=claimed|sent|recorded`` (tests only) kills the process with SIGKILL at that
 step of the first delivery, to prove the above.
@@ -27,9 +29,10 @@ import logging
 import os
 import signal
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -37,6 +40,9 @@ from zoneinfo import ZoneInfo
 from rollminder.errors import InvalidInput, NotFound
 from rollminder.remind import planner
 from rollminder.remind.channels import Channel, ChannelError, build, scrub
+from rollminder.remind.flights import SEND_DEADLINE as SEND_DEADLINE
+from rollminder.remind.flights import Item, Outcome, _Flight
+from rollminder.remind.flights import Senders as Senders
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 if TYPE_CHECKING:
@@ -180,30 +186,53 @@ def run_pass(
     *,
     channel_for: Callable[[ChannelConfig], Channel] = build,
     links: Links | None = None,
+    senders: Senders | None = None,
+    wait: float | None = None,
+    stop: threading.Event | None = None,
 ) -> PassResult:
     """Send what is due now on every channel in ``configs``; see the module docstring.
 
     ``links`` (given by the web app's reminder loop) adds action links to the body of session
     and snooze reminders sent through a channel other than the desktop (whose notification has
-    Done and Snooze buttons of its own)."""
+    Done and Snooze buttons of its own).
+
+    Each channel sends on a thread of its own (see :class:`Senders`). The pass waits for the
+    sends it started at most ``wait`` seconds (default: the senders' deadline) or until ``stop``
+    is set; what finishes later is recorded by a later pass with the same ``senders`` (the
+    daemon's). Without ``senders`` the pass has its own."""
+    if senders is None:
+        senders = Senders()
     now = app.now()
     result = PassResult(now=now, channels=len(configs))
+    names = {c.id: c.name for c in configs}
+    statuses = app.store.channel_statuses()
+    _settle(app, senders, result, statuses)  # what earlier passes' senders did since
+    statuses = app.store.channel_statuses()
     found = compute(app, now)
     due = planner.due(found, now)
     result.next_at = planner.next_at(found, now)
     me = owner()
     ledger = {(d.slot, d.kind, d.channel): d for d in app.store.deliveries(since=None)}
-    statuses = app.store.channel_statuses()
 
     # Finish what a dead process left sent but not recorded (never send those again).
     for d in ledger.values():
         if d.state == "sent" and _owner_dead(d.owner):
             _record(app, d, now)
 
+    # How far each slot's sequence got on each channel (see planner.stage): nothing earlier
+    # goes out after a later one, so a clock step never repeats a slot's reminders.
+    reached: dict[tuple[str, str], int] = {}
+    for d in ledger.values():
+        st = planner.stage(d.kind)
+        if st is not None:
+            reached[(d.slot, d.channel)] = max(st, reached.get((d.slot, d.channel), -1))
+
     if due and not configs:
         result.unreachable = True
-    work: dict[str, list[tuple[ChannelConfig, planner.Reminder, Delivery]]] = {}
+    work: dict[str, list[Item]] = {}
     for config in configs:
+        if senders.busy(config.id):
+            continue  # still sending (or stuck): its reminders wait for it, no one else does
         status = statuses.get(config.id)
         if status and status.retry_at and now < status.retry_at:
             nxt = status.retry_at
@@ -212,6 +241,9 @@ def run_pass(
         for r in due:
             key = (r.slot, r.kind, config.id)
             held = ledger.get(key)
+            st = planner.stage(r.kind)
+            if held is None and st is not None and st < reached.get((r.slot, config.id), -1):
+                continue  # a later reminder of this slot already went out on this channel
             claim = Delivery(
                 slot=r.slot,
                 kind=r.kind,
@@ -232,50 +264,60 @@ def run_pass(
                 continue
             if taken:
                 work.setdefault(config.id, []).append((config, r, claim))
-    if not work:
-        return result
-    _fault("claimed")
-    actions: Mapping[str, str] = {}
-    if links is not None and any(linked(r) for items in work.values() for _, r, _ in items):
-        try:  # read here, on the pass's thread: the store is not shared with the senders
-            actions = dict(links(app))
-        except Exception as exc:  # the reminder goes out without its links
-            log.warning("the action links could not be made (%s)", type(exc).__name__)
+    if work:
+        _fault("claimed")
+        actions: Mapping[str, str] = {}
+        if links is not None and any(linked(r) for items in work.values() for _, r, _ in items):
+            try:  # read here, on the pass's thread: the store is not shared with the senders
+                actions = dict(links(app))
+            except Exception as exc:  # the reminder goes out without its links
+                log.warning("the action links could not be made (%s)", type(exc).__name__)
 
-    def deliver(
-        items: list[tuple[ChannelConfig, planner.Reminder, Delivery]],
-    ) -> list[tuple[Delivery, str | None]]:
-        """One channel's sends, in order; stops at the first failure."""
-        config = items[0][0]
-        channel = channel_for(config)
-        out: list[tuple[Delivery, str | None]] = []
-        failed: str | None = None
-        for _, r, claim in items:
-            if failed is not None:
-                out.append((claim, failed))
-                continue
-            title, body, slot = render(r, now, actions, config.kind)
-            try:
-                channel.send(title, body, slot=slot)
-                out.append((claim, None))
-            except ChannelError as exc:
-                failed = hide_links(str(exc) or "failed", actions)
-                out.append((claim, failed))
-            except Exception as exc:  # a channel must not take the pass down
-                failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
-                out.append((claim, failed))
-        return out
+        def deliver(items: list[Item]) -> Outcome:
+            """One channel's sends, in order; stops at the first failure."""
+            config = items[0][0]
+            channel = channel_for(config)
+            out: Outcome = []
+            failed: str | None = None
+            for _, r, claim in items:
+                if failed is not None:
+                    out.append((claim, failed))
+                    continue
+                title, body, slot = render(r, now, actions, config.kind)
+                try:
+                    channel.send(title, body, slot=slot)
+                    out.append((claim, None))
+                except ChannelError as exc:
+                    failed = hide_links(str(exc) or "failed", actions)
+                    out.append((claim, failed))
+                except Exception as exc:  # a channel must not take the pass down
+                    failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
+                    out.append((claim, failed))
+            return out
 
-    names = {c.id: c.name for c in configs}
-    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="rollminder-send") as pool:
-        futures = {pool.submit(deliver, items): cid for cid, items in work.items()}
-        from concurrent.futures import as_completed
+        deadline = time.monotonic() + senders.deadline
+        for cid, items in work.items():
+            senders.start(_Flight(cid, names[cid], items, deadline), deliver)
+        senders.wait(senders.deadline if wait is None else wait, set(work), stop)
+        _settle(app, senders, result, statuses)
+    return result
 
-        for future in as_completed(futures):
-            cid = futures[future]
-            reminders = {(r.slot, r.kind): r for _, r, _ in work[cid]}
-            errors: list[str] = []
-            for claim, error in future.result():
+
+def _settle(
+    app: Rollminder, senders: Senders, result: PassResult, statuses: Mapping[str, ChannelStatus]
+) -> None:
+    """Record what the senders did: each reminder a channel accepted goes claimed -> sent ->
+    recorded; a failed one's claim is released and the channel backs off. A channel past its
+    deadline counts as failed now (its claims stay: see :class:`Senders`)."""
+    for flight in senders.done():
+        cid = flight.channel
+        errors: list[str] = []
+        if flight.out is None:  # overdue: given up on, not waited for
+            flight.overdue = True
+            errors.append(f"no answer within {senders.deadline:g} seconds")
+        else:
+            reminders = {(r.slot, r.kind): r for _, r, _ in flight.items}
+            for claim, error in flight.out:
                 r = reminders[(claim.slot, claim.kind)]
                 if error is None:
                     _fault("sent")
@@ -283,31 +325,32 @@ def run_pass(
                     app.store.put_delivery(sent)
                     _record(app, sent, app.now())
                     _fault("recorded")
-                    result.sent.append(Sent(r, names[cid], claim.late))
+                    result.sent.append(Sent(r, flight.name, claim.late))
                     log.info(
                         "sent %s reminder for %s via %s%s",
                         r.kind,
                         r.slot,
-                        names[cid],
+                        flight.name,
                         " (catch-up)" if claim.late else "",
                     )
                 else:
                     app.store.delete_delivery(claim.slot, claim.kind, claim.channel)
                     errors.append(error)
-            if errors:
-                status = _failed(app, cid, errors[0], statuses.get(cid))
-                result.failed.append((names[cid], errors[0]))
-                log.warning(
-                    "channel %s failed (%d in a row): %s; next try at %s",
-                    names[cid],
-                    status.failures,
-                    errors[0],
-                    status.retry_at.isoformat() if status.retry_at else "-",
-                )
-                if status.retry_at is not None:
-                    nxt = status.retry_at
-                    result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
-    return result
+            if flight.overdue:
+                continue  # its failure was counted when it missed the deadline
+        if errors:
+            status = _failed(app, cid, errors[0], statuses.get(cid))
+            result.failed.append((flight.name, errors[0]))
+            log.warning(
+                "channel %s failed (%d in a row): %s; next try at %s",
+                flight.name,
+                status.failures,
+                errors[0],
+                status.retry_at.isoformat() if status.retry_at else "-",
+            )
+            if status.retry_at is not None:
+                nxt = status.retry_at
+                result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
 
 
 def _record(app: Rollminder, delivery: Delivery, now: dt.datetime) -> None:

@@ -233,6 +233,24 @@ def _aftercare() -> str:
     )
 
 
+def stage(kind: str) -> int | None:
+    """Where a kind stands in a slot's sequence (prep 0, session or catch-up 1, the N-th snooze
+    1 + N); None for reminders that are not a slot's (roller, visit, book).
+
+    A slot's reminders go out in this order only: once a later one was sent on a channel, an
+    earlier one is stale there, whatever the clock says now. A clock stepped back after the
+    session reminder would otherwise make the prep (never sent: the machine slept through it, or
+    it was still inside its window) due again, and send it after the session."""
+    if kind == PREP:
+        return 0
+    if kind == SESSION:
+        return 1
+    if kind.startswith(SNOOZE + "-"):
+        n = kind.partition("-")[2]
+        return 1 + int(n) if n.isdigit() else None
+    return None
+
+
 def due(found: Sequence[Reminder], now: dt.datetime) -> list[Reminder]:
     return [r for r in found if r.due(now)]
 

@@ -107,14 +107,83 @@ def backup_database(conn: sqlite3.Connection, dest: Path) -> None:
         raise
 
 
+#: The web app's secrets are settings rows under this prefix (``SqliteStore.secret``).
+SECRET_PREFIX = "web:"
+#: The one secret a restore keeps from the backup when the current ones cannot be read: without
+#: it a password-protected web app would open to anyone.
+_PASSWORD_KEY = SECRET_PREFIX + "password"
+
+Secrets = dict[str, list[tuple[str, str]]]  # profile name -> [(settings key, value)]
+
+
+def _read_secrets(conn: sqlite3.Connection) -> Secrets:
+    found: Secrets = {}
+    rows = conn.execute(
+        'SELECT p.name, s."key", s.value FROM settings s JOIN profiles p ON p.id = s.profile_id '
+        'WHERE substr(s."key", 1, ?) = ? ORDER BY p.name, s."key"',
+        (len(SECRET_PREFIX), SECRET_PREFIX),
+    ).fetchall()
+    for name, key, value in rows:
+        found.setdefault(str(name), []).append((str(key), str(value)))
+    return found
+
+
+def _current_secrets(db_path: Path) -> Secrets | None:
+    """The secrets of the database at ``db_path``; None when there is none or it is unreadable."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return None
+    try:
+        conn = _connect_read_only(db_path)
+        try:
+            return _read_secrets(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _replace_secrets(path: Path, current: Secrets | None) -> None:
+    """Give the database at ``path`` (a private copy of the backup) the ``current`` secrets
+    instead of its own, for every profile both have. With ``current`` None (no readable database
+    now) only the backup's password hash stays: its session key and feed and action links are
+    dropped, so the web app makes new ones and no link or cookie of the backup's time works."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            'DELETE FROM settings WHERE substr("key", 1, ?) = ? AND "key" != ?',
+            (len(SECRET_PREFIX), SECRET_PREFIX, "" if current is not None else _PASSWORD_KEY),
+        )
+        for name, pairs in (current or {}).items():
+            row = conn.execute("SELECT id FROM profiles WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                continue  # a profile the backup does not have: its secrets are made anew
+            conn.executemany(
+                'INSERT INTO settings (profile_id, "key", value) VALUES (?, ?, ?)',
+                [(row[0], key, value) for key, value in pairs],
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def restore_backup(
-    db_path: Path, backup_path: Path, *, now: dt.datetime | None = None
+    db_path: Path,
+    backup_path: Path,
+    *,
+    now: dt.datetime | None = None,
+    with_secrets: bool = False,
 ) -> Path | None:
     """Replace the database at ``db_path`` by the backup at ``backup_path``.
 
     The backup is checked first (integrity check, a rollminder database of a schema this version
     knows); if it fails, :class:`StorageError` is raised and nothing changes. The current database
     is never destroyed: it is kept next to it, and that path is returned (None if there was none).
+
+    The web app's secrets (password hash, session key, calendar feed and Done/Snooze links) stay
+    the current ones unless ``with_secrets``: a link or password revoked since the backup was made
+    stays revoked. They are swapped in a private copy of the backup before it replaces anything,
+    so no reader ever sees the backup's secrets.
 
     - A usable current database is first copied to ``<db>.before-restore-<stamp>``, then the
       backup is written into it with SQLite's backup API. That takes SQLite's own write lock, so it
@@ -126,6 +195,26 @@ def restore_backup(
     """
     db_path, backup_path = Path(db_path), Path(backup_path)
     _validate_backup(backup_path)
+    if with_secrets:
+        return _restore(db_path, backup_path, now)
+    current = _current_secrets(db_path)
+    _private_dir(db_path.parent)
+    copy = db_path.with_name(f"{_TEMP_PREFIX}restore-{os.getpid()}-{time.monotonic_ns()}.db")
+    try:
+        try:
+            _copy_file(backup_path, copy)
+            _replace_secrets(copy, current)
+        except OSError as exc:
+            raise StorageError(f"Cannot restore {db_path}: {exc.strerror or exc}.") from exc
+        except sqlite3.Error as exc:
+            raise storage_error(exc, db_path) from exc
+        return _restore(db_path, copy, now)
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+def _restore(db_path: Path, backup_path: Path, now: dt.datetime | None) -> Path | None:
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     try:
         if not db_path.exists() or db_path.stat().st_size == 0:
