@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from rollminder.cli import Context, pass_ctx
+from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import Cancelled, ImportFailed, InvalidInput
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -51,7 +51,7 @@ def write_atomically(path: Path, text: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False),
+    type=fmt.FilePath(dir_okay=False),
     help="File to write (default: standard output).",
 )
 @pass_ctx
@@ -72,11 +72,11 @@ def export(ctx: Context, form: str, output: str | None) -> None:
         buffer.flush()
         return
     write_atomically(Path(output), text)
-    click.echo(f"Exported to {output}.", err=True)
+    click.echo(fmt.safe(f"Exported to {output}."), err=True)
 
 
 @click.command("import", short_help="Import a JSON export (importing twice changes nothing).")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=fmt.FilePath(dir_okay=False, path_type=Path))
 @pass_ctx
 def import_(ctx: Context, file: Path) -> None:
     """Import a JSON export (merges by id; importing twice changes nothing)."""
@@ -97,7 +97,7 @@ def import_(ctx: Context, file: Path) -> None:
             "Nothing was changed."
         ) from None
     report = ctx.app.import_json(text, source=str(file))
-    click.echo(report.summary())
+    click.echo(fmt.safe(report.summary()))
 
 
 @click.group(short_help="Backups of your data: list, now, restore.")
@@ -114,14 +114,12 @@ def backup_list(ctx: Context, as_json: bool) -> None:
     """List the backups, oldest first."""
     found = ctx.env.backups()
     if as_json:
-        from rollminder.cli import fmt
-
         fmt.echo_json([{"path": str(p), "bytes": p.stat().st_size} for p in found])
         return
     if not found:
         click.echo("No backups yet.")
     for path in found:
-        click.echo(str(path))
+        click.echo(fmt.safe(path))
 
 
 @backup.command("now")
@@ -133,7 +131,7 @@ def backup_now(ctx: Context) -> None:
 
 
 @backup.command("restore")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=fmt.FilePath(dir_okay=False, path_type=Path))
 @click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
 @pass_ctx
 def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
@@ -145,6 +143,6 @@ def backup_restore(ctx: Context, file: Path | None, yes: bool) -> None:
         raise Cancelled("Cancelled: nothing was restored, your data is unchanged.")
     ctx.close()
     kept = ctx.env.restore_backup(source)
-    click.echo(f"Restored {source}.")
+    click.echo(fmt.safe(f"Restored {source}."))
     if kept is not None:
         click.echo(f"The data you had before is kept in {kept}.")

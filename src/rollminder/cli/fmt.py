@@ -62,36 +62,38 @@ class Limited(_ParamType):
             self.fail(exc.message, param, ctx)
 
 
-class Number(_ParamType):
-    """A number people type ('2.5', '3'), said in words when it is not one."""
-
-    name = "number"
-
-    def __init__(self, whole: bool = False, low: float | None = None, high: float | None = None):
-        self.whole, self.low, self.high = whole, low, high
+class FilePath(click.Path):
+    """A file name on the command line: click's checks, and a NUL byte (which no file name can
+    hold) refused in one line rather than failing deep inside the file system call."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        import math
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a file name cannot contain a NUL character.", param, ctx)
+        return super().convert(value, param, ctx)
 
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number: float = value
-        else:
-            text = str(value).strip()
-            try:
-                number = int(text) if self.whole else float(text)
-            except ValueError:
-                kind = "a whole number" if self.whole else "a number"
-                self.fail(f"{str(value)[:40]!r} is not {kind}.", param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{str(value)[:40]!r} is not a number.", param, ctx)
-        low, high = self.low, self.high
-        if low is not None and high is not None and not low <= number <= high:
-            self.fail(f"{number:g} is not between {low:g} and {high:g}.", param, ctx)
-        if low is not None and number < low:
-            self.fail(f"it must be at least {low:g}, not {number:g}.", param, ctx)
-        if high is not None and number > high:
-            self.fail(f"it must be at most {high:g}, not {number:g}.", param, ctx)
-        return number
+
+#: Characters never written to a terminal as they are (see :func:`safe`): C0 controls but the
+#: line break and the tab, DEL, C1 controls (U+009B is a one-byte CSI), lone surrogates, and
+#: the bidi embeddings, overrides and isolates that reorder what a line shows.
+_UNSAFE = {
+    **{c: "\ufffd" for c in range(0x20) if c not in (0x09, 0x0A)},
+    **{c: "\ufffd" for c in range(0x7F, 0xA0)},
+    **{c: "\ufffd" for c in range(0xD800, 0xE000)},
+    **{
+        c: "\ufffd"
+        for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+
+
+def safe(text: object) -> str:
+    """Stored or typed text made harmless for a terminal: every control character, lone
+    surrogate and bidi control becomes U+FFFD (the replacement character), so a note holding
+    ESC [ 2 J, U+009B or U+202E prints as text and never as a command to the terminal.
+
+    Every line that echoes a person's text (history, pauses, roller, visit and channel lists,
+    errors quoting input) goes through this one function."""
+    return str(text).translate(_UNSAFE)
 
 
 def split_list(text: str) -> list[str]:
@@ -120,7 +122,9 @@ def parse_clock(text: str) -> dt.time:
         raw = f"{raw[:-2]}:{raw[-2:]}"
     hour_s, _, minute_s = raw.partition(":")
     try:
-        if not hour_s.isdigit() or (minute_s and not minute_s.isdigit()) or len(minute_s) > 2:
+        if not (hour_s.isascii() and hour_s.isdigit()) or len(hour_s) > 2:
+            raise ValueError  # also 99999999999999999999, which dt.time cannot even hold
+        if (minute_s and not (minute_s.isascii() and minute_s.isdigit())) or len(minute_s) > 2:
             raise ValueError
         hour, minute = int(hour_s), int(minute_s or 0)
         if suffix:
@@ -184,7 +188,7 @@ def parse_rest(text: str) -> int:
 
     raw = text.strip()
     if raw.isascii() and raw.isdigit():
-        days = int(raw)
+        days = int(raw) if len(raw.lstrip("0")) <= 6 else 10**6  # 10**6: too many, said below
     else:
         try:
             delta = parse_duration(raw)
@@ -409,7 +413,7 @@ UNREACHABLE = (
 
 
 def oneline(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(safe(text).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import Conflict
 from rollminder.model import REACTIONS
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
     help="When you rolled (default now): 2026-11-26T21:05, 'yesterday 21:00', 'mon 21:05'.",
 )
 @click.option(
-    "--minutes", type=fmt.Number(), metavar="MIN", help="How long (default: the plan's minutes)."
+    "--minutes",
+    type=fmt.Limited(limits.SESSION_MINUTES, "session's minutes"),
+    metavar="MIN",
+    help="How long (default: the plan's minutes).",
 )
 @click.option("--zones", metavar="ZONES", help="Zones you rolled (default: the plan's).")
 @click.option("--reaction", type=click.Choice(REACTIONS), help="How your skin reacted.")

@@ -21,20 +21,29 @@ if TYPE_CHECKING:
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The plan's options, shared by `setup` and `plan set`."""
-    number, whole = fmt.Number(), fmt.Number(whole=True)
+
+    def limited(limit: limits.Whole | limits.Number, what: str) -> fmt.Limited:
+        return fmt.Limited(limit, what)
+
     options = [
         click.option(
-            "--needle", type=number, metavar="MM", help="Needle length in mm (0.25, 0.5, 0.75)."
+            "--needle",
+            type=limited(limits.NEEDLE_MM, "needle length"),
+            metavar="MM",
+            help="Needle length in mm (0.25, 0.5, 0.75).",
         ),
         click.option(
             "--per-week",
             "sessions",
-            type=whole,
+            type=limited(limits.PLAN_SESSIONS, "number of sessions"),
             metavar="N",
             help="Sessions per week (per period with --every-weeks).",
         ),
         click.option(
-            "--every-weeks", type=whole, metavar="N", help="Period in weeks (0.75 mm: 3)."
+            "--every-weeks",
+            type=limited(limits.PLAN_WEEKS, "period in weeks"),
+            metavar="N",
+            help="Period in weeks (0.75 mm: 3).",
         ),
         click.option("--days", metavar="DAYS", help="Preferred days, e.g. mon,thu."),
         click.option(
@@ -42,7 +51,10 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. Europe/Berlin."),
         click.option(
-            "--minutes", type=number, metavar="MIN", help="Session length in minutes (about 3)."
+            "--minutes",
+            type=limited(limits.PLAN_MINUTES, "session length in minutes"),
+            metavar="MIN",
+            help="Session length in minutes (about 3).",
         ),
         click.option("--zones", metavar="ZONES", help=f"Zones: face or {', '.join(ZONES)}."),
         click.option(
@@ -50,7 +62,12 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="DIRS",
             help="vertical, horizontal, diagonal-up-right, diagonal-up-left, or all.",
         ),
-        click.option("--passes", type=whole, metavar="N", help="Passes per direction (about 5)."),
+        click.option(
+            "--passes",
+            type=limited(limits.PASSES, "number of passes"),
+            metavar="N",
+            help="Passes per direction (about 5).",
+        ),
         click.option(
             "--rest",
             metavar="DAYS",
@@ -59,13 +76,13 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--blackout-before",
-            type=whole,
+            type=limited(limits.BLACKOUT_BEFORE, "blackout before a visit"),
             metavar="DAYS",
             help="Days without home rolling before a clinic visit (default 7).",
         ),
         click.option(
             "--blackout-after",
-            type=whole,
+            type=limited(limits.BLACKOUT_AFTER, "blackout after a visit"),
             metavar="DAYS",
             help="Days without home rolling after a clinic visit (default 14).",
         ),

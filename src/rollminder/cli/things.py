@@ -18,12 +18,15 @@ def roller() -> None:
 @roller.command("add", short_help="Add a new roller; it becomes the current one.")
 @click.option("--label", default="", help="A name, e.g. 'face roller'.")
 @click.option(
-    "--needle", type=fmt.Number(), metavar="MM", help="Needle length in mm (default: the plan's)."
+    "--needle",
+    type=fmt.Limited(limits.NEEDLE_MM, "needle length"),
+    metavar="MM",
+    help="Needle length in mm (default: the plan's).",
 )
 @click.option("--first-use", metavar="DATE", help="If already used: the day of first use.")
 @click.option(
     "--uses",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.EARLIER_USES, "number of earlier uses"),
     metavar="N",
     default=0,
     help="If already used: how many times.",
@@ -274,7 +277,7 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
 @click.argument("name", default="Clinic series")
 @click.option(
     "--count",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SERIES_VISITS, "number of visits"),
     metavar="N",
     default=5,
     show_default=True,
@@ -282,7 +285,7 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
 )
 @click.option(
     "--weeks",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SERIES_WEEKS, "number of weeks"),
     metavar="N",
     default=6,
     show_default=True,
