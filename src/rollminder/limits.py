@@ -32,6 +32,26 @@ def _bad_char(c: str, lines: bool) -> bool:
     return o == 0x7F or 0x80 <= o <= 0x9F or c in _BIDI or 0xD800 <= o <= 0xDFFF
 
 
+def has_bad_chars(value: str, lines: bool = True) -> bool:
+    """Whether ``value`` (as it is, not stripped) holds a character a person can never enter."""
+    return any(_bad_char(c, lines) for c in value)
+
+
+#: Every character :func:`has_bad_chars` refuses in multi-line text, to U+FFFD.
+_SHOWN: dict[int, str] | None = None
+
+
+def shown(text: str) -> str:
+    """``text`` safe to show on a terminal or a page: every character a person can never enter
+    (controls but line breaks and tabs, C1 controls such as U+009B, bidi overrides, lone
+    surrogates) becomes U+FFFD. For stored text read back and input quoted in messages."""
+    global _SHOWN
+    if _SHOWN is None:
+        bad = [*range(0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI), *range(0xD800, 0xE000)]
+        _SHOWN = {c: "\ufffd" for c in bad if c not in (0x09, 0x0A)}
+    return text.translate(_SHOWN)
+
+
 class Text:
     """Free text: stripped, at most ``most`` characters, no control characters (tabs and line
     breaks only where ``lines``). ``empty=False`` refuses an empty value."""

@@ -9,9 +9,7 @@ from pathlib import Path
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
-from rollminder.errors import Cancelled, ImportFailed, InvalidInput
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
+from rollminder.errors import Cancelled, InvalidInput
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -80,22 +78,10 @@ def export(ctx: Context, form: str, output: str | None) -> None:
 @pass_ctx
 def import_(ctx: Context, file: Path) -> None:
     """Import a JSON export (merges by id; importing twice changes nothing)."""
-    try:
-        size = file.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise ImportFailed(
-                f"Cannot import {file}: it is larger than 50 MB. Nothing was changed."
-            )
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"Cannot read {file}: {exc.strerror}. Nothing was changed.") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ImportFailed(
-            f"Cannot import {file}: it is not a rollminder JSON export (not text). "
-            "Nothing was changed."
-        ) from None
+    from rollminder import transfer
+
+    # Only a regular file of at most 20 MB: a FIFO or a device never blocks the command.
+    text = transfer.read_export(file)
     report = ctx.app.import_json(text, source=str(file))
     click.echo(fmt.safe(report.summary()))
 

@@ -6,6 +6,7 @@ Shared by every command module; JSON shapes live here so they stay stable.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -72,28 +73,26 @@ class FilePath(click.Path):
         return super().convert(value, param, ctx)
 
 
-#: Characters never written to a terminal as they are (see :func:`safe`): C0 controls but the
-#: line break and the tab, DEL, C1 controls (U+009B is a one-byte CSI), lone surrogates, and
-#: the bidi embeddings, overrides and isolates that reorder what a line shows.
-_UNSAFE = {
-    **{c: "\ufffd" for c in range(0x20) if c not in (0x09, 0x0A)},
-    **{c: "\ufffd" for c in range(0x7F, 0xA0)},
-    **{c: "\ufffd" for c in range(0xD800, 0xE000)},
-    **{
-        c: "\ufffd"
-        for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-    },
-}
-
-
 def safe(text: object) -> str:
-    """Stored or typed text made harmless for a terminal: every control character, lone
-    surrogate and bidi control becomes U+FFFD (the replacement character), so a note holding
-    ESC [ 2 J, U+009B or U+202E prints as text and never as a command to the terminal.
+    """Stored or typed text made harmless for a terminal (:func:`rollminder.limits.shown`):
+    every control character but line breaks and tabs, lone surrogate and bidi override becomes
+    U+FFFD, so a note holding ESC [ 2 J, U+009B or U+202E prints as text and never acts on the
+    terminal.
 
     Every line that echoes a person's text (history, pauses, roller, visit and channel lists,
     errors quoting input) goes through this one function."""
-    return str(text).translate(_UNSAFE)
+    return limits.shown(str(text))
+
+
+def echo(message: object = None, **options: Any) -> None:
+    """``click.echo`` for a line that carries a person's text (a label, a note, a channel's
+    name): the line goes through :func:`safe` first."""
+    click.echo(None if message is None else safe(message), **options)
+
+
+def secho(message: str, **styles: Any) -> None:
+    """``click.secho`` with :func:`safe` applied to the text before the style is."""
+    click.secho(safe(message), **styles)
 
 
 def split_list(text: str) -> list[str]:
@@ -267,7 +266,13 @@ def echo_json(value: Any) -> None:
 
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     utf = encoding in ("utf8", "utf_8")
-    click.echo(json.dumps(value, indent=2, ensure_ascii=not utf, sort_keys=False))
+    text = json.dumps(value, indent=2, ensure_ascii=not utf, sort_keys=False)
+    # Still lossless, and harmless on a terminal: C1 controls, bidi overrides and lone
+    # surrogates (which only occur inside strings) are written as \\u escapes.
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -378,6 +383,7 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) ->
     all_rows: list[Sequence[str]] = [header, *rows] if header else list(rows)
     if not all_rows:
         return
+    all_rows = [[safe(cell) for cell in row] for row in all_rows]  # stored text: made harmless
     widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
     for n, row in enumerate(all_rows):
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -397,7 +403,7 @@ def rich_table(rows: Sequence[Sequence[str]], header: Sequence[str], title: str 
 
     grid = Table(*header, title=title or None, title_justify="left", highlight=False)
     for row in rows:
-        grid.add_row(*(Text(cell) for cell in row))  # Text: a note's "[bold]" stays literal
+        grid.add_row(*(Text(safe(cell)) for cell in row))  # Text: a note's "[bold]" stays literal
     console = PipeConsole(soft_wrap=False)
     if not console.is_terminal:
         # Piped or redirected: one line per row, whatever the width (grep, awk, a file).
