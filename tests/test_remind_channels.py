@@ -184,7 +184,8 @@ def test_secrets_never_show(planned: Runner, home: Path) -> None:
     text = "\n".join(shown)
     for secret in ("s3cr3tpass", "my-private-topic-123", "AAEsecretbottokenvalue", "mailpa55word"):
         assert secret not in text
-    assert "json://user:****@127.0.0.1:9/hook" in text
+    # The user, the password and a webhook's whole path are hidden (issue 18, item 7).
+    assert "json://****:****@127.0.0.1:9/****" in text
     assert not (home / "error.log").exists()
 
 

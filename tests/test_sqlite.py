@@ -100,9 +100,10 @@ def test_a_new_database_is_private_in_wal_mode_with_recorded_migrations(db: Path
             (m.version, m.name, DAY1.isoformat(timespec="microseconds"))
             for m in migrations.MIGRATIONS
         ]
-        profiles = conn.execute("SELECT name FROM profiles").fetchall()
-        assert profiles == [("default",)]
+        # The profile's row is made by its first write, not by opening (issue 18).
+        assert conn.execute("SELECT name FROM profiles").fetchall() == []
         store.put_session(a_session())
+        assert conn.execute("SELECT name FROM profiles").fetchall() == [("default",)]
         assert mode(Path(f"{db}-wal")) == 0o600  # SQLite copies the database file's mode
     assert mode(db) == 0o600
     assert mode(db.parent) == 0o700
@@ -574,7 +575,8 @@ def test_open_refuses_a_naive_now(db: Path) -> None:
 
 def test_a_profile_row_is_created_once(db: Path) -> None:
     for name in ("default", "alice", "default", "alice", "bob"):
-        open_store(db, profile=name).close()
+        with open_store(db, profile=name) as store:
+            store.put_session(a_session())  # the first write makes the profile's row
     conn = raw(db)
     names = [r[0] for r in conn.execute("SELECT name FROM profiles ORDER BY id")]
     conn.close()

@@ -32,6 +32,26 @@ def _bad_char(c: str, lines: bool) -> bool:
     return o == 0x7F or 0x80 <= o <= 0x9F or c in _BIDI or 0xD800 <= o <= 0xDFFF
 
 
+def has_bad_chars(value: str, lines: bool = True) -> bool:
+    """Whether ``value`` (as it is, not stripped) holds a character a person can never enter."""
+    return any(_bad_char(c, lines) for c in value)
+
+
+#: Every character :func:`has_bad_chars` refuses in multi-line text, to U+FFFD.
+_SHOWN: dict[int, str] | None = None
+
+
+def shown(text: str) -> str:
+    """``text`` safe to show on a terminal or a page: every character a person can never enter
+    (controls but line breaks and tabs, C1 controls such as U+009B, bidi overrides, lone
+    surrogates) becomes U+FFFD. For stored text read back and input quoted in messages."""
+    global _SHOWN
+    if _SHOWN is None:
+        bad = [*range(0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI), *range(0xD800, 0xE000)]
+        _SHOWN = {c: "\ufffd" for c in bad if c not in (0x09, 0x0A)}
+    return text.translate(_SHOWN)
+
+
 class Text:
     """Free text: stripped, at most ``most`` characters, no control characters (tabs and line
     breaks only where ``lines``). ``empty=False`` refuses an empty value."""
@@ -72,12 +92,14 @@ class Whole:
         return value
 
     def parse(self, raw: str, what: str) -> int:
-        """Text typed by a person (CLI option, form field) as a whole number in range."""
+        """Text typed by a person (CLI option, form field) as a whole number in range. Digits
+        beyond 12 are out of range, never converted (99999999999999999999 is one line)."""
         text = raw.strip()
-        if len(text) > 12 or not text.lstrip("+-").isdigit():
-            if text.lstrip("+-").isdigit():
-                raise InvalidInput(self.hint or f"The {what} must be from {self.lo} to {self.hi}.")
-            raise InvalidInput(f"The {what} must be a whole number, not {raw[:20]!r}.")
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if not (digits.isascii() and digits.isdigit()):
+            raise InvalidInput(f"The {what} must be a whole number, not {_quoted(raw)}.")
+        if len(digits.lstrip("0")) > 12:
+            raise InvalidInput(self.hint or f"The {what} must be from {self.lo} to {self.hi}.")
         return self.check(int(text), what)
 
 
@@ -110,8 +132,14 @@ class Number:
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            raise InvalidInput(f"The {what} must be a number, not {raw[:20]!r}.")
+            raise InvalidInput(f"The {what} must be a number, not {_quoted(raw)}.")
         return self.check(value, what)
+
+
+def _quoted(raw: str) -> str:
+    """What a person typed, quoted for an error line: at most 20 characters, and control
+    characters, lone surrogates and bidi overrides written as escapes (repr does that)."""
+    return repr(raw[:20])
 
 
 # ------------------------------------------------------------------------------------ the limits
@@ -129,6 +157,20 @@ ZONE_NAME = Text(64, lines=False, empty=False)
 SESSION_MINUTES = Number(0, 120, hint="Minutes must be more than 0 and at most 120.")
 #: A roller's needle length in millimetres (plans have their own, stricter table: rules.py).
 NEEDLE_MM = Number(0, 3.0, hint="Needle length must be above 0 and at most 3.0 mm.")
+#: A plan's numbers (rules.validate_plan applies them; the CLI's options and the web form too).
+PLAN_SESSIONS = Whole(1, 7, "Sessions per period must be between 1 and 7.")
+PLAN_WEEKS = Whole(1, 12, "The period must be between 1 and 12 weeks.")
+PLAN_MINUTES = Number(
+    1, 30, lo_included=True, hint="Minutes must be between 1 and 30 (about 3 is usual)."
+)
+PASSES = Whole(1, 20, "Passes per direction must be between 1 and 20 (about 5 is usual).")
+_BLACKOUT = "Visit blackout must be 0-60 days before and 0-90 days after a visit."
+BLACKOUT_BEFORE = Whole(0, 60, _BLACKOUT)
+BLACKOUT_AFTER = Whole(0, 90, _BLACKOUT)
+#: Weeks of slots in a calendar feed or push.
+CALENDAR_WEEKS = Whole(1, 104, "The calendar covers 1 to 104 weeks.")
+#: A TCP port to serve on.
+PORT = Whole(1, 65535, "The port must be from 1 to 65535.")
 #: Uses a roller had before it was added.
 EARLIER_USES = Whole(0, 1000, "Earlier uses must be between 0 and 1000.")
 #: How many upcoming slots to list.
@@ -138,6 +180,10 @@ SERIES_VISITS = Whole(1, 12, "A series has 1 to 12 visits (4-6 is usual).")
 SERIES_WEEKS = Whole(1, 26, "Visits are 1 to 26 weeks apart (4-6 is usual).")
 #: The longest pause, in days.
 PAUSE_DAYS = 366 * 2
+#: How far ahead of the clock a session can be logged (a clock a little off), and the earliest
+#: year a session can be logged in (done, the web log and the import alike).
+SESSION_AHEAD = dt.timedelta(minutes=1)
+SESSION_FIRST_YEAR = 2000
 #: How far ahead a slot can be skipped.
 SKIP_AHEAD = dt.timedelta(days=366)
 
@@ -171,6 +217,17 @@ def instant(value: object, what: str) -> dt.datetime:
     if not in_years(value.year):
         raise years_error(what)
     return value
+
+
+def session_start(value: object, now: dt.datetime, what: str = "session's time") -> dt.datetime:
+    """When a logged session started: an instant, not in the future beyond
+    :data:`SESSION_AHEAD`, not before :data:`SESSION_FIRST_YEAR`."""
+    at = instant(value, what)
+    if at > now + SESSION_AHEAD:
+        raise InvalidInput("A session cannot be logged in the future.")
+    if at.year < SESSION_FIRST_YEAR:
+        raise InvalidInput("That date is too far in the past.")
+    return at
 
 
 def day(value: object, what: str) -> dt.date:

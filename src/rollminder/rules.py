@@ -258,16 +258,12 @@ def validate_plan(plan: Plan) -> Plan:
     check_types({"weekdays": plan.weekdays, "time": plan.time, "tz": plan.tz, "start": plan.start})
     rule = needle_rule(plan.needle_mm)
     check_zone(plan.tz)
-    if not 1 <= plan.every_weeks <= 12:
-        raise InvalidInput("The period must be between 1 and 12 weeks.")
-    if not 1 <= plan.sessions <= 7:
-        raise InvalidInput("Sessions per period must be between 1 and 7.")
+    limits.PLAN_WEEKS.check(plan.every_weeks, "period")
+    limits.PLAN_SESSIONS.check(plan.sessions, "sessions")
     if plan.every_weeks > 1 and plan.sessions != 1:
         raise InvalidInput("A plan of several weeks' period has exactly 1 session per period.")
-    if not 1 <= plan.minutes <= 30 or not math.isfinite(plan.minutes):
-        raise InvalidInput("Minutes must be between 1 and 30 (about 3 is usual).")
-    if not 1 <= plan.passes <= 20:
-        raise InvalidInput("Passes per direction must be between 1 and 20 (about 5 is usual).")
+    limits.PLAN_MINUTES.check(plan.minutes, "minutes")
+    limits.PASSES.check(plan.passes, "passes")
     if not plan.zones:
         raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
     bad = [z for z in plan.zones if z not in ZONES]
@@ -282,8 +278,8 @@ def validate_plan(plan: Plan) -> Plan:
         raise InvalidInput(
             f"Unknown direction {bad[0]!r}: choose from {', '.join(ALL_DIRECTIONS)}."
         )
-    if not 0 <= plan.blackout_before_days <= 60 or not 0 <= plan.blackout_after_days <= 90:
-        raise InvalidInput("Visit blackout must be 0-60 days before and 0-90 days after a visit.")
+    limits.BLACKOUT_BEFORE.check(plan.blackout_before_days, "blackout")
+    limits.BLACKOUT_AFTER.check(plan.blackout_after_days, "blackout")
     if any(not 0 <= d <= 6 for d in plan.weekdays) or len(set(plan.weekdays)) != len(plan.weekdays):
         raise InvalidInput("Weekdays must be distinct days from mon to sun.")
     if not 1 <= plan.rest_hours <= 24 * 7 * 12:

@@ -148,6 +148,8 @@ def _data_dir(text: str | None) -> Path:
         raise InvalidInput(
             "The data directory name is blank: give a folder with --home DIR or ROLLMINDER_HOME."
         )
+    if "\x00" in text:
+        raise InvalidInput("The data directory name cannot contain a NUL character.")
     home = Path(text).expanduser()
     if home.exists() and not home.is_dir():
         raise InvalidInput(
@@ -235,6 +237,14 @@ def _said(exc: RollminderError) -> str:
     return exc.message
 
 
+def _say_error(line: str) -> None:
+    """An error's one line on standard error, with what it quotes of the input made harmless
+    for the terminal (fmt.safe) and kept on one line."""
+    from rollminder.cli.fmt import safe
+
+    click.echo(safe(line).replace("\n", " ").replace("\t", " "), err=True)
+
+
 def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int:
     """The console script. Never lets a traceback reach the person."""
     global _home_in_use, _profile_in_use
@@ -258,13 +268,13 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         click.echo(exc.ctx.get_help(), color=exc.ctx.color)
         code = ExitCode.OK
     except click.UsageError as exc:
-        click.echo(f"Error: {exc.format_message()}{_usage_hint(exc)}", err=True)
+        _say_error(f"Error: {exc.format_message()}{_usage_hint(exc)}")
         code = ExitCode.USAGE
     except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
+        _say_error(f"Error: {exc.format_message()}")
         code = exc.exit_code
     except RollminderError as exc:
-        click.echo(f"Error: {_said(exc)}", err=True)
+        _say_error(f"Error: {_said(exc)}")
         code = exc.exit_code
     except (click.Abort, KeyboardInterrupt, EOFError) as exc:
         if _interrupted_at_prompt(exc) or isinstance(exc, KeyboardInterrupt | EOFError):
@@ -278,13 +288,13 @@ def main(argv: list[str] | None = None, *, prog_name: str = "rollminder") -> int
         code = ExitCode.OK
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        _say_error(f"Error: {exc.strerror or exc}{where}")
         code = ExitCode.REFUSED
     except Exception as exc:  # the last line of defence: one line, details in a file
         logged = _log_unexpected(exc)
         more = f" Details were written to {logged}." if logged else ""
         what = " ".join(str(exc).split())[:200]
-        click.echo(f"Error: unexpected problem ({type(exc).__name__}: {what}).{more}", err=True)
+        _say_error(f"Error: unexpected problem ({type(exc).__name__}: {what}).{more}")
         code = ExitCode.REFUSED
     if argv is None:
         sys.exit(int(code))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import InvalidInput
 
@@ -17,7 +18,7 @@ PASSWORD_ENV = "ROLLMINDER_CALDAV_PASSWORD"
 def weeks_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--weeks",
-        type=fmt.Number(whole=True, low=1, high=104),
+        type=fmt.Limited(limits.CALENDAR_WEEKS, "number of weeks"),
         metavar="N",
         default=8,
         show_default=True,
@@ -41,7 +42,7 @@ def calendar() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False),
+    type=fmt.FilePath(dir_okay=False),
     help="File to write (default: standard output).",
 )
 @weeks_option
@@ -66,7 +67,7 @@ def export(ctx: Context, output: str | None, weeks: int, include_history: bool) 
     from rollminder.cli.data import write_atomically
 
     write_atomically(Path(output), data.decode("utf-8"))
-    click.echo(f"Exported the calendar to {output}.", err=True)
+    click.echo(fmt.safe(f"Exported the calendar to {output}."), err=True)
 
 
 def _password(user: str | None) -> str | None:

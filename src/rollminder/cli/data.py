@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from rollminder.cli import Context, pass_ctx
-from rollminder.errors import Cancelled, ImportFailed, InvalidInput
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
+from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.errors import Cancelled, InvalidInput
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -51,7 +49,7 @@ def write_atomically(path: Path, text: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False),
+    type=fmt.FilePath(dir_okay=False),
     help="File to write (default: standard output).",
 )
 @pass_ctx
@@ -72,32 +70,20 @@ def export(ctx: Context, form: str, output: str | None) -> None:
         buffer.flush()
         return
     write_atomically(Path(output), text)
-    click.echo(f"Exported to {output}.", err=True)
+    click.echo(fmt.safe(f"Exported to {output}."), err=True)
 
 
 @click.command("import", short_help="Import a JSON export (importing twice changes nothing).")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=fmt.FilePath(dir_okay=False, path_type=Path))
 @pass_ctx
 def import_(ctx: Context, file: Path) -> None:
     """Import a JSON export (merges by id; importing twice changes nothing)."""
-    try:
-        size = file.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise ImportFailed(
-                f"Cannot import {file}: it is larger than 50 MB. Nothing was changed."
-            )
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"Cannot read {file}: {exc.strerror}. Nothing was changed.") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ImportFailed(
-            f"Cannot import {file}: it is not a rollminder JSON export (not text). "
-            "Nothing was changed."
-        ) from None
+    from rollminder import transfer
+
+    # Only a regular file of at most 20 MB: a FIFO or a device never blocks the command.
+    text = transfer.read_export(file)
     report = ctx.app.import_json(text, source=str(file))
-    click.echo(report.summary())
+    click.echo(fmt.safe(report.summary()))
 
 
 @click.group(short_help="Backups of your data: list, now, restore.")
@@ -114,14 +100,12 @@ def backup_list(ctx: Context, as_json: bool) -> None:
     """List the backups, oldest first."""
     found = ctx.env.backups()
     if as_json:
-        from rollminder.cli import fmt
-
         fmt.echo_json([{"path": str(p), "bytes": p.stat().st_size} for p in found])
         return
     if not found:
         click.echo("No backups yet.")
     for path in found:
-        click.echo(str(path))
+        click.echo(fmt.safe(path))
 
 
 @backup.command("now")
@@ -133,7 +117,7 @@ def backup_now(ctx: Context) -> None:
 
 
 @backup.command("restore")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=fmt.FilePath(dir_okay=False, path_type=Path))
 @click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
 @click.option(
     "--with-secrets",
@@ -153,7 +137,7 @@ def backup_restore(ctx: Context, file: Path | None, yes: bool, with_secrets: boo
         raise Cancelled("Cancelled: nothing was restored, your data is unchanged.")
     ctx.close()
     kept = ctx.env.restore_backup(source, with_secrets=with_secrets)
-    click.echo(f"Restored {source}.")
+    click.echo(fmt.safe(f"Restored {source}."))
     if not with_secrets:
         click.echo(
             "Your web password and links stay as they were (--with-secrets takes the backup's)."

@@ -6,6 +6,7 @@ Shared by every command module; JSON shapes live here so they stay stable.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,36 +63,36 @@ class Limited(_ParamType):
             self.fail(exc.message, param, ctx)
 
 
-class Number(_ParamType):
-    """A number people type ('2.5', '3'), said in words when it is not one."""
-
-    name = "number"
-
-    def __init__(self, whole: bool = False, low: float | None = None, high: float | None = None):
-        self.whole, self.low, self.high = whole, low, high
+class FilePath(click.Path):
+    """A file name on the command line: click's checks, and a NUL byte (which no file name can
+    hold) refused in one line rather than failing deep inside the file system call."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        import math
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a file name cannot contain a NUL character.", param, ctx)
+        return super().convert(value, param, ctx)
 
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number: float = value
-        else:
-            text = str(value).strip()
-            try:
-                number = int(text) if self.whole else float(text)
-            except ValueError:
-                kind = "a whole number" if self.whole else "a number"
-                self.fail(f"{str(value)[:40]!r} is not {kind}.", param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{str(value)[:40]!r} is not a number.", param, ctx)
-        low, high = self.low, self.high
-        if low is not None and high is not None and not low <= number <= high:
-            self.fail(f"{number:g} is not between {low:g} and {high:g}.", param, ctx)
-        if low is not None and number < low:
-            self.fail(f"it must be at least {low:g}, not {number:g}.", param, ctx)
-        if high is not None and number > high:
-            self.fail(f"it must be at most {high:g}, not {number:g}.", param, ctx)
-        return number
+
+def safe(text: object) -> str:
+    """Stored or typed text made harmless for a terminal (:func:`rollminder.limits.shown`):
+    every control character but line breaks and tabs, lone surrogate and bidi override becomes
+    U+FFFD, so a note holding ESC [ 2 J, U+009B or U+202E prints as text and never acts on the
+    terminal.
+
+    Every line that echoes a person's text (history, pauses, roller, visit and channel lists,
+    errors quoting input) goes through this one function."""
+    return limits.shown(str(text))
+
+
+def echo(message: object = None, **options: Any) -> None:
+    """``click.echo`` for a line that carries a person's text (a label, a note, a channel's
+    name): the line goes through :func:`safe` first."""
+    click.echo(None if message is None else safe(message), **options)
+
+
+def secho(message: str, **styles: Any) -> None:
+    """``click.secho`` with :func:`safe` applied to the text before the style is."""
+    click.secho(safe(message), **styles)
 
 
 def split_list(text: str) -> list[str]:
@@ -120,7 +121,9 @@ def parse_clock(text: str) -> dt.time:
         raw = f"{raw[:-2]}:{raw[-2:]}"
     hour_s, _, minute_s = raw.partition(":")
     try:
-        if not hour_s.isdigit() or (minute_s and not minute_s.isdigit()) or len(minute_s) > 2:
+        if not (hour_s.isascii() and hour_s.isdigit()) or len(hour_s) > 2:
+            raise ValueError  # also 99999999999999999999, which dt.time cannot even hold
+        if (minute_s and not (minute_s.isascii() and minute_s.isdigit())) or len(minute_s) > 2:
             raise ValueError
         hour, minute = int(hour_s), int(minute_s or 0)
         if suffix:
@@ -184,7 +187,7 @@ def parse_rest(text: str) -> int:
 
     raw = text.strip()
     if raw.isascii() and raw.isdigit():
-        days = int(raw)
+        days = int(raw) if len(raw.lstrip("0")) <= 6 else 10**6  # 10**6: too many, said below
     else:
         try:
             delta = parse_duration(raw)
@@ -263,7 +266,13 @@ def echo_json(value: Any) -> None:
 
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     utf = encoding in ("utf8", "utf_8")
-    click.echo(json.dumps(value, indent=2, ensure_ascii=not utf, sort_keys=False))
+    text = json.dumps(value, indent=2, ensure_ascii=not utf, sort_keys=False)
+    # Still lossless, and harmless on a terminal: C1 controls, bidi overrides and lone
+    # surrogates (which only occur inside strings) are written as \\u escapes.
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -374,6 +383,7 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) ->
     all_rows: list[Sequence[str]] = [header, *rows] if header else list(rows)
     if not all_rows:
         return
+    all_rows = [[safe(cell) for cell in row] for row in all_rows]  # stored text: made harmless
     widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
     for n, row in enumerate(all_rows):
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -393,7 +403,7 @@ def rich_table(rows: Sequence[Sequence[str]], header: Sequence[str], title: str 
 
     grid = Table(*header, title=title or None, title_justify="left", highlight=False)
     for row in rows:
-        grid.add_row(*(Text(cell) for cell in row))  # Text: a note's "[bold]" stays literal
+        grid.add_row(*(Text(safe(cell)) for cell in row))  # Text: a note's "[bold]" stays literal
     console = PipeConsole(soft_wrap=False)
     if not console.is_terminal:
         # Piped or redirected: one line per row, whatever the width (grep, awk, a file).
@@ -409,7 +419,7 @@ UNREACHABLE = (
 
 
 def oneline(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(safe(text).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import Conflict
 from rollminder.model import REACTIONS
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
     help="When you rolled (default now): 2026-11-26T21:05, 'yesterday 21:00', 'mon 21:05'.",
 )
 @click.option(
-    "--minutes", type=fmt.Number(), metavar="MIN", help="How long (default: the plan's minutes)."
+    "--minutes",
+    type=fmt.Limited(limits.SESSION_MINUTES, "session's minutes"),
+    metavar="MIN",
+    help="How long (default: the plan's minutes).",
 )
 @click.option("--zones", metavar="ZONES", help="Zones you rolled (default: the plan's).")
 @click.option("--reaction", type=click.Choice(REACTIONS), help="How your skin reacted.")
@@ -68,17 +72,17 @@ def done(
             ) from None
         question = f"That day already has a session ({when}); a day counts once. Log a second one?"
         if not click.confirm(question, default=False):
-            click.echo("Nothing was added.")
+            fmt.echo("Nothing was added.")
             return
         logged = app.log_session(**choices, second_today=True)  # type: ignore[arg-type]
     now = app.local_now()
     s = logged.session
-    click.echo(
+    fmt.echo(
         f"Logged {s.minutes:g} min on {fmt.slot_time(s.start.astimezone(now.tzinfo), now)}"
         f" ({fmt.join(s.zones)})."
     )
     for warning in logged.warnings:
-        click.secho(f"Note: {warning}", fg="yellow")
+        fmt.secho(f"Note: {warning}", fg="yellow")
     _echo_next(app)
 
 
@@ -105,7 +109,7 @@ def skip(ctx: Context, slot_text: str | None, reason: str, catch_up: bool) -> No
     now = app.local_now()
     why = f": {fmt.oneline(done_skip.reason)}" if done_skip.reason else ""
     later = " A catch-up is offered later this week where rest allows." if catch_up else ""
-    click.echo(f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}{why}.{later}")
+    fmt.echo(f"Skipped {fmt.slot_time(done_skip.slot.astimezone(now.tzinfo), now)}{why}.{later}")
     _echo_next(app)
 
 
@@ -127,7 +131,7 @@ def pause(ctx: Context, first: str, last: str, reason: str) -> None:
     app = ctx.app
     p = app.pause(fmt.day(app, first), fmt.day(app, last), reason)  # type: ignore[arg-type]
     today = app.local_now().date()
-    click.echo(f"Paused from {fmt.day_text(p.first, today)} through {fmt.day_text(p.last, today)}.")
+    fmt.echo(f"Paused from {fmt.day_text(p.first, today)} through {fmt.day_text(p.last, today)}.")
 
 
 @click.command()
@@ -150,7 +154,7 @@ def pauses(ctx: Context, as_json: bool) -> None:
         )
         return
     if not rows:
-        click.echo("No pauses.")
+        fmt.echo("No pauses.")
         return
     fmt.rich_table(
         [
@@ -174,16 +178,16 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     if pause_id:
         p = ctx.app.cancel_pause(pause_id)
         today = ctx.app.local_now().date()
-        click.echo(
+        fmt.echo(
             f"Cancelled the pause from {fmt.day_text(p.first, today)} "
             f"through {fmt.day_text(p.last, today)}."
         )
         return
     ended = ctx.app.resume()
     if ended is None:
-        click.echo("You are not paused today.")
+        fmt.echo("You are not paused today.")
         return
-    click.echo("Resumed: sessions and reminders are back on.")
+    fmt.echo("Resumed: sessions and reminders are back on.")
     _echo_next(ctx.app)
 
 
@@ -224,7 +228,7 @@ def history(
         fmt.echo_json([row for _, row in entries])
         return
     if not sessions and not skipped and not missed:
-        click.echo("Nothing logged yet." if first is None else "Nothing logged since then.")
+        fmt.echo("Nothing logged yet." if first is None else "Nothing logged since then.")
         return
     rows: list[tuple[dt.datetime, tuple[str, ...]]] = []
     for s in sessions:
@@ -272,7 +276,7 @@ def history(
 def delete(ctx: Context, entry_id: str) -> None:
     """Delete a logged session or skip by its id (see 'history --skips')."""
     kind = ctx.app.delete_entry(entry_id)
-    click.echo(f"Deleted the {kind}.")
+    fmt.echo(f"Deleted the {kind}.")
 
 
 def _echo_next(app: Rollminder) -> None:
@@ -281,7 +285,7 @@ def _echo_next(app: Rollminder) -> None:
     if slots:
         now = app.local_now()
         kind = " (catch-up)" if slots[0].kind == "catch-up" else ""
-        click.echo(f"Next: {fmt.slot_time(slots[0].start, now)}{kind}.")
+        fmt.echo(f"Next: {fmt.slot_time(slots[0].start, now)}{kind}.")
 
 
 def _pct(value: float | None) -> str:
@@ -301,28 +305,28 @@ def stats(ctx: Context, as_json: bool) -> None:
         fmt.echo_json(figures)
         return
     if p.adherence_4w is None and p.adherence_12w is None:
-        click.echo("Adherence   nothing was due yet")
+        fmt.echo("Adherence   nothing was due yet")
     else:
-        click.echo(
+        fmt.echo(
             f"Adherence   {_pct(p.adherence_4w)} (4 weeks), {_pct(p.adherence_12w)} (12 weeks)"
         )
     unit = "week" if p.period_weeks == 1 else f"period of {p.period_weeks} weeks"
     units = "weeks" if p.period_weeks == 1 else f"periods of {p.period_weeks} weeks"
     if p.current_streak == 0 and p.best_streak == 0 and p.missed == 0:
         # Nothing to judge yet (the first week): no "0 weeks" verdict.
-        click.echo(f"Streak      starts when a whole {unit} has every planned session done")
+        fmt.echo(f"Streak      starts when a whole {unit} has every planned session done")
     else:
         streak = f"{p.current_streak} {unit if p.current_streak == 1 else units} in a row"
-        click.echo(f"Streak      {streak} with every planned session done (best {p.best_streak})")
-    click.echo(
+        fmt.echo(f"Streak      {streak} with every planned session done (best {p.best_streak})")
+    fmt.echo(
         f"Strength    {p.strength:.0f}/100: each kept session adds, each missed one takes away; "
         "about 4 steady weeks reach 50"
     )
     partial = f", {p.partial} partial (too short to count)" if p.partial else ""
-    click.echo(
+    fmt.echo(
         f"Sessions    {p.sessions} logged, {p.minutes:g} min in all; "
         f"{p.kept} kept{partial}, {p.missed} missed, {p.skipped} skipped"
     )
     if p.last_session:
         now = ctx.app.local_now()
-        click.echo(f"Last        {fmt.slot_time(p.last_session.astimezone(now.tzinfo), now)}")
+        fmt.echo(f"Last        {fmt.slot_time(p.last_session.astimezone(now.tzinfo), now)}")

@@ -21,20 +21,29 @@ if TYPE_CHECKING:
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The plan's options, shared by `setup` and `plan set`."""
-    number, whole = fmt.Number(), fmt.Number(whole=True)
+
+    def limited(limit: limits.Whole | limits.Number, what: str) -> fmt.Limited:
+        return fmt.Limited(limit, what)
+
     options = [
         click.option(
-            "--needle", type=number, metavar="MM", help="Needle length in mm (0.25, 0.5, 0.75)."
+            "--needle",
+            type=limited(limits.NEEDLE_MM, "needle length"),
+            metavar="MM",
+            help="Needle length in mm (0.25, 0.5, 0.75).",
         ),
         click.option(
             "--per-week",
             "sessions",
-            type=whole,
+            type=limited(limits.PLAN_SESSIONS, "number of sessions"),
             metavar="N",
             help="Sessions per week (per period with --every-weeks).",
         ),
         click.option(
-            "--every-weeks", type=whole, metavar="N", help="Period in weeks (0.75 mm: 3)."
+            "--every-weeks",
+            type=limited(limits.PLAN_WEEKS, "period in weeks"),
+            metavar="N",
+            help="Period in weeks (0.75 mm: 3).",
         ),
         click.option("--days", metavar="DAYS", help="Preferred days, e.g. mon,thu."),
         click.option(
@@ -42,7 +51,10 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. Europe/Berlin."),
         click.option(
-            "--minutes", type=number, metavar="MIN", help="Session length in minutes (about 3)."
+            "--minutes",
+            type=limited(limits.PLAN_MINUTES, "session length in minutes"),
+            metavar="MIN",
+            help="Session length in minutes (about 3).",
         ),
         click.option("--zones", metavar="ZONES", help=f"Zones: face or {', '.join(ZONES)}."),
         click.option(
@@ -50,7 +62,12 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="DIRS",
             help="vertical, horizontal, diagonal-up-right, diagonal-up-left, or all.",
         ),
-        click.option("--passes", type=whole, metavar="N", help="Passes per direction (about 5)."),
+        click.option(
+            "--passes",
+            type=limited(limits.PASSES, "number of passes"),
+            metavar="N",
+            help="Passes per direction (about 5).",
+        ),
         click.option(
             "--rest",
             metavar="DAYS",
@@ -59,13 +76,13 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--blackout-before",
-            type=whole,
+            type=limited(limits.BLACKOUT_BEFORE, "blackout before a visit"),
             metavar="DAYS",
             help="Days without home rolling before a clinic visit (default 7).",
         ),
         click.option(
             "--blackout-after",
-            type=whole,
+            type=limited(limits.BLACKOUT_AFTER, "blackout after a visit"),
             metavar="DAYS",
             help="Days without home rolling after a clinic visit (default 14).",
         ),
@@ -104,15 +121,15 @@ def describe_plan(plan: Any, now: dt.datetime) -> None:
     from rollminder.rules import period_phrase, plan_warning
 
     days = _days(plan.weekdays)
-    click.echo(f"Needle     {plan.needle_mm:g} mm")
-    click.echo(
+    fmt.echo(f"Needle     {plan.needle_mm:g} mm")
+    fmt.echo(
         f"Routine    {period_phrase(plan.sessions, plan.every_weeks)}, on {days} "
         f"at {plan.time:%H:%M} ({plan.tz})"
     )
     from rollminder.durations import say_minutes
     from rollminder.guide import pace_note
 
-    click.echo(
+    fmt.echo(
         f"Session    about {say_minutes(plan.minutes)}: {fmt.join(plan.zones)}; "
         f"{fmt.plural(plan.passes, 'pass')} x {fmt.join(plan.directions)}".replace(
             "passs", "passes"
@@ -123,21 +140,21 @@ def describe_plan(plan: Any, now: dt.datetime) -> None:
         click.echo(f"           {pace}")
     rest = plan.rest_hours
     rest_text = fmt.plural(rest // 24, "day") if rest % 24 == 0 else f"{rest} h"
-    click.echo(f"Rest       at least {rest_text} between sessions")
-    click.echo(
+    fmt.echo(f"Rest       at least {rest_text} between sessions")
+    fmt.echo(
         f"Clinic     no home rolling {plan.blackout_before_days} days before to "
         f"{plan.blackout_after_days} days after a visit"
     )
-    click.echo(f"Since      {fmt.day_text(plan.start, now.date())}")
+    fmt.echo(f"Since      {fmt.day_text(plan.start, now.date())}")
     warning = plan_warning(plan)
     if warning:
-        click.secho(f"Note: {warning}", fg="yellow")
+        fmt.secho(f"Note: {warning}", fg="yellow")
 
 
 def show_preview(ctx: Context, plan: Any) -> None:
     slots = ctx.app.preview(plan, 4)
     now = ctx.app.local_now()
-    click.echo("Next sessions: " + ", ".join(fmt.slot_time(s.start, now) for s in slots))
+    fmt.echo("Next sessions: " + ", ".join(fmt.slot_time(s.start, now) for s in slots))
 
 
 # ------------------------------------------------------------------ setup
@@ -150,7 +167,7 @@ def _ask(prompt: str, default: str, parse: Callable[[str], Any]) -> Any:
         try:
             return parse(text)
         except RollminderError as exc:
-            click.secho(f"  {exc.message}", fg="red", err=True)
+            fmt.secho(f"  {exc.message}", fg="red", err=True)
 
 
 def _count(text: str) -> int:
@@ -180,13 +197,13 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         """Refuse an answer as soon as the plan so far breaks a rule."""
         ctx.app.draft_plan(**partial)
 
-    click.echo("Needle lengths and what rollminder plans for them:")
+    fmt.echo("Needle lengths and what rollminder plans for them:")
     for rule in NEEDLE_TABLE:
-        click.echo(
+        fmt.echo(
             f"  {rule.label:13s} {period_phrase(rule.sessions, rule.every_weeks)}, "
             f"at least {rule.rest_hours // 24} days apart"
         )
-    click.echo(f"  1.0 mm +      {NO_HOME_PLAN_REASON.split(':')[0]}.")
+    fmt.echo(f"  1.0 mm +      {NO_HOME_PLAN_REASON.split(':')[0]}.")
 
     def needle(text: str) -> float:
         try:
@@ -268,7 +285,7 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
     interactive = not yes and sys.stdin.isatty()
     if not yes and not interactive:
         raise InvalidInput("setup needs a terminal to ask its questions, or --yes with options.")
-    click.secho(NOT_MEDICAL_ADVICE, fg="yellow")
+    fmt.secho(NOT_MEDICAL_ADVICE, fg="yellow")
     exists = app.has_plan()
     if (
         exists
@@ -282,11 +299,11 @@ def setup(ctx: Context, /, yes: bool, **opts: Any) -> None:
         choices.setdefault("needle_mm", 0.25)
         choices.setdefault("tz", system_zone())
     plan = app.set_plan(**choices)
-    click.echo()
+    fmt.echo()
     describe_plan(plan, app.local_now())
     show_preview(ctx, plan)
     _setup_check(ctx, ask=interactive)
-    click.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
+    fmt.echo("Log a session with 'rollminder done'; see what's next with 'rollminder next'.")
 
 
 def _setup_check(ctx: Context, *, ask: bool) -> None:
@@ -294,18 +311,18 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
     with a terminal: 'rollminder check --clinician' otherwise), and what the per-session check
     does and how to turn it off."""
 
-    click.echo()
+    fmt.echo()
     if not ctx.app.clinician_answers():
         if ask:
             from rollminder.cli.session import ask_clinician_questions
 
             ask_clinician_questions(ctx.app)
         else:
-            click.echo(
+            fmt.echo(
                 "Answer the 'ask a clinician first' questions once: 'rollminder check --clinician'."
             )
     on = ctx.app.settings().session_check
-    click.echo(
+    fmt.echo(
         "Before each session, 'rollminder start' asks six short safety questions (skin, sun, "
         "retinoid, peel, Botox, fillers); a yes skips that day and reschedules. "
         + (
@@ -314,7 +331,7 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
             else "It is off now; turn it on with 'rollminder settings --session-check 1'."
         )
     )
-    click.echo("Guided session: 'rollminder start'.")
+    fmt.echo("Guided session: 'rollminder start'.")
 
 
 # ------------------------------------------------------------------ plan
@@ -376,9 +393,9 @@ def plan_set(ctx: Context, /, **opts: Any) -> None:
     if "weekdays" not in choices and updated.weekdays != before.weekdays:
         old, new = _days(before.weekdays), _days(updated.weekdays)
         if set(updated.weekdays) <= set(before.weekdays):
-            click.echo(f"Kept {new} of your days ({old}); choose others with --days.")
+            fmt.echo(f"Kept {new} of your days ({old}); choose others with --days.")
         else:
-            click.echo(f"Your days are now {new} (they were {old}); choose others with --days.")
+            fmt.echo(f"Your days are now {new} (they were {old}); choose others with --days.")
     show_preview(ctx, updated)
 
 
@@ -454,15 +471,15 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         fmt.echo_json([fmt.slot_json(s) for s in outlook.slots])
         return
     now = outlook.now
-    click.echo(_state_line(outlook.state, now))
+    fmt.echo(_state_line(outlook.state, now))
     for s in outlook.slots:
-        click.echo(f"  {_slot_line(s, now)}")
+        fmt.echo(f"  {_slot_line(s, now)}")
     if not outlook.slots:
-        click.echo("  No sessions ahead.")
+        fmt.echo("  No sessions ahead.")
     if not ctx.app.reachable():
-        click.echo(fmt.UNREACHABLE, err=True)
+        fmt.echo(fmt.UNREACHABLE, err=True)
     for note in ctx.app.clinician_notes():
-        click.secho(f"Note: {note}", fg="yellow")
+        fmt.secho(f"Note: {note}", fg="yellow")
 
 
 @click.command()
@@ -478,4 +495,4 @@ def status(ctx: Context, as_json: bool) -> None:
     line = _state_line(state, now)
     if state.next and state.name not in ("due", "waiting"):
         line += f" Next: {_slot_line(state.next, now)}."
-    click.echo(line)
+    fmt.echo(line)

@@ -30,13 +30,13 @@ def remind(ctx: Context, quiet: bool) -> None:
     result = engine.run_pass(app, configs)
     engine.heartbeat(app, "remind", desktop=present[-1] if present else None)
     for s in result.sent:
-        click.echo(f"Sent {_what_was_sent(s.reminder.kind, s.late)} via {s.channel}.")
+        fmt.echo(f"Sent {_what_was_sent(s.reminder.kind, s.late)} via {s.channel}.")
     for name, error in result.failed:
-        click.echo(f"Could not send via {name}: {error}. Retrying later.", err=True)
+        fmt.echo(f"Could not send via {name}: {error}. Retrying later.", err=True)
     if not configs:
-        click.echo(NO_CHANNEL, err=True)
+        fmt.echo(NO_CHANNEL, err=True)
     elif not result.sent and not result.failed and not quiet:
-        click.echo("Nothing due now.")
+        fmt.echo("Nothing due now.")
 
 
 #: What a reminder of each kind is, in the words people use (issue 11: not 'prep' or 'snooze-1').
@@ -82,13 +82,13 @@ def daemon(ctx: Context) -> None:
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        click.echo(f"rollminder daemon: reminders for {ctx.env.profile} (stop with Ctrl-C).")
+        fmt.echo(f"rollminder daemon: reminders for {ctx.env.profile} (stop with Ctrl-C).")
         ctx.close()  # the loop opens its own store
         run(ctx.env, stop)
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-    click.echo("rollminder daemon: stopped.")
+    fmt.echo("rollminder daemon: stopped.")
 
 
 @click.command(short_help="Remind of the open session again later (default 30 min).")
@@ -103,7 +103,7 @@ def snooze(ctx: Context, duration: str) -> None:
     minutes = parse_duration(duration).total_seconds() / 60
     z = snooze_slot(ctx.app, minutes)
     now = ctx.app.local_now()
-    click.echo(f"Snoozed: you will be reminded again at {z.until.astimezone(now.tzinfo):%H:%M}.")
+    fmt.echo(f"Snoozed: you will be reminded again at {z.until.astimezone(now.tzinfo):%H:%M}.")
 
 
 # ------------------------------------------------------------------ channels
@@ -122,7 +122,7 @@ def channel() -> None:
 def channel_add(ctx: Context, url: str, name: str | None) -> None:
     """Add a channel: 'desktop', or an Apprise URL such as ntfy://ntfy.sh/TOPIC."""
     info = ctx.app.add_channel(url, name)
-    click.echo(f"Added channel {info.name}: {info.url}. Try it with 'rollminder channel test'.")
+    fmt.echo(f"Added channel {info.name}: {info.url}. Try it with 'rollminder channel test'.")
 
 
 @channel.command("list", short_help="The channels, their last send and last error.")
@@ -135,7 +135,7 @@ def channel_list(ctx: Context, as_json: bool) -> None:
         fmt.echo_json([i.to_json() for i in infos])
         return
     if not infos:
-        click.echo(
+        fmt.echo(
             "No channel set up: reminders go to the desktop when a notification server runs. "
             "Add one with 'rollminder channel add URL'."
         )
@@ -171,7 +171,7 @@ def channel_test(ctx: Context, name: str | None) -> None:
             "No channel is set up and no desktop notification server is running: add one "
             "with 'rollminder channel add URL'."
         )
-    click.echo(
+    fmt.echo(
         "; ".join(
             f"{r.name}: failed ({r.error})" if r.error else f"{r.name}: sent" for r in results
         )
@@ -186,7 +186,7 @@ def channel_test(ctx: Context, name: str | None) -> None:
 def channel_remove(ctx: Context, name: str) -> None:
     """Remove the channel NAME."""
     info = ctx.app.remove_channel(name)
-    click.echo(f"Removed channel {info.name} ({info.url}).")
+    fmt.echo(f"Removed channel {info.name} ({info.url}).")
 
 
 # ------------------------------------------------------------------ service
@@ -205,7 +205,7 @@ def service_install(ctx: Context, no_start: bool) -> None:
     from rollminder.remind import service_unit
 
     for line in service_unit.install(ctx.env, start=not no_start).lines:
-        click.echo(line)
+        fmt.echo(line)
 
 
 @service.command("uninstall")
@@ -215,7 +215,7 @@ def service_uninstall(ctx: Context) -> None:
     from rollminder.remind import service_unit
 
     for line in service_unit.uninstall(ctx.env).lines:
-        click.echo(line)
+        fmt.echo(line)
 
 
 @service.command("status", short_help="Is the service installed and running?")
@@ -227,7 +227,7 @@ def service_status(ctx: Context) -> None:
     from rollminder.remind import service_unit
 
     for line in service_unit.status(ctx.env).lines:
-        click.echo(line)
+        fmt.echo(line)
     for what in ("daemon", "remind"):
         raw = ctx.app.reminder_state(what)
         if raw:
@@ -235,4 +235,4 @@ def service_status(ctx: Context) -> None:
                 at = json.loads(raw).get("at", "?")
             except ValueError:
                 at = "?"
-            click.echo(f"Last {what} pass: {at}.")
+            fmt.echo(f"Last {what} pass: {at}.")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import ExitCode, InvalidInput, RollminderError
 from rollminder.limits import EARLIER_USES
@@ -307,7 +308,7 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
 @click.option("--zones", metavar="ZONES", help="Roll only these zones this time.")
 @click.option(
     "--minutes",
-    type=fmt.Number(low=1, high=30),
+    type=fmt.Limited(limits.PLAN_MINUTES, "session length in minutes"),
     metavar="MIN",
     help="Minutes of rolling this time (default: the plan's).",
 )

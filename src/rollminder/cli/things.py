@@ -18,12 +18,15 @@ def roller() -> None:
 @roller.command("add", short_help="Add a new roller; it becomes the current one.")
 @click.option("--label", default="", help="A name, e.g. 'face roller'.")
 @click.option(
-    "--needle", type=fmt.Number(), metavar="MM", help="Needle length in mm (default: the plan's)."
+    "--needle",
+    type=fmt.Limited(limits.NEEDLE_MM, "needle length"),
+    metavar="MM",
+    help="Needle length in mm (default: the plan's).",
 )
 @click.option("--first-use", metavar="DATE", help="If already used: the day of first use.")
 @click.option(
     "--uses",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.EARLIER_USES, "number of earlier uses"),
     metavar="N",
     default=0,
     help="If already used: how many times.",
@@ -41,13 +44,13 @@ def roller_add(
         initial_uses=uses,
     )
     what = new.label if label.strip() else "a roller"  # an unnamed one is called '0.25 mm roller'
-    click.echo(
+    fmt.echo(
         f"Added {what} ({new.needle_mm:g} mm) as your current roller [{fmt.short_id(new.id)}]."
     )
     if previous is not None:
-        click.echo(f"Retired {previous.label} [{fmt.short_id(previous.id)}].")
+        fmt.echo(f"Retired {previous.label} [{fmt.short_id(previous.id)}].")
     s = app.settings()
-    click.echo(
+    fmt.echo(
         f"Replace it after {s.roller_max_uses} uses or {s.roller_max_days} days of use. "
         "A new roller comes sterile; disinfect it after every use."
     )
@@ -82,7 +85,7 @@ def roller_list(ctx: Context, as_json: bool) -> None:
         )
         return
     if not wear:
-        click.echo("No rollers yet: add yours with 'rollminder roller add'.")
+        fmt.echo("No rollers yet: add yours with 'rollminder roller add'.")
         return
     rows = []
     for w in wear:
@@ -112,7 +115,7 @@ def roller_list(ctx: Context, as_json: bool) -> None:
     fmt.rich_table(rows, ("id", "roller", "needle", "uses", "uses left", "days left", "state"))
     for w in wear:
         if w.replace_now:
-            click.secho(f"Replace {w.roller.label}: {w.reason}.", fg="yellow")
+            fmt.secho(f"Replace {w.roller.label}: {w.reason}.", fg="yellow")
 
 
 @roller.command("retire")
@@ -121,7 +124,7 @@ def roller_list(ctx: Context, as_json: bool) -> None:
 def roller_retire(ctx: Context, roller_id: str | None) -> None:
     """Retire a roller (default: the current one)."""
     r = ctx.app.retire_roller(roller_id)
-    click.echo(f"Retired {r.label} [{fmt.short_id(r.id)}].")
+    fmt.echo(f"Retired {r.label} [{fmt.short_id(r.id)}].")
 
 
 # ------------------------------------------------------------------ visits
@@ -145,18 +148,18 @@ def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: s
     assert at is not None
     v = app.add_visit(at=at, clinic=clinic, note=note, series_ref=series_id)
     now = app.local_now()
-    click.echo(
+    fmt.echo(
         f"Visit on {fmt.slot_time(v.at.astimezone(now.tzinfo), now)} recorded "
         f"[{fmt.short_id(v.id)}]."
     )
     if app.has_plan():
         p = app.plan()
         day_of = "; no makeup or workout that day" if v.at > app.now() else ""
-        click.echo(
+        fmt.echo(
             f"No home rolling from {p.blackout_before_days} days before to "
             f"{p.blackout_after_days} days after it{day_of}."
         )
-        click.echo(
+        fmt.echo(
             "That blackout is our default: ask your clinician, and change it "
             "with 'rollminder plan set --blackout-before N --blackout-after N'."
         )
@@ -185,7 +188,7 @@ def visit_list(ctx: Context, as_json: bool) -> None:
         )
         return
     if not visits:
-        click.echo("No visits recorded.")
+        fmt.echo("No visits recorded.")
         return
     fmt.rich_table(
         [
@@ -208,7 +211,7 @@ def visit_delete(ctx: Context, visit_id: str) -> None:
     """Delete a visit."""
     v = ctx.app.delete_visit(visit_id)
     now = ctx.app.local_now()
-    click.echo(f"Deleted the visit of {fmt.slot_time(v.at.astimezone(now.tzinfo), now)}.")
+    fmt.echo(f"Deleted the visit of {fmt.slot_time(v.at.astimezone(now.tzinfo), now)}.")
 
 
 @visit.group(
@@ -247,34 +250,32 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
         )
         return
     if not rows:
-        click.echo("No series yet: 'rollminder visit series new NAME --count 5 --weeks 6'.")
+        fmt.echo("No series yet: 'rollminder visit series new NAME --count 5 --weeks 6'.")
         return
     now = ctx.app.local_now()
     for r in rows:
-        click.echo(
+        fmt.echo(
             f"{r.series.name} [{fmt.short_id(r.series.id)}]: {r.done} of "
             f"{r.series.count} visits done, every {r.series.spacing_weeks} weeks."
         )
         if r.next_visit:
-            click.echo(
-                f"  Next visit {fmt.slot_time(r.next_visit.at.astimezone(now.tzinfo), now)}."
-            )
+            fmt.echo(f"  Next visit {fmt.slot_time(r.next_visit.at.astimezone(now.tzinfo), now)}.")
         elif r.remaining and not r.visits:
-            click.echo("  Book your first visit.")
+            fmt.echo("  Book your first visit.")
         elif r.book_from and r.book_until and r.remaining:
             today = now.date()
             first, last = fmt.day_text(r.book_from, today), fmt.day_text(r.book_until, today)
             window = f"for {first}" if first == last else f"between {first} and {last}"
-            click.echo(f"  Book the next visit {window}.")
+            fmt.echo(f"  Book the next visit {window}.")
         elif not r.remaining:
-            click.echo("  Series complete. Maintenance is usually every 3-4 months.")
+            fmt.echo("  Series complete. Maintenance is usually every 3-4 months.")
 
 
 @visit_series.command("new")
 @click.argument("name", default="Clinic series")
 @click.option(
     "--count",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SERIES_VISITS, "number of visits"),
     metavar="N",
     default=5,
     show_default=True,
@@ -282,7 +283,7 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
 )
 @click.option(
     "--weeks",
-    type=fmt.Number(whole=True),
+    type=fmt.Limited(limits.SERIES_WEEKS, "number of weeks"),
     metavar="N",
     default=6,
     show_default=True,
@@ -292,7 +293,7 @@ def visit_series(cctx: click.Context, as_json: bool) -> None:
 def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     """Start a treatment series (4-6 visits, 4-6 weeks apart is usual)."""
     s = ctx.app.add_series(name=name, count=count, spacing_weeks=weeks)
-    click.echo(
+    fmt.echo(
         f"Series '{s.name}' [{fmt.short_id(s.id)}]: {s.count} visits, "
         f"{s.spacing_weeks} weeks apart. Add visits with "
         f"'rollminder visit add WHEN --series {fmt.short_id(s.id)}'."
@@ -359,16 +360,16 @@ def settings(
             }
         )
         return
-    click.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
+    fmt.echo(f"Replace a roller after {s.roller_max_uses} uses or {s.roller_max_days} days.")
     prep = f"{s.prep_minutes} minutes before each session" if s.prep_minutes else "off"
-    click.echo(f"Prep reminder ('start soaking your roller'): {prep}.")
+    fmt.echo(f"Prep reminder ('start soaking your roller'): {prep}.")
     if s.session_check:
-        click.echo(
+        fmt.echo(
             "Session check: on. 'rollminder start' asks six safety questions first (skin, sun, "
             "retinoid, peel, Botox, fillers); turn it off with --session-check 0."
         )
     else:
-        click.echo(
+        fmt.echo(
             "Session check: off. 'rollminder start' goes straight to the session; run "
             "'rollminder check' yourself, or turn it on with --session-check 1."
         )

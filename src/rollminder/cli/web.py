@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import InvalidInput
 
@@ -23,7 +24,7 @@ DEFAULT_PORT = 8765
 )
 @click.option(
     "--port",
-    type=fmt.Number(whole=True, low=1, high=65535),
+    type=fmt.Limited(limits.PORT, "port"),
     metavar="PORT",
     default=DEFAULT_PORT,
     show_default=True,
@@ -32,12 +33,12 @@ DEFAULT_PORT = 8765
 @click.option("--open", "open_browser", is_flag=True, help="Open it in the browser.")
 @click.option(
     "--cert",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=fmt.FilePath(dir_okay=False, exists=True, path_type=Path),
     help="TLS certificate (PEM), to serve HTTPS.",
 )
 @click.option(
     "--key",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=fmt.FilePath(dir_okay=False, exists=True, path_type=Path),
     help="TLS private key (PEM) for --cert.",
 )
 @click.option("--no-reminders", is_flag=True, help="Don't run the reminder loop in this process.")

@@ -28,6 +28,7 @@ from rollminder.remind.senders import (
     build,
     desktop_available,
     mask_url,
+    remask,
     scrub,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "info",
     "mask_url",
     "protect",
+    "remask",
     "scrub",
     "valid_name",
 ]
@@ -140,7 +142,7 @@ def info(config: ChannelConfig, status: ChannelStatus, implicit: bool = False) -
     return ChannelInfo(
         id=config.id,
         name=config.name,
-        url=config.masked,
+        url=remask(config.masked),  # today's mask, also for rows an older version masked less
         kind=config.kind,
         last_error=status.last_error,
         last_error_at=status.last_error_at,

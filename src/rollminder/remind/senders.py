@@ -89,13 +89,28 @@ def _mask_token(text: str) -> str:
     return f"{text[0]}...{text[-1]}"
 
 
-def mask_url(url: str) -> str:
-    """The URL with its secrets hidden: passwords, tokens, keys and ntfy topics.
+#: Schemes whose path is the secret (a webhook's URL is its password): every segment is hidden.
+_PATH_IS_SECRET = ("json", "jsons", "form", "forms", "xml", "xmls", "http", "https", "ntfy")
+#: A path segment that looks like a token: long, random-looking (letters and digits).
+_TOKENISH = re.compile(r"[A-Za-z0-9_-]{16,}")
 
-    Apprise's own privacy form is used where Apprise knows the URL (it knows which parts are
-    secrets for each service); the query string (Apprise's defaults) is left out. Path segments
-    of ntfy URLs (topics: whoever knows one can read it) are masked too. A URL Apprise does not
-    parse gets the generic treatment: password, long path segments and every query value hidden.
+
+def _tokenish(segment: str) -> bool:
+    return (
+        _TOKENISH.fullmatch(segment) is not None
+        and any(c.isdigit() for c in segment)
+        and any(c.isalpha() for c in segment)
+    )
+
+
+def mask_url(url: str) -> str:
+    """The URL with every part that can carry a secret hidden: user and password, the path of
+    a webhook (json, form, xml, http(s)) and of ntfy (topics: whoever knows one can read it), any
+    path segment that looks like a token, and the query string (left out). Only the scheme, the
+    host and plain words of the path stay readable.
+
+    Apprise's own privacy form is taken first where Apprise knows the URL (it knows which
+    parts are secrets for each service), then the same generic pass as :func:`remask`.
     """
     url = url.strip()
     if url.lower().startswith(DESKTOP_URL):
@@ -108,15 +123,42 @@ def mask_url(url: str) -> str:
             masked = str(plugin.url(privacy=True))
     except Exception:  # masking must never fail
         masked = None
-    parts = urllib.parse.urlsplit(masked or url)
+    return remask(masked or url, whole_path=masked is None)  # unknown to Apprise: hide it all
+
+
+def remask(url: str, *, whole_path: bool = False) -> str:
+    """The generic pass of :func:`mask_url`, without Apprise: for the masked copy a channel
+    stored when it was added (a copy an older rollminder masked less), so every listing, old
+    rows included, shows today's mask; and for URLs Apprise does not parse (``whole_path``:
+    every path segment hidden, as for a webhook)."""
+    url = url.strip()
+    if url.lower().startswith(DESKTOP_URL):
+        return DESKTOP_URL
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "****"
+    scheme = parts.scheme.lower()
     netloc = parts.netloc
-    if masked is None and "@" in netloc:
+    host = netloc
+    if "@" in netloc:
         user, _, host = netloc.rpartition("@")
-        name, sep, _pw = user.partition(":")
-        netloc = f"{_mask_token(name)}{':****' if sep else ''}@{host}"
-    segments = parts.path.split("/")
-    if masked is None or parts.scheme.lower().startswith("ntfy"):
-        segments = [_mask_token(s) if len(s) > 2 else s for s in segments]
+        name, sep, _password = user.partition(":")
+        hidden = name if name in ("", "****") or "..." in name else _mask_token(name)
+        netloc = f"{hidden}{':****' if sep else ''}@{host}"
+    shown_host = ":".join(
+        _mask_token(piece) if _tokenish(piece) and "." not in piece else piece
+        for piece in host.split(":")
+    )  # a token in the host's place (tgram://BOT:TOKEN, pover://USER@TOKEN)
+    netloc = netloc[: len(netloc) - len(host)] + shown_host
+    host = shown_host
+    secret_path = whole_path or scheme.startswith(_PATH_IS_SECRET)
+    if scheme.startswith("ntfy") and parts.path.strip("/") == "" and "." not in host:
+        netloc = netloc.replace(host, _mask_token(host))  # ntfy://TOPIC: the host is the topic
+    segments = [
+        _mask_token(seg) if seg and "..." not in seg and (secret_path or _tokenish(seg)) else seg
+        for seg in parts.path.split("/")
+    ]
     path = "/".join(segments).rstrip("/")
     return f"{parts.scheme}://{netloc}{path}"
 

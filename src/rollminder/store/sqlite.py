@@ -103,7 +103,10 @@ class SqliteStore(SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteS
                 conn.execute("PRAGMA synchronous = NORMAL")
                 if version < latest:
                     store._migrate(chosen, now)
-                store._profile_id = store._ensure_profile(now)
+                # The profile's row is made by its first write (sqlite_base._profile_id), so a
+                # command that fails or only reads leaves no empty profile behind (issue 18).
+                store._opened_at = now
+                store._profile_id = store._find_profile()
                 if not backup.exists():
                     backup_database(conn, backup)
                     prune_backups(backup.parent)
@@ -162,20 +165,6 @@ class SqliteStore(SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteS
                 if current >= migration.version:
                     continue
                 migrations.apply(self._conn, migration, applied_at=instant(now))
-
-    def _ensure_profile(self, now: dt.datetime) -> int:
-        select = "SELECT id FROM profiles WHERE name = ?"
-        row = retrying(
-            lambda: self._conn.execute(select, (self.profile,)).fetchone(), self._busy_timeout
-        )
-        if row is None:
-            with self.transaction():
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)",
-                    (self.profile, instant(now)),
-                )
-                row = self._conn.execute(select, (self.profile,)).fetchone()
-        return int(row[0])
 
 
 def _prepare_location(path: Path) -> None:

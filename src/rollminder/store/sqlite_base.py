@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from rollminder.store.backups import backup_database, storage_error
-from rollminder.store.rows import Table
+from rollminder.store.rows import Table, instant
 
 T = TypeVar("T")
 
@@ -62,6 +63,12 @@ def retrying(operation: Callable[[], T], timeout: float) -> T:
 # -- the connection -------------------------------------------------------------------------------
 
 
+#: The profile id while the profile has no row yet: reads find nothing, and the first write
+#: transaction makes the row (issue 18: a failed command with an unknown --profile left an
+#: empty profile behind). Row ids start at 1, so this is never a real profile's id.
+NO_PROFILE_YET = -1
+
+
 class SqliteBase:
     """One profile of one SQLite file, over one connection: what the row methods build on."""
 
@@ -72,8 +79,36 @@ class SqliteBase:
         self.path = path
         self.profile = profile
         self._busy_timeout = busy_timeout
-        self._profile_id = 0
+        self._pid = NO_PROFILE_YET
+        self._opened_at = dt.datetime.now(dt.UTC)  # SqliteStore.open sets the clock's time
+        self._made_profile = False  # made in the open transaction: forgotten if it rolls back
         self._depth = 0  # transaction nesting: 0 = none, 1 = BEGIN IMMEDIATE, >1 = savepoints
+
+    # -- the profile's row (made on the first write) -------------------------------------------
+
+    @property
+    def _profile_id(self) -> int:
+        if self._pid == NO_PROFILE_YET:
+            if self._depth:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)",
+                    (self.profile, instant(self._opened_at)),
+                )
+                self._made_profile = True
+            self._pid = self._find_profile()  # outside a write: another process may have made it
+        return self._pid
+
+    @_profile_id.setter
+    def _profile_id(self, value: int) -> None:
+        self._pid = value
+
+    def _find_profile(self) -> int:
+        select = "SELECT id FROM profiles WHERE name = ?"
+        with self._errors():
+            row = retrying(
+                lambda: self._conn.execute(select, (self.profile,)).fetchone(), self._busy_timeout
+            )
+        return NO_PROFILE_YET if row is None else int(row[0])
 
     def _read_one(self, sql: str) -> Any:
         return retrying(lambda: self._conn.execute(sql).fetchone()[0], self._busy_timeout)
@@ -131,9 +166,12 @@ class SqliteBase:
             if self._conn.in_transaction:
                 with suppress(sqlite3.Error):  # SQLite may already have rolled back
                     self._conn.execute("ROLLBACK")
+            if self._made_profile:  # its row went with the rollback
+                self._pid = NO_PROFILE_YET
             raise
         finally:
             self._depth = 0
+            self._made_profile = False
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self._errors():
@@ -143,6 +181,8 @@ class SqliteBase:
 
     def _write(self, sql: str, params: Sequence[Any]) -> int:
         with self.transaction(), self._errors():
+            if params and params[0] == NO_PROFILE_YET:  # evaluated before the profile was made
+                params = (self._profile_id, *params[1:])
             return self._conn.execute(sql, params).rowcount
 
     def _rows(self, table: Table[T], clause: str = "", params: Sequence[Any] = ()) -> list[T]:

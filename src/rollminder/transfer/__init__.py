@@ -44,7 +44,7 @@ from rollminder.transfer.codecs import (
     VERSION,
 )
 from rollminder.transfer.export import export_csv, export_json
-from rollminder.transfer.importer import WRITERS, import_json
+from rollminder.transfer.importer import MAX_IMPORT_BYTES, WRITERS, import_json, read_export
 from rollminder.transfer.report import ImportReport, KindCounts
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "FORMAT",
     "KINDS",
     "LATER_KINDS",
+    "MAX_IMPORT_BYTES",
     "VERSION",
     "WRITERS",
     "_SCHEMA",
@@ -61,4 +62,5 @@ __all__ = [
     "export_csv",
     "export_json",
     "import_json",
+    "read_export",
 ]

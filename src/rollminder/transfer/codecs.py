@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from rollminder import limits, rules
-from rollminder.errors import InvalidInput
 from rollminder.model import (
     ALL_DIRECTIONS,
     REACTIONS,
@@ -114,10 +113,9 @@ class _Text(_Codec):
             raise _Bad(path, f"is too long (at most {self.limit} characters)")
         if not self.empty and not value.strip():
             raise _Bad(path, "is empty")
-        try:
-            limits.Text(self.limit, lines=self.lines).check(value, "text")
-        except InvalidInput:
-            raise _Bad(path, "contains control characters") from None
+        # The text as it is: a stripped check would let a trailing U+0085 (NEL) or U+001F by.
+        if limits.has_bad_chars(value, self.lines):
+            raise _Bad(path, "contains control characters")
         return value
 
 
@@ -278,7 +276,8 @@ _INSTANT = _Instant()
 _DATE_CODEC = _Date()
 _ID_CODEC = _Id()
 _NOTE = _Text(MAX_NOTE)
-_NAME = _Text(MAX_NAME)
+_NAME = _Text(MAX_NAME, lines=False)  # as limits.NAME: one line
+_REASON = _Text(limits.REASON.most)  # a skip's or a pause's reason, as skip and pause take it
 
 #: Each kind: the model class and its fields with their codecs (every dataclass field, in order).
 _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
@@ -321,7 +320,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
         Skip,
         {
             "slot": _INSTANT,
-            "reason": _NOTE,
+            "reason": _REASON,
             "catch_up": _Bool(),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
@@ -332,7 +331,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
         {
             "first": _DATE_CODEC,
             "last": _DATE_CODEC,
-            "reason": _NOTE,
+            "reason": _REASON,
             "id": _ID_CODEC,
             "created_at": _INSTANT,
         },

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rollminder import rules
+from rollminder import limits, rules
 from rollminder.errors import ImportFailed, InvalidInput
 from rollminder.model import (
     Settings,
@@ -103,7 +106,7 @@ def _key_text(key: str) -> str:
 _TOP_KEYS = ("format", "version", "profile", "settings", *KINDS)
 
 
-def _validate(doc: Any) -> _Document:
+def _validate(doc: Any, now: dt.datetime) -> _Document:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _Bad("", f'it is not a rollminder export (no "format": "{FORMAT}")')
     version = doc.get("version")
@@ -151,7 +154,7 @@ def _validate(doc: Any) -> _Document:
                 name: codec.load(raw[name], f"{path}.{name}") for name, codec in fields.items()
             }
             obj = cls(**values)
-            _check_row(kind, obj, path)
+            _check_row(kind, obj, path, now)
             if obj.id in seen:
                 raise _Bad(f"{path}.id", f"repeats the id of {kind}[{seen[obj.id]}]")
             seen[obj.id] = i
@@ -165,8 +168,20 @@ def _validate(doc: Any) -> _Document:
     return _Document(settings=settings, rows=rows)
 
 
-def _check_row(kind: str, obj: Any, path: str) -> None:
-    """Rules across fields of one row."""
+def _check_row(kind: str, obj: Any, path: str, now: dt.datetime) -> None:
+    """Rules across fields of one row, and the limits of the command the row stands for (done,
+    skip, pause, roller add), so an import can bring nothing the app itself would refuse."""
+    if kind == "sessions":
+        try:
+            limits.session_start(obj.start, now)
+        except InvalidInput as exc:
+            raise _Bad(f"{path}.start", f"is refused: {exc.message.rstrip('.')}") from None
+    elif kind == "skips" and obj.slot > now + limits.SKIP_AHEAD:
+        raise _Bad(f"{path}.slot", "is more than a year ahead (skip takes at most a year)")
+    elif kind == "pauses" and (obj.last - obj.first).days > limits.PAUSE_DAYS:
+        raise _Bad(f"{path}.last", "makes the pause longer than two years")
+    elif kind == "rollers" and obj.first_use is not None and obj.first_use > _tomorrow(now):
+        raise _Bad(f"{path}.first_use", "is in the future")
     if kind == "plans":
         try:
             rules.validate_plan(obj)
@@ -204,20 +219,87 @@ WRITERS: dict[str, Callable[[Store, Any], None]] = {
 }
 
 
+def _tomorrow(now: dt.datetime) -> dt.date:
+    """The latest local day anywhere on Earth at ``now`` (a roller's first use is a day)."""
+    return (now.astimezone(dt.UTC) + dt.timedelta(days=1)).date()
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(limits.shown(text).split())
 
 
-def import_json(store: Store, text: str, *, source: str) -> ImportReport:
+#: The largest file the CLI imports (an export of 10 years of sessions is about 2 MB).
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def read_export(path: os.PathLike[str] | str, *, most: int = MAX_IMPORT_BYTES) -> str:
+    """The text of an export file: a regular file of at most ``most`` bytes, UTF-8.
+
+    Anything else (a FIFO, which would block forever, a device, a folder, a larger file, bytes
+    that are not UTF-8) raises :class:`ImportFailed` in one line naming the file. The file is
+    opened without blocking and checked on the open descriptor, so it cannot be swapped for a
+    FIFO between the check and the read.
+    """
+    name = _one_line(os.fsdecode(path))[:200] or "the file"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ImportFailed(
+            f"Cannot read {name}: {exc.strerror or exc}. Nothing was changed."
+        ) from exc
+    except ValueError:  # a NUL in the name
+        raise ImportFailed(f"Cannot read {name}: no such file. Nothing was changed.") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportFailed(
+                f"Cannot import {name}: it is not a regular file (only an export file can be "
+                "imported). Nothing was changed."
+            )
+        if info.st_size > most:
+            raise ImportFailed(
+                f"Cannot import {name}: it is larger than {most // (1024 * 1024)} MB. "
+                "Nothing was changed."
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(most + 1)
+    except OSError as exc:
+        raise ImportFailed(
+            f"Cannot read {name}: {exc.strerror or exc}. Nothing was changed."
+        ) from exc
+    finally:
+        os.close(fd)
+    if len(raw) > most:  # it grew after the check
+        raise ImportFailed(
+            f"Cannot import {name}: it is larger than {most // (1024 * 1024)} MB. "
+            "Nothing was changed."
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportFailed(
+            f"Cannot import {name}: it is not a rollminder JSON export (not text). "
+            "Nothing was changed."
+        ) from None
+
+
+def import_json(
+    store: Store, text: str, *, source: str, now: dt.datetime | None = None
+) -> ImportReport:
     """Validate the whole document, then merge it into the store in one transaction.
 
     Raises :class:`ImportFailed` ("Cannot import SOURCE: PATH PROBLEM. Nothing was changed.") for
     any problem in the document; storage errors (:class:`~rollminder.errors.StorageError`) pass
     through, and the transaction leaves the store unchanged then too.
+
+    ``now`` (default: the system clock) bounds what may lie ahead: a session no later than
+    ``done`` allows, a skip at most a year ahead.
     """
     name = _one_line(str(source))[:200] or "the file"
+    now = dt.datetime.now(dt.UTC) if now is None else now
     try:
-        document = _validate(_parse(text))
+        document = _validate(_parse(text), now)
     except _Bad as bad:
         raise ImportFailed(f"Cannot import {name}: {bad}. Nothing was changed.") from None
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:  # defensive

@@ -159,11 +159,7 @@ class LogCases(Base):
         second_today: bool = True,
     ) -> Logged:
         plan = self.plan()
-        at = now if at is None else limits.instant(at, "session's time")
-        if at > now + dt.timedelta(minutes=1):
-            raise InvalidInput("A session cannot be logged in the future.")
-        if at.year < 2000:
-            raise InvalidInput("That date is too far in the past.")
+        at = now if at is None else limits.session_start(at, now)
         minutes = plan.minutes if minutes is None else minutes
         minutes = limits.SESSION_MINUTES.check(minutes, "session's minutes")
         if reaction is not None:

@@ -35,7 +35,7 @@ class Upkeep(Base):
         """Merge a JSON export (validated whole first; importing twice changes nothing)."""
         from rollminder import transfer
 
-        return transfer.import_json(self.store, text, source=source)
+        return transfer.import_json(self.store, text, source=source, now=self.now())
 
     # -- backups ----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import rules
+from rollminder import limits, rules
 from rollminder.errors import ImportFailed, InvalidInput
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import WEEKDAYS, ZONES
@@ -193,7 +193,7 @@ async def import_(request: Request) -> Response:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ImportFailed("Choose a rollminder JSON export to import. Nothing was changed.")
-        name = Path(upload.filename).name[:100] or "the file"
+        name = limits.shown(Path(upload.filename).name[:100]) or "the file"  # no bidi tricks
         raw = await upload.read()
     finally:
         await form.close()
