@@ -46,6 +46,8 @@ def shown(text: str) -> str:
     (controls but line breaks and tabs, C1 controls such as U+009B, bidi overrides, lone
     surrogates) becomes U+FFFD. For stored text read back and input quoted in messages."""
     global _SHOWN
+    if text.isprintable():  # the common case: no control, format or surrogate character
+        return text
     if _SHOWN is None:
         bad = [*range(0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI), *range(0xD800, 0xE000)]
         _SHOWN = {c: "\ufffd" for c in bad if c not in (0x09, 0x0A)}
