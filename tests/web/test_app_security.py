@@ -339,7 +339,7 @@ def test_without_a_password_only_loopback_host_names_are_answered(env: Env) -> N
             assert c.get("/").status_code == 200, base
     with TestClient(app, base_url="http://rebound.example:8765") as c:
         response = c.get("/")
-        assert response.status_code == 421 and "only on 127.0.0.1" in response.text
+        assert response.status_code == 421 and "only on this computer" in response.text
     set_password(env)
     with TestClient(create_app(env, start_reminders=False), base_url="http://phone.lan") as c:
         assert c.get("/", follow_redirects=False).headers["location"] == "/login?next=/"

@@ -132,7 +132,11 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
-        Middleware(LoopbackHostMiddleware, active=lambda: not app.state.password_on),
+        Middleware(
+            LoopbackHostMiddleware,
+            active=lambda: not app.state.password_on,
+            bound=host if security.is_loopback(host) else "127.0.0.1",
+        ),
         Middleware(
             SessionMiddleware,
             secret_key=session_key,

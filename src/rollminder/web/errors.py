@@ -24,6 +24,7 @@ from rollminder.errors import (
     RollminderError,
     StorageError,
 )
+from rollminder.web import security
 from rollminder.web.kit import NAV, back_path, is_htmx, redirect, render, reset_store
 
 STATUS_OF: tuple[tuple[type[RollminderError], int], ...] = (
@@ -122,4 +123,5 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
         password_on=False,
         request=request,
     )
-    return HTMLResponse(html, status_code=500)
+    # This page is made outside the guard middleware: it adds the security headers itself.
+    return HTMLResponse(html, status_code=500, headers=security.HEADER_DICT)

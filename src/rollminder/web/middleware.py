@@ -7,6 +7,8 @@ from collections.abc import Callable
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from rollminder.web.security import HEADER_DICT
+
 #: Paths served without a login: the login page itself, static files, and the token-guarded
 #: feed and action links (their secret token is the credential).
 OPEN_PREFIXES = ("/login", "/static/", "/feed/", "/act/", "/sw.js", "/manifest.webmanifest")
@@ -55,16 +57,22 @@ class LoopbackHostMiddleware:
     to a loopback name. That stops DNS rebinding (a web page whose own host name is made to point
     at 127.0.0.1 could otherwise read the app through the person's browser)."""
 
-    def __init__(self, app: ASGIApp, *, active: Callable[[], bool]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, active: Callable[[], bool], bound: str = "127.0.0.1"
+    ) -> None:
         self.app = app
         self.active = active
+        # The loopback address the server is bound to answers too (127.0.0.2, say): the address
+        # `rollminder serve` prints must work.
+        self.names = LOOPBACK_NAMES | {bound.lower(), f"[{bound.lower()}]"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.active() and host_name(scope) not in LOOPBACK_NAMES:
+        if scope["type"] == "http" and self.active() and host_name(scope) not in self.names:
             response = Response(
-                "rollminder answers only on 127.0.0.1 or localhost (no password is set).",
+                "rollminder answers only on this computer's loopback address (no password is set).",
                 status_code=421,
                 media_type="text/plain",
+                headers=HEADER_DICT,
             )
             await response(scope, receive, send)
             return

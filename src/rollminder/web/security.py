@@ -59,6 +59,9 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 
+#: The same, as a dict for a response made outside the guard (an error page, a refused host).
+HEADER_DICT: dict[str, str] = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
