@@ -2,46 +2,19 @@
 "Don't roll today if"): the hold runs the full interval from the check, so no catch-up is offered
 inside it (a retinoid answered yes without a date used to give a catch-up about 24 h later)."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests/test_check.py are named as arguments)
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from rollminder.rules import STOP_QUESTIONS
 from rollminder.service import Rollminder
-from rollminder.store.memory import MemoryStore
 from tests.conftest import Runner
+from tests.test_check import TZ, Clock, app, at, clock  # noqa: F401  (the same world)
 
-TZ = ZoneInfo("Europe/Berlin")
 DATED = [q for q in STOP_QUESTIONS if q.asks_date and q.hold_hours is not None]
-
-
-def at(d: int, hh: int, mm: int = 0, month: int = 11) -> dt.datetime:
-    return dt.datetime(2026, month, d, hh, mm, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(at(25, 10))
-
-
-@pytest.fixture
-def app(clock: Clock) -> Rollminder:
-    app = Rollminder(MemoryStore(), clock)
-    app.set_plan(needle_mm=0.25, sessions=2, weekdays=(0, 3), time=dt.time(21), tz="Europe/Berlin")
-    clock.now = at(26, 21, 30)
-    app.log_session(at=at(26, 21))
-    return app
 
 
 def test_every_dated_question_has_a_hold() -> None:

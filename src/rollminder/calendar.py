@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 UID_DOMAIN = "rollminder"
 PRODID = f"-//rollminder//rollminder {__version__}//EN"
 MAX_WEEKS = 104
-#: How long a clinic visit is shown (seed article: about an hour, after 30 minutes of numbing).
+#: How long a clinic visit is shown (the LifeZette article: about an hour, after 30 minutes of
+#: numbing).
 VISIT_MINUTES = 90
 #: Subscribed clients re-read the feed this often (REFRESH-INTERVAL and X-PUBLISHED-TTL).
 REFRESH = dt.timedelta(hours=1)

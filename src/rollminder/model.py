@@ -152,7 +152,7 @@ class Settings:
     roller_max_uses: int = 10
     roller_max_days: int = 90
     # Minutes before a slot for the "start soaking your roller" reminder; 0 turns it off.
-    # DOMAIN.md: the soak takes about 10 minutes; 15 is our default, unsourced.
+    # DOMAIN.md: the soak takes about 10 minutes; 15 is our default (no source gives one).
     prep_minutes: int = 15
     session_check: int = 1  # 1: the pre-session check before each session; 0: off
 

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rollminder.env import Env
 from rollminder.errorlog import log_unexpected
@@ -27,6 +28,9 @@ from rollminder.remind.channels import (
     desktop_available,
 )
 from rollminder.remind.records import ChannelConfig
+
+if TYPE_CHECKING:
+    from rollminder.service import Rollminder
 
 log = logging.getLogger("rollminder.remind")
 
@@ -136,7 +140,6 @@ def run(
     ``send_deadline``): a pass waits for them at most :data:`SETTLE` seconds, the loop wakes when
     one finishes (to record it) or misses its deadline, and ``stop`` is heeded within 50 ms,
     never waiting for a sender."""
-    from rollminder.service import Rollminder
 
     senders = engine.Senders(send_deadline)
     desktop = _Desktop(env)

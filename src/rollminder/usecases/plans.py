@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, Plan
+from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, Log, Plan
 from rollminder.state import Slot, State
 from rollminder.usecases.base import Base, after
 
@@ -171,7 +171,12 @@ class PlanCases(Base):
         count = limits.COUNT.check(count, "number of slots")
         plan = self.plan()
         now = self.now()
-        log = self.log_for(plan, now)
+        return self.outlook_of(plan, self.log_for(plan, now), now, count)
+
+    def outlook_of(self, plan: Plan, log: Log, now: dt.datetime, count: int) -> Outlook:
+        """:meth:`outlook` from a plan and a log the caller already read (the web app keeps
+        them between requests; the state and slots still move with ``now``)."""
+        count = limits.COUNT.check(count, "number of slots")
         state = schedule.status(plan, log, now)
         slots = schedule.upcoming(plan, log, now, count)
         return Outlook(now.astimezone(ZoneInfo(plan.tz)), state, slots)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from rollminder import rules, schedule
+from rollminder import rules
 from rollminder.env import system_zone
 from rollminder.errors import InvalidInput, RollminderError
 from rollminder.guide import ZONE_LABELS, pace_note
@@ -143,8 +143,8 @@ async def dashboard(request: Request) -> Response:
     now = utc_now.astimezone(ZoneInfo(plan.tz))
     data = memo.get("dashboard", (key, now.date()), lambda: day_data(app, plan))
     # The state and the slots move with the clock: computed on every request.
-    status = schedule.status(plan, data.log, utc_now)
-    slots = schedule.upcoming(plan, data.log, utc_now, 4)
+    outlook = app.outlook_of(plan, data.log, utc_now, 4)
+    status, slots = outlook.state, outlook.slots
     target = status.next.start if status.next else None
     return render(
         request,
