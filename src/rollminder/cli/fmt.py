@@ -63,6 +63,20 @@ class Limited(_ParamType):
             self.fail(exc.message, param, ctx)
 
 
+class Zone(_ParamType):
+    """A time zone as people name it: "Berlin", "New York" or "Europe/Berlin" (the IANA name)."""
+
+    name = "zone"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from rollminder.zonenames import zone_name
+
+        try:
+            return zone_name(str(value))
+        except InvalidInput as exc:  # a wrong command line: click's usage error (exit 2)
+            self.fail(exc.message, param, ctx)
+
+
 class FilePath(click.Path):
     """A file name on the command line: click's checks, and a NUL byte (which no file name can
     hold) refused in one line rather than failing deep inside the file system call."""

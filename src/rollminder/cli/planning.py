@@ -49,7 +49,12 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--time", "clock", metavar="TIME", help="Local time of the sessions, e.g. 21:00 or 9pm."
         ),
-        click.option("--tz", metavar="ZONE", help="IANA time zone, e.g. Europe/Berlin."),
+        click.option(
+            "--tz",
+            metavar="ZONE",
+            type=fmt.Zone(),
+            help="Time zone: a city (Berlin, New York) or an IANA name (Europe/Berlin).",
+        ),
         click.option(
             "--minutes",
             type=limited(limits.PLAN_MINUTES, "session length in minutes"),
@@ -185,11 +190,11 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
     from rollminder.rules import (
         NEEDLE_TABLE,
         NO_HOME_PLAN_REASON,
-        check_zone,
         default_weekdays,
         needle_rule,
         period_phrase,
     )
+    from rollminder.zonenames import zone_name
 
     current = ctx.app.plan() if ctx.app.has_plan() else None
 
@@ -214,8 +219,6 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         return value
 
     choices = dict(given)
-    if "tz" in choices:
-        check_zone(choices["tz"])
     if "needle_mm" not in choices:
         default = f"{current.needle_mm:g}" if current else "0.25"
         choices["needle_mm"] = _ask("Needle length (mm)", default, needle)
@@ -257,7 +260,7 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
         choices["tz"] = _ask(
             "Time zone",
             current.tz if current else system_zone(),
-            lambda t: check_zone(t.strip()) and t.strip(),
+            zone_name,
         )
     if "zones" not in choices:
         choices["zones"] = _ask(

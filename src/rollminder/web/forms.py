@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from rollminder import limits, rules
+from rollminder import limits
 from rollminder.errors import InvalidInput
 from rollminder.model import WEEKDAYS, ZONES
+from rollminder.zonenames import zone_name
 
 MAX_FIELD = 4000
 
@@ -119,8 +120,7 @@ def plan_choices(form: FormData) -> dict[str, Any]:
         out["time"] = time
     tz = text(form, "tz")
     if tz:
-        rules.check_zone(tz)
-        out["tz"] = tz
+        out["tz"] = zone_name(tz)
     minutes = number(form, "minutes", "Minutes")
     if minutes is not None:
         out["minutes"] = float(minutes)
