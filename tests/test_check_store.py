@@ -16,6 +16,7 @@ from rollminder.store import migrations
 from rollminder.store.memory import MemoryStore
 from rollminder.store.sqlite import SqliteStore
 from rollminder.transfer import export_json, import_json
+from tests.old_rows import put_v1_session
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def test_a_schema_1_database_is_migrated_to_4_keeping_its_rows(tmp_path: Path) -
     first = [m for m in migrations.MIGRATIONS if m.version == 1]
     session = Session(start=t(20, 20), minutes=3, zones=("chin",), id="a" * 32, created_at=NOW)
     with SqliteStore.open(db, profile="default", now=NOW, migration_list=first) as old:
-        old.put_session(session)
+        put_v1_session(old, session)
         old.put_settings(Settings(roller_max_uses=7))
     with SqliteStore.open(db, profile="default", now=NOW) as store:
         assert store.sessions() == [session]

@@ -353,9 +353,11 @@ def test_history_json_rows_have_one_shape_in_time_order(planned: Runner) -> None
         "2026-10-25T02:10:00+01:00",
         "2026-11-26T21:00:00+01:00",
     ]
-    keys = {"type", "id", "start", "minutes", "zones", "reaction", "note", "roller", "reason"}
+    keys = {"type", "id", "start", "tz", "minutes", "zones", "reaction", "note", "roller"}
+    keys.add("reason")
     assert all(set(r) == keys for r in rows)
     assert rows[2]["reason"] == "sore skin" and rows[2]["minutes"] is None
+    assert {r["tz"] for r in rows} == {"Europe/Berlin"}
 
 
 def test_json_times_are_in_the_plans_zone(planned: Runner) -> None:

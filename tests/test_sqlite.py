@@ -24,6 +24,7 @@ from rollminder.store.sqlite import (
     list_backups,
     restore_backup,
 )
+from tests.old_rows import put_v1_session
 
 #: When test records were made (model records take created_at from the use case).
 T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -146,8 +147,12 @@ def _add_note_length(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE sessions SET note_length = ? WHERE rowid = ?", (len(note), rowid))
 
 
-V2 = Migration(2, "sessions.note_length", "ALTER TABLE sessions ADD COLUMN note_length INTEGER;")
-V3 = Migration(3, "fill note_length", _add_note_length)
+#: Two migrations after today's last one: a column added, then filled by Python.
+LATEST = migrations.latest_version()
+V2 = Migration(
+    LATEST + 1, "sessions.note_length", "ALTER TABLE sessions ADD COLUMN note_length INTEGER;"
+)
+V3 = Migration(LATEST + 2, "fill note_length", _add_note_length)
 
 
 def _v1_rows(store: SqliteStore) -> list[object]:
@@ -165,57 +170,64 @@ def _v1_rows(store: SqliteStore) -> list[object]:
 
 
 #: Columns later migrations (the real ones and this file's) add to migration 1's tables.
-V1_LATER_COLUMNS = frozenset({"note_length", "catch_up"})
+V1_LATER_COLUMNS = frozenset({"note_length", "catch_up", "tz"})
 
 
 def test_an_older_database_is_migrated_without_losing_rows(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_store(db, migration_list=migrations.MIGRATIONS[:1]) as store:
-        store.put_session(a_session(1, id="a", note="four"))
-        store.put_session(a_session(2, id="b", note="sixteen letters!"))
+        put_v1_session(store, a_session(1, id="a", note="four"))
+        put_v1_session(store, a_session(2, id="b", note="sixteen letters!"))
         (profile,) = store.connection.execute("SELECT min(id) FROM profiles").fetchone()
         store.connection.execute(
             "INSERT INTO skips (profile_id, id, slot, reason, created_at) VALUES (?, ?, ?, ?, ?)",
             (profile, "k", DAY1.isoformat(), "ill", T0.isoformat()),
         )
         before = _v1_rows(store)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS[:1], V2, V3])
+    real = list(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*real, V2, V3])
 
     with open_store(db, now=day(2)) as store:
         assert _v1_rows(store) == before
         conn = store.connection
-        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (LATEST + 2,)
         assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
-            (1, "initial schema"),
-            (2, "sessions.note_length"),
-            (3, "fill note_length"),
+            *((m.version, m.name) for m in real),
+            (LATEST + 1, "sessions.note_length"),
+            (LATEST + 2, "fill note_length"),
         ]
         lengths = conn.execute("SELECT id, note_length FROM sessions ORDER BY id").fetchall()
         assert lengths == [("a", 4), ("b", 16)]
         store.put_session(a_session(3, id="c"))  # the new schema is writable by the store
     with open_store(db, now=day(3)) as store:
         assert [s.id for s in store.sessions()] == ["a", "b", "c"]
-        assert store.connection.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
+        assert store.connection.execute("SELECT count(*) FROM schema_migrations").fetchone() == (
+            len(real) + 2,
+        )
 
 
 def test_each_migration_commits_on_its_own(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with open_store(db, migration_list=migrations.MIGRATIONS[:1]) as store:
-        store.put_session(a_session(id="a"))
+        put_v1_session(store, a_session(id="a"))
 
     def half_done(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE sessions SET note = 'touched'")
         raise RuntimeError("migration bug")
 
+    real = list(migrations.MIGRATIONS)
     monkeypatch.setattr(
-        migrations, "MIGRATIONS", [*migrations.MIGRATIONS[:1], V2, Migration(3, "bad", half_done)]
+        migrations, "MIGRATIONS", [*real, V2, Migration(LATEST + 2, "bad", half_done)]
     )
     with pytest.raises(RuntimeError, match="migration bug"):
         open_store(db, now=day(2))
     conn = raw(db)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
-        assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
+        assert conn.execute("PRAGMA user_version").fetchone() == (LATEST + 1,)
+        assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [
+            *((m.version,) for m in real),
+            (LATEST + 1,),
+        ]
         assert conn.execute("SELECT note FROM sessions").fetchall() == [("",)]
     finally:
         conn.close()

@@ -204,3 +204,21 @@ def test_an_unexpected_error_mid_session_still_keeps_what_was_rolled(
     assert "Logged the partial session" in result.err and "Traceback" not in result.err
     [session] = fast("history", "--json", now=MONDAY).json()
     assert 0.4 <= session["minutes"] <= 1.5 and session["zones"] == ["forehead"]
+
+
+def test_a_second_session_the_same_day_is_asked_for(fast: Runner) -> None:
+    """One session a day counts (issue #11, item 4): `start` asks before a second one; from a
+    pipe it refuses in one line unless --again says the person means it."""
+    assert fast("done", "--at", "2026-11-30T20:00", now=MONDAY).code == 0
+    before = fast("export").out
+    refused = fast("start", stdin=ALL_NO + "none\n\n", now=MONDAY)
+    assert refused.code == 1 and "Traceback" not in refused.err
+    assert "already rolled today at 20:00" in refused.err and "--again" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert fast("export").out == before
+    again = fast("start", "--again", stdin=ALL_NO + "none\n\n", now=MONDAY)
+    assert again.code == 0, again.err
+    assert len(fast("history", "--json").json()) == 2
+    # Another day: no question.
+    tuesday = "2026-12-01T20:55+01:00"
+    assert fast("start", stdin=ALL_NO + "none\n\n", now=tuesday).code == 0

@@ -199,7 +199,7 @@ def slot_events(
     out = []
     for first, period_slots in by_period.items():
         last = first + dt.timedelta(weeks=plan.every_weeks, days=-1)
-        done = [s.start for s in log.sessions if first <= s.start.astimezone(tz).date() <= last]
+        done = [s.start for s in log.sessions if first <= s.local_start(plan.tz).date() <= last]
         ordinals = _ordinals(
             plan, period_slots, done, schedule.usable_weekdays(plan, log, first, last)
         )

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # the reminder records live in rollminder.remind.records (see __getattr__)
     from rollminder.remind.records import ChannelConfig as ChannelConfig
@@ -79,8 +80,15 @@ class Session:
     reaction: str | None = None  # one of REACTIONS or None when not asked
     note: str = ""
     roller_id: str | None = None
+    # The IANA zone it was done in (DOMAIN.md: travelling never relabels history); "" for a
+    # session from an export made before zones were kept: then the plan's zone stands in.
+    tz: str = ""
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+
+    def local_start(self, fallback: str) -> dt.datetime:
+        """When it began, in the zone it was done in (``fallback`` for a session without one)."""
+        return self.start.astimezone(ZoneInfo(self.tz or fallback))
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,15 @@ class Settings:
     # DOMAIN.md: the soak takes about 10 minutes; 15 is our default (no source gives one).
     prep_minutes: int = 15
     session_check: int = 1  # 1: the pre-session check before each session; 0: off
+    # Travel (DOMAIN.md "Travel and time zones"): while set, slots and reminders follow this zone
+    # (the plan's wall time there) through ``travel_until`` (an ISO date, "" for until ended).
+    # Not in limits.SETTINGS: neither the settings command nor an export carries them.
+    travel_tz: str = ""
+    travel_until: str = ""
+
+
+#: The settings of a travel (not carried by an export: where the person is now).
+TRAVEL_FIELDS = frozenset({"travel_tz", "travel_until"})
 
 
 @dataclass(frozen=True)

@@ -383,7 +383,7 @@ def _period_slots(cal: DayCalendar, p: PeriodTally, today: dt.date) -> list[Past
         if d > end:
             break
         s = cal.days.first_session[d]
-        out.append(PastSlot(d, s.start.astimezone(tz), KEPT if d in full else PARTIAL, s.id))
+        out.append(PastSlot(d, s.local_start(cal.plan.tz), KEPT if d in full else PARTIAL, s.id))
     skip_ids = {k.slot.astimezone(tz).date(): k.id for k in cal.days.log.skips}
     for d in cal.slot_skips(p.first, end):
         out.append(PastSlot(d, local_slot(d, cal.plan.time, tz), SKIPPED, skip_ids.get(d)))
@@ -421,10 +421,9 @@ def partial_sessions(
     slot is planned, so ``history`` can mark them for ten years of log."""
     segments = _segments(plan, versions, today)
     starts = [first for first, _ in segments]
-    tz = ZoneInfo(plan.tz)
     by_day: dict[dt.date, list[Session]] = {}
     for s in sessions:
-        by_day.setdefault(s.start.astimezone(tz).date(), []).append(s)
+        by_day.setdefault(s.local_start(plan.tz).date(), []).append(s)
     out: set[str] = set()
     for day, found in by_day.items():
         version = segments[max(0, bisect_right(starts, day) - 1)][1]

@@ -25,6 +25,7 @@ from rollminder.usecases.pauses import PauseCases
 from rollminder.usecases.plans import PLAN_CHOICES, Outlook, PlanCases
 from rollminder.usecases.reminders import ChannelTest, ReminderCases
 from rollminder.usecases.rollers import RollerCases, RollerWear
+from rollminder.usecases.travel import Travel, TravelCases
 from rollminder.usecases.upkeep import Upkeep
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "RollerWear",
     "Rollminder",
     "SeriesStatus",
+    "Travel",
     "check_reaction",
     "check_zones",
     "rolled_zones",
@@ -49,6 +51,7 @@ class Rollminder(
     LogCases,
     PauseCases,
     RollerCases,
+    TravelCases,
     ClinicCases,
     CheckCases,
     ReminderCases,

@@ -54,7 +54,13 @@ class LogDays:
         self.log = log
         ordered = sorted(log.sessions, key=lambda s: s.start)
         self.starts = [s.start for s in ordered]
-        self.dates = [s.astimezone(tz).date() for s in self.starts]  # sorted too
+        # Each session's day where it was done (DOMAIN.md: travelling never relabels history),
+        # so a change of zone never moves a session to another day or counts it twice.
+        name = getattr(tz, "key", "")
+        self.dates = [
+            (s.start.astimezone(tz) if not s.tz or s.tz == name else s.local_start(name)).date()
+            for s in ordered
+        ]
         self.session_days = frozenset(self.dates)
         # The longest session of each day (a day keeps its slot by its best session).
         self.longest: dict[dt.date, float] = {}

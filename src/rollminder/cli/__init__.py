@@ -65,6 +65,7 @@ COMMANDS = {
     "done": "logbook:done",
     "skip": "logbook:skip",
     "pause": "logbook:pause",
+    "travel": "travel:travel",
     "pauses": "logbook:pauses",
     "resume": "logbook:resume",
     "history": "logbook:history",
@@ -84,7 +85,7 @@ COMMANDS = {
     "channel": "remind:channel",
     "service": "remind:service",
     # -- the guided session (issue 4)
-    "check": "session:check",
+    "check": "check:check",
     "start": "session:start",
     "serve": "web:serve",
     "password": "web:password",

@@ -348,7 +348,8 @@ def session_json(s: Session, tz: Any) -> dict[str, Any]:
     return {
         "type": "session",
         "id": s.id,
-        "start": s.start.astimezone(tz).isoformat(),
+        "start": s.local_start(tz.key).isoformat(),  # in the zone it was done in
+        "tz": s.tz or tz.key,
         "minutes": s.minutes,
         "zones": list(s.zones),
         "reaction": s.reaction,
@@ -364,6 +365,7 @@ def missed_json(slot: dt.datetime, tz: Any) -> dict[str, Any]:
         "type": "missed",
         "id": None,
         "start": slot.astimezone(tz).isoformat(),
+        "tz": tz.key,
         "minutes": None,
         "zones": [],
         "reaction": None,
@@ -379,6 +381,7 @@ def skip_json(s: Skip, tz: Any) -> dict[str, Any]:
         "type": "skip",
         "id": s.id,
         "start": s.slot.astimezone(tz).isoformat(),
+        "tz": tz.key,
         "minutes": None,
         "zones": [],
         "reaction": None,
@@ -439,3 +442,23 @@ def oneline(text: str, width: int = 60) -> str:
 
 def join(items: Iterable[str]) -> str:
     return ", ".join(items)
+
+
+def echo_why(plan: Any) -> None:
+    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
+    text)."""
+    from rollminder import guide, rules
+
+    rule = rules.needle_rule(plan.needle_mm)
+    click.echo()
+    click.echo("Why? Where these rules come from:")
+    for label, text in (
+        ("How often", rule.source),
+        ("Rest", "Rest counts in whole days from the day of your last session."),
+        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
+        ("Aftercare", guide.AFTERCARE_SOURCE),
+        ("Clinic", rules.BLACKOUT_SOURCE),
+        ("Roller", rules.ROLLER_SOURCE),
+        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
+    ):
+        click.echo(f"  {label + ':':11s}{text}")

@@ -201,8 +201,9 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="A JSON array of {type, id, start, minutes, zones, reaction, note, roller, reason}; "
-    "type is 'session', 'skip' or 'missed' (a past slot with no session or skip).",
+    help="A JSON array of {type, id, start, tz, minutes, zones, reaction, note, roller, reason}; "
+    "type is 'session', 'skip' or 'missed' (a past slot with no session or skip); a session's "
+    "start and tz are those of the zone it was done in.",
 )
 @pass_ctx
 def history(
@@ -232,14 +233,16 @@ def history(
         return
     rows: list[tuple[dt.datetime, tuple[str, ...]]] = []
     for s in sessions:
-        local = s.start.astimezone(tz)
+        local = s.local_start(tz.key)
         minutes = f"{s.minutes:g}" + (" (partial)" if s.id in partial else "")
+        # A session done elsewhere shows its own time, and the zone's abbreviation says where.
+        away = f" {local.tzname()}" if s.tz and s.tz != tz.key else ""
         rows.append(
             (
                 local,
                 (
                     fmt.short_id(s.id),
-                    f"{local:%a %Y-%m-%d %H:%M}",
+                    f"{local:%a %Y-%m-%d %H:%M}{away}",
                     minutes,
                     ",".join(s.zones),
                     s.reaction or "",

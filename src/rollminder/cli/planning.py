@@ -11,6 +11,7 @@ import click
 
 from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.cli.travel import echo_travel_note
 from rollminder.env import system_zone
 from rollminder.errors import Cancelled, InvalidInput, RollminderError
 from rollminder.model import WEEKDAYS, ZONES
@@ -196,7 +197,7 @@ def _wizard(ctx: Context, given: dict[str, Any]) -> dict[str, Any]:
     )
     from rollminder.zonenames import zone_name
 
-    current = ctx.app.plan() if ctx.app.has_plan() else None
+    current = ctx.app.home_plan() if ctx.app.has_plan() else None
 
     def check_plan(**partial: Any) -> None:
         """Refuse an answer as soon as the plan so far breaks a rule."""
@@ -317,7 +318,7 @@ def _setup_check(ctx: Context, *, ask: bool) -> None:
     fmt.echo()
     if not ctx.app.clinician_answers():
         if ask:
-            from rollminder.cli.session import ask_clinician_questions
+            from rollminder.cli.check import ask_clinician_questions
 
             ask_clinician_questions(ctx.app)
         else:
@@ -349,33 +350,14 @@ def plan(cctx: click.Context, as_json: bool, why: bool) -> None:
     if cctx.invoked_subcommand is not None:
         return
     ctx: Context = cctx.obj
-    current = ctx.app.plan()
+    current = ctx.app.home_plan()
     if as_json:
         fmt.echo_json(fmt.plan_json(current))
         return
     describe_plan(current, ctx.app.local_now())
+    echo_travel_note(ctx.app)
     if why:
-        _why(current)
-
-
-def _why(plan: Any) -> None:
-    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
-    text)."""
-    from rollminder import guide, rules
-
-    rule = rules.needle_rule(plan.needle_mm)
-    click.echo()
-    click.echo("Why? Where these rules come from:")
-    for label, text in (
-        ("How often", rule.source),
-        ("Rest", "Rest counts in whole days from the day of your last session."),
-        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
-        ("Aftercare", guide.AFTERCARE_SOURCE),
-        ("Clinic", rules.BLACKOUT_SOURCE),
-        ("Roller", rules.ROLLER_SOURCE),
-        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
-    ):
-        click.echo(f"  {label + ':':11s}{text}")
+        fmt.echo_why(current)
 
 
 @plan.command("set", short_help="Change your plan: only the options you give change.")
@@ -390,7 +372,7 @@ def plan_set(ctx: Context, /, **opts: Any) -> None:
     choices = plan_choices(**opts)
     if not choices:
         raise InvalidInput("Nothing to change: give at least one option (see --help).")
-    before = ctx.app.plan()  # a plan must exist
+    before = ctx.app.home_plan()  # a plan must exist
     updated = ctx.app.set_plan(**choices)
     describe_plan(updated, ctx.app.local_now())
     if "weekdays" not in choices and updated.weekdays != before.weekdays:
@@ -479,6 +461,7 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         fmt.echo(f"  {_slot_line(s, now)}")
     if not outlook.slots:
         fmt.echo("  No sessions ahead.")
+    echo_travel_note(ctx.app)
     if not ctx.app.reachable():
         fmt.echo(fmt.UNREACHABLE, err=True)
     for note in ctx.app.clinician_notes():

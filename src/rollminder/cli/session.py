@@ -1,4 +1,4 @@
-"""check and start: the pre-session check and the guided session in the terminal.
+"""start: the guided session in the terminal (the check it begins with is in cli/check.py).
 
 With a terminal (standard input and output both terminals) ``start`` draws a live screen and reads
 keys; otherwise it prints one timestamped line per cue and reads the check's answers and the
@@ -15,204 +15,22 @@ import click
 
 from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
-from rollminder.errors import ExitCode, InvalidInput, RollminderError
+from rollminder.errors import Cancelled, Conflict, ExitCode, InvalidInput, RollminderError
 from rollminder.limits import EARLIER_USES
 
 if TYPE_CHECKING:
     from rollminder.guide import Guide
     from rollminder.model import Roller
-    from rollminder.rules import CheckQuestion
-    from rollminder.service import CheckOutcome, Rollminder
+    from rollminder.service import Rollminder
     from rollminder.term.runner import Outcome, Run
 
-YES = ("y", "yes")
-NO = ("n", "no")
-
-
-def _has_terminal() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _read_line() -> str | None:
-    """One line of standard input without its end, or None at the end of input."""
-    line = sys.stdin.readline()
-    return None if line == "" else line.rstrip("\r\n")
-
-
-def _treatment_time(app: Rollminder, text: str) -> dt.datetime:
-    """When a retinoid or peel was used; a day alone counts from its last minute (safe side)."""
-    from rollminder.timeparse import parse_when
-
-    return parse_when(
-        text, now=app.now(), tz=app.zone(), prefer="past", default_time=dt.time(23, 59)
-    )
-
-
-# ------------------------------------------------------------------ the questions
-
-
-def ask_stop_questions(
-    app: Rollminder, terminal: bool
-) -> tuple[dict[str, bool], dict[str, dt.datetime]]:
-    """The stop questions, until the first yes. From a pipe: one 'y' or 'n' line each; a dated
-    question takes 'y DATE' ('y 2026-11-24 21:00', 'y yesterday')."""
-    from rollminder.rules import STOP_QUESTIONS
-
-    answers: dict[str, bool] = {}
-    dates: dict[str, dt.datetime] = {}
-    if terminal:
-        click.echo("Before you roll (a yes to any of these means: not today):")
-    for question in STOP_QUESTIONS:
-        if terminal:
-            yes = click.confirm(f"  {question.text}", default=False)
-            if yes and question.asks_date:
-                when = _ask_when(app, question)
-                if when is not None:
-                    dates[question.key] = when
-        else:
-            click.echo(f"Check: {question.text} [y/n]")
-            yes, when = _pipe_answer(app, question)
-            if when is not None:
-                dates[question.key] = when
-        answers[question.key] = yes
-        if yes:
-            break
-    return answers, dates
-
-
-def _ask_when(app: Rollminder, question: CheckQuestion) -> dt.datetime | None:
-    while True:
-        text = click.prompt(
-            "  When? (e.g. 'yesterday 22:00'; Enter if you are not sure: we count from now)",
-            default="",
-            show_default=False,
-        )
-        if not text.strip():
-            return None
-        try:
-            return _treatment_time(app, text)
-        except RollminderError as exc:
-            click.secho(f"  {exc.message}", fg="red", err=True)
-
-
-def _pipe_answer(app: Rollminder, question: CheckQuestion) -> tuple[bool, dt.datetime | None]:
-    line = _read_line()
-    if line is None:
-        raise InvalidInput(
-            f"No answer to the check question {question.key!r} on standard input (y or n): "
-            "nothing was changed."
-        )
-    word, _, rest = line.strip().partition(" ")
-    word = word.lower()
-    if word in NO and not rest:
-        return False, None
-    if word in YES:
-        if rest.strip() and question.asks_date:
-            return True, _treatment_time(app, rest.strip())
-        if rest.strip():
-            raise InvalidInput(f"Answer {question.key!r} with y or n, not {line[:40]!r}.")
-        return True, None
-    raise InvalidInput(
-        f"Answer the check question {question.key!r} with y or n, not {line[:40]!r}: "
-        "nothing was changed."
-    )
-
-
-def report_stop(app: Rollminder, outcome: CheckOutcome) -> None:
-    from rollminder.rules import stop_question
-
-    assert outcome.stopped_by is not None
-    question = stop_question(outcome.stopped_by)
-    now = app.local_now()
-    click.secho(f"Don't roll today: {question.reason}.", fg="yellow", bold=True)
-    if outcome.skip is not None:
-        slot = outcome.skip.slot.astimezone(now.tzinfo)
-        click.echo(f"Skipped the session of {fmt.slot_time(slot, now)}. Nothing was logged.")
-    else:
-        click.echo("Nothing was logged.")
-    if outcome.hold_until is not None:
-        click.echo(f"No rolling until {fmt.slot_time(outcome.hold_until, now)}.")
-    if outcome.next_slot is not None:
-        kind = " (catch-up)" if outcome.next_slot.kind == "catch-up" else ""
-        click.echo(f"Next session: {fmt.slot_time(outcome.next_slot.start, now)}{kind}.")
-    else:
-        click.echo("No session can be scheduled yet.")
-
-
-def show_notes(notes: list[str]) -> None:
-    for note in notes:
-        click.secho(f"Note: {note}", fg="yellow")
-
-
-def ask_clinician_questions(app: Rollminder) -> None:
-    """The "ask a clinician first" questions (a terminal is needed); yes answers are kept as
-    standing notes."""
-    from rollminder.rules import CLINICIAN_QUESTIONS
-
-    click.echo("Ask a clinician first if any of these apply (a yes is kept as a note):")
-    current = app.clinician_answers()
-    answers = {
-        q.key: click.confirm(f"  {q.text}", default=current.get(q.key, False))
-        for q in CLINICIAN_QUESTIONS
-    }
-    app.set_clinician_answers(answers)
-    notes = app.clinician_notes()
-    if notes:
-        show_notes(notes)
-    else:
-        click.echo("No notes: nothing to ask a clinician about from these questions.")
-
-
-# ------------------------------------------------------------------ check
-
-
-@click.command(short_help="The pre-session safety check ('--clinician': the standing questions).")
-@click.option(
-    "--clinician",
-    is_flag=True,
-    help="Answer the 'ask a clinician first' questions (kept as standing notes).",
+from rollminder.cli.check import (
+    ask_stop_questions,
+    has_terminal,
+    read_line,
+    report_stop,
+    show_notes,
 )
-@click.option("--holds", "show_holds", is_flag=True, help="List the holds not over yet.")
-@click.option("--lift", metavar="ID", help="Remove a hold (a date given by mistake).")
-@pass_ctx
-def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> None:
-    """The "don't roll today" questions. A yes skips today's session with the reason and
-    reschedules; a retinoid, peel, Botox or filler date holds rolling off until its interval has
-    passed. Exit status 0: roll when ready; 1: not today.
-
-    From a pipe, answer one 'y' or 'n' line per question ('y 2026-11-24 21:00' gives a date).
-    """
-
-    app = ctx.app
-    if lift is not None:
-        hold = app.lift_hold(lift)
-        click.echo(f"Lifted the hold ({hold.reason}) [{fmt.short_id(hold.id)}].")
-        return
-    if show_holds:
-        now = app.local_now()
-        holds = app.holds()
-        if not holds:
-            click.echo("No holds: nothing keeps you from rolling but your plan.")
-        for h in holds:
-            click.echo(
-                f"{fmt.short_id(h.id)}  until {fmt.slot_time(h.until.astimezone(now.tzinfo), now)}"
-                f"  {h.reason}"
-            )
-        return
-    if clinician:
-        if not _has_terminal():
-            raise InvalidInput("'check --clinician' needs a terminal to ask its questions.")
-        ask_clinician_questions(app)
-        return
-    app.plan()
-    answers, dates = ask_stop_questions(app, _has_terminal())
-    outcome = app.run_check(answers, dates)
-    if outcome.ok:
-        click.echo("All clear: roll when ready ('rollminder start --no-check').")
-        return
-    report_stop(app, outcome)
-    raise click.exceptions.Exit(ExitCode.REFUSED)
-
 
 # ------------------------------------------------------------------ start
 
@@ -259,6 +77,25 @@ def _roller(app: Rollminder, terminal: bool) -> Roller | None:
     return roller
 
 
+def _second_today(app: Rollminder, terminal: bool) -> None:
+    """Ask before a second session on a day that has one (it counts once): on a terminal a
+    question whose default is no; from a pipe a refusal naming --again."""
+    first = app.session_today()
+    if first is None:
+        return
+    at = f"{first.local_start(app.plan().tz):%H:%M}"
+    if not terminal:
+        raise Conflict(
+            f"You already rolled today at {at}; a second session counts once: "
+            "add --again to roll anyway."
+        )
+    if not click.confirm(
+        f"You already rolled today at {at}. A second session the same day counts once. Roll again?",
+        default=False,
+    ):
+        raise Cancelled("Not started: your skin gets its rest.")
+
+
 def _warn_state(app: Rollminder) -> None:
     """Say so when the plan says not now (a hold, the rest interval, a pause, a clinic blackout):
     the person decides, and the log will say it too."""
@@ -289,7 +126,7 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
         )
         note = click.prompt("A note (Enter for none)", default="", show_default=False)
         return reaction, note
-    line = _read_line()
+    line = read_line()
     word = (line or "").strip().lower()
     if word in ("", "n"):
         reaction = "none"
@@ -300,7 +137,7 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
             f"The reaction is none, mild, moderate or strong, not {word[:40]!r}: "
             "the session is logged without one."
         )
-    note = _read_line() or ""
+    note = read_line() or ""
     return reaction, note
 
 
@@ -314,9 +151,17 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
 )
 @click.option("--quiet", is_flag=True, help="No bell and no spoken cues.")
 @click.option("--no-check", is_flag=True, help="Skip the pre-session check this time.")
+@click.option(
+    "--again", is_flag=True, help="Roll a second session today without being asked (counts once)."
+)
 @pass_ctx
 def start(
-    ctx: Context, zones: str | None, minutes: float | None, quiet: bool, no_check: bool
+    ctx: Context,
+    zones: str | None,
+    minutes: float | None,
+    quiet: bool,
+    no_check: bool,
+    again: bool,
 ) -> None:
     """A guided session: the safety check, then every zone in every direction on a timer with a
     cue at each step, aftercare, and the session logged with the time really rolled.
@@ -333,7 +178,9 @@ def start(
     guide = build_guide(
         plan, zones=fmt.parse_zones(zones) if zones is not None else None, minutes=minutes
     )
-    terminal = _has_terminal()
+    terminal = has_terminal()
+    if not again:
+        _second_today(app, terminal)
     # With a terminal the roller comes first (asked once when there is none); from a pipe a
     # missing roller is added only once the check has passed, so bad input changes nothing.
     roller = _roller(app, terminal) if terminal or app.current_roller() else None

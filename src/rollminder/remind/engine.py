@@ -120,9 +120,9 @@ class PassResult:
 
 def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
     """Every reminder due now or later for the profile (none without a plan)."""
-    plan = app.store.plan()
-    if plan is None:
+    if not app.has_plan():
         return []
+    plan = app.plan()  # while travelling: the plan's time in the zone the person is in
     log_ = app.log_for(plan, now)
     current = app.current_roller()
     wear = app.roller_wear(current.id) if current is not None else None

@@ -239,12 +239,27 @@ _V5_SKIP_CATCH_UP = """
 ALTER TABLE skips ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0 CHECK (catch_up IN (0, 1));
 """
 
+# Travel (issue #11): a session keeps the zone it was done in. Sessions logged before get the zone
+# of the plan version in force when they began (the zone they were shown in then), or, before the
+# first plan, the first plan's zone.
+_V6_SESSION_ZONES = """
+ALTER TABLE sessions ADD COLUMN tz TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET tz = COALESCE(
+    (SELECT p.tz FROM plans p WHERE p.profile_id = sessions.profile_id
+        AND p.created_at <= sessions.start ORDER BY p.created_at DESC LIMIT 1),
+    (SELECT p.tz FROM plans p WHERE p.profile_id = sessions.profile_id
+        ORDER BY p.created_at LIMIT 1),
+    ''
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
     # Version 3 was kept for the calendar (issue #6), which needed no table.
     Migration(4, "pre-session check: holds and clinician answers", _V4_CHECK),
     Migration(5, "skips: whether a catch-up was asked", _V5_SKIP_CATCH_UP),
+    Migration(6, "sessions: the time zone each was done in", _V6_SESSION_ZONES),
 ]
 
 

@@ -24,6 +24,7 @@ from rollminder.model import (
     Skip,
     Visit,
 )
+from rollminder.zonenames import is_zone
 
 FORMAT = "rollminder-export"
 VERSION = 1
@@ -117,6 +118,19 @@ class _Text(_Codec):
         if limits.has_bad_chars(value, self.lines):
             raise _Bad(path, "contains control characters")
         return value
+
+
+class _Zone(_Text):
+    """An IANA zone name this Python knows (or "" where ``empty``)."""
+
+    def __init__(self, *, empty: bool = False) -> None:
+        super().__init__(MAX_ZONE_NAME, empty=empty, lines=False)
+
+    def load(self, value: object, path: str) -> Any:
+        text = super().load(value, path)
+        if text and not is_zone(text):
+            raise _Bad(path, "is not a time zone")
+        return text
 
 
 class _Int(_Codec):
@@ -312,6 +326,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "reaction": _Optional(_Choice(REACTIONS)),
             "note": _NOTE,
             "roller_id": _Optional(_ID_CODEC),
+            "tz": _Zone(empty=True),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
         },
@@ -398,7 +413,10 @@ _SETTINGS: dict[str, _Codec] = {
     name: _Int(limit.lo, limit.hi) for name, (_, limit) in limits.SETTINGS.items()
 }
 #: Row fields added after version 1 first shipped, with the value an older export means.
-_LATER_FIELDS: dict[str, dict[str, object]] = {"skips": {"catch_up": False}}
+_LATER_FIELDS: dict[str, dict[str, object]] = {
+    "skips": {"catch_up": False},
+    "sessions": {"tz": ""},  # before sessions kept their zone: the plan's zone stands in
+}
 
 #: Settings added after the format first shipped: an older export may lack them (then default).
 _SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check"})

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rollminder import rules
 from rollminder.errors import InvalidInput
@@ -85,16 +86,16 @@ def _minutes(value: float) -> str:
 def export_csv(store: Store) -> str:
     """Sessions and skips as one table (RFC 4180, CRLF line ends), sorted by time then id.
 
-    ``local_start`` is the wall time in the current plan's zone (UTC without a plan); ``start`` is
-    the exact UTC instant.
+    ``local_start`` is a session's wall time in the zone it was done in, a skip's in the current
+    plan's zone (UTC without a plan); ``start`` is the exact UTC instant.
     """
     plan = store.plan()
-    zone: dt.tzinfo = dt.UTC
+    zone = ZoneInfo("UTC")
     if plan is not None:
         try:
             zone = rules.check_zone(plan.tz)
         except InvalidInput:
-            zone = dt.UTC
+            zone = ZoneInfo("UTC")
     labels = {r.id: r.label for r in store.rollers()}
     rows: list[tuple[dt.datetime, str, list[str]]] = []
     for s in store.sessions():
@@ -102,7 +103,7 @@ def export_csv(store: Store) -> str:
         cells = [
             "session",
             _INSTANT.dump(s.start),
-            f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
+            f"{s.local_start(zone.key):%Y-%m-%d %H:%M}",
             _minutes(s.minutes),
             ";".join(s.zones),
             s.reaction or "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -74,19 +75,47 @@ class Base:
     def close(self) -> None:
         self.store.close()
 
-    def plan(self) -> Plan:
+    def home_plan(self) -> Plan:
+        """The plan as the person set it up (its own zone, whatever the travel)."""
         plan = self.store.plan()
         if plan is None:
             # Faces say how to make one (the CLI names its command, the web links its set-up).
             raise NoPlan("No plan yet: set up your plan first.")
         return plan
 
+    def plan(self) -> Plan:
+        """The plan in force now: while travelling, its wall time in the zone the person is in
+        (DOMAIN.md "Travel and time zones"); slots, reminders and new sessions follow it."""
+        return self.travelling(self.home_plan())
+
+    def travelling(self, plan: Plan) -> Plan:
+        """``plan`` in the travel zone, while a travel is on."""
+        zone = self.travel_zone()
+        return plan if zone is None or zone == plan.tz else replace(plan, tz=zone)
+
+    def travel_zone(self) -> str | None:
+        """The zone of the travel that is on now, or None."""
+        settings = self.store.settings()
+        if not settings.travel_tz:
+            return None
+        if settings.travel_until:
+            try:
+                until = dt.date.fromisoformat(settings.travel_until)
+            except ValueError:
+                return None
+            if self.now().astimezone(ZoneInfo(settings.travel_tz)).date() > until:
+                return None
+        return settings.travel_tz
+
     def has_plan(self) -> bool:
         return self.store.plan() is not None
 
     def zone(self) -> ZoneInfo:
+        """The zone the person is in: the travel's, else the plan's (UTC without a plan)."""
         plan = self.store.plan()
-        return ZoneInfo(plan.tz) if plan else ZoneInfo("UTC")
+        if plan is None:
+            return ZoneInfo("UTC")
+        return ZoneInfo(self.travel_zone() or plan.tz)
 
     def local_now(self) -> dt.datetime:
         return self.now().astimezone(self.zone())

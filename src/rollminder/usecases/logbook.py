@@ -174,6 +174,7 @@ class LogCases(Base):
             reaction=reaction,
             note=limits.NOTE.check(note, "note"),
             roller_id=roller_id,
+            tz=plan.tz,  # where the person is now: the plan's zone, or the travel zone
             created_at=now,
         )
         if keep is not None:
@@ -194,9 +195,9 @@ class LogCases(Base):
             if any(s.start == session.start for s in near):
                 local = session.start.astimezone(tz)
                 raise Conflict(f"A session at {says_at(local)} is already logged.")
-            same_day = [s for s in near if s.start.astimezone(tz).date() == day]
+            same_day = [s for s in near if s.local_start(plan.tz).date() == day]
             if same_day and not second_today:
-                local = same_day[0].start.astimezone(tz)
+                local = same_day[0].local_start(plan.tz)
                 raise SecondToday(
                     f"A session on {says_at(local)} is already logged; a second one the same "
                     "day counts once. Nothing was added.",
@@ -256,6 +257,16 @@ class LogCases(Base):
             )
             self.store.put_skip(skip)
         return skip
+
+    def session_today(self) -> Session | None:
+        """The first session logged on today's local date (where the person is), or None: a
+        second one that day counts once, so faces ask before starting another."""
+        plan = self.plan()
+        now = self.now().astimezone(ZoneInfo(plan.tz))
+        midnight = dt.datetime.combine(now.date(), dt.time(0), now.tzinfo)
+        near = self.store.sessions(since=midnight - dt.timedelta(days=1))
+        today = [s for s in near if s.local_start(plan.tz).date() == now.date()]
+        return today[0] if today else None
 
     def history(self, since: dt.datetime | None = None) -> list[Session]:
         since = None if since is None else limits.instant(since, "start of the history")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import limits
@@ -47,7 +47,7 @@ def wear_of(store: Store, roller_id: str, today: dt.date, tz: ZoneInfo) -> Rolle
             if uses > roller.initial_uses
             else None
         )
-        first_use = first.start.astimezone(tz).date() if first else None
+        first_use = first.local_start(tz.key).date() if first else None
         if roller.initial_uses:
             # Used before it was added: its first use was on that day at the latest.
             first_use = roller.added if first_use is None else min(first_use, roller.added)
@@ -76,7 +76,7 @@ class RollerCases(Base):
         return self.store.settings()
 
     def set_settings(self, **changes: int) -> Settings:
-        checked = {key: limits.setting(key, value) for key, value in changes.items()}
+        checked: dict[str, Any] = {k: limits.setting(k, v) for k, v in changes.items()}
         with self.store.transaction():
             s = replace(self.store.settings(), **checked)
             self.store.put_settings(s)

@@ -39,7 +39,7 @@ def figures(app: Rollminder, now: dt.datetime) -> Figures:
     return Figures(
         stats=stats,
         heatmap=charts.heatmap(
-            (s.start.astimezone(tz).date() for s in log.sessions),
+            (s.local_start(plan.tz).date() for s in log.sessions),
             (k.slot.astimezone(tz).date() for k in log.skips),
             today,
         ),
