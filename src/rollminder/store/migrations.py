@@ -239,12 +239,27 @@ _V5_SKIP_CATCH_UP = """
 ALTER TABLE skips ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0 CHECK (catch_up IN (0, 1));
 """
 
+# Fixing mistakes (issue #11): the edits and deletions `undo` can take back, newest last.
+# (Version 6 is the sessions' time zone.)
+_V7_UNDO = """
+CREATE TABLE undo_steps (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    changes TEXT NOT NULL,             -- JSON: the rows changed, before and after
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX undo_steps_by_time ON undo_steps (profile_id, created_at);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
     # Version 3 was kept for the calendar (issue #6), which needed no table.
     Migration(4, "pre-session check: holds and clinician answers", _V4_CHECK),
     Migration(5, "skips: whether a catch-up was asked", _V5_SKIP_CATCH_UP),
+    Migration(7, "undo journal: edits and deletions undo can take back", _V7_UNDO),
 ]
 
 
