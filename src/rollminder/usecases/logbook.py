@@ -295,6 +295,12 @@ class LogCases(Base):
             journal(self.store, self.now(), "delete", [(row, None)])
         return row
 
+    def entry(self, ref: str, kind: str) -> Session | Skip | Pause | Visit | Roller:
+        """The session, skip, pause, visit or roller (``kind``) whose id starts with ``ref``."""
+        if kind not in KIND_OF.values():
+            raise InvalidInput(f"The kind is one of {', '.join(KIND_OF.values())}.")
+        return self._find_row(ref, (kind,))
+
     def kind_of(self, ref: str) -> str:
         """Whether (a prefix of) an id names a session, skip, pause, visit or roller."""
         return KIND_OF[type(self._find_row(ref, tuple(KIND_OF.values())))]
