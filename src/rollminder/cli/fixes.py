@@ -250,7 +250,9 @@ def edit_visit(
     series: str | None,
     no_series: bool,
 ) -> None:
-    """Change a visit: the options of 'visit add'; --series makes it join a series."""
+    """Change a visit: the options of 'visit add'.
+
+    --series makes a visit join a series (by its name or id), --no-series takes it out."""
     from rollminder.service import KEEP
 
     if series is not None and no_series:
