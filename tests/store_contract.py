@@ -34,6 +34,7 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
+    UndoStep,
     Visit,
 )
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
@@ -170,6 +171,8 @@ KINDS = [
          key=lambda r: (r.slot, r.kind, r.channel)),
     Kind("snoozes", lambda s, r: s.put_snooze(r), lambda s: s.snoozes(),
          key=lambda r: (r.slot, r.n)),
+    Kind("undo_steps", lambda s, r: s.put_undo_step(r), lambda s: s.undo_steps(),
+         lambda s, r: s.delete_undo_step(r.id)),
 ]  # fmt: skip
 KIND = {kind.name: kind for kind in KINDS}
 DELETABLE = [kind for kind in KINDS if kind.delete is not None]
@@ -220,6 +223,8 @@ def typical() -> dict[str, Any]:
                                "host:42:abc", sent_at=later, recorded_at=later, late=True,
                                attempts=3),
         "snoozes": Snooze("2026-03-08T08:30:15Z", 2, later, created_at=ny),
+        "undo_steps": UndoStep(action="delete", changes='[{"kind": "sessions", "before": '
+                               '{"note": "✓"}, "after": null}]', id="undo-1", created_at=ny),
     }  # fmt: skip
 
 
@@ -246,6 +251,7 @@ def emptiest() -> dict[str, Any]:
         "channel_statuses": ChannelStatus(""),
         "deliveries": Delivery("", "", "", "claimed", EARLY, EARLY, "", attempts=0),
         "snoozes": Snooze("", 0, EARLY, created_at=EARLY),
+        "undo_steps": UndoStep(action="", changes="", id="", created_at=EARLY),
     }  # fmt: skip
 
 
@@ -278,6 +284,7 @@ def largest() -> dict[str, Any]:
         "deliveries": Delivery(LONG, LONG, LONG, "recorded", FAR, FAR, LONG, sent_at=FAR,
                                recorded_at=FAR, late=True, attempts=BIG_INT),
         "snoozes": Snooze(LONG, BIG_INT, FAR, created_at=FAR),
+        "undo_steps": UndoStep(action=LONG, changes=LONG, id=LONG, created_at=FAR),
     }  # fmt: skip
 
 
@@ -353,6 +360,7 @@ def test_the_row_sets_cover_every_kind_the_store_lists() -> None:
     lists = {
         "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "holds",
         "clinician_answers", "channels", "channel_statuses", "deliveries", "snoozes",
+        "undo_steps",
     }  # fmt: skip
     assert lists <= listing
     assert len(KINDS) == len(lists)
@@ -525,7 +533,7 @@ def _edited(kind: Kind, row: Any) -> Any:
     text = {"plans": "tz", "sessions": "note", "skips": "reason", "pauses": "reason",
             "rollers": "label", "visits": "note", "series": "name", "holds": "reason",
             "clinician": None, "channels": "masked", "channel_statuses": "last_error",
-            "deliveries": "owner", "snoozes": None}[kind.name]  # fmt: skip
+            "deliveries": "owner", "snoozes": None, "undo_steps": "changes"}[kind.name]  # fmt: skip
     if kind.name == "clinician":
         return dataclasses.replace(row, yes=not row.yes)
     if kind.name == "snoozes":

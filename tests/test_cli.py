@@ -132,7 +132,7 @@ def test_rollers(planned: Runner) -> None:
     listing = planned("roller", "list", "--json").json()
     assert listing[0]["uses"] == 10 and listing[0]["replace_now"]
     assert "Replace face" in planned("roller", "list").out
-    assert planned("roller", "add", "--label", "new one").code == 0
+    assert planned("roller", "add", "--label", "new one", "--replace").code == 0
     listing = planned("roller", "list", "--json").json()
     assert listing[0]["retired"] is not None and listing[1]["retired"] is None
 
@@ -390,12 +390,15 @@ def test_sentences_write_days_one_way(planned: Runner) -> None:
     assert made.out == "Paused from Sun 20 Dec through Sun 3 Jan 2027.\n"
     pause_id = planned("pauses", "--json").json()[0]["id"][:6]
     cancelled = planned("resume", pause_id)
-    assert cancelled.out == "Cancelled the pause from Sun 20 Dec through Sun 3 Jan 2027.\n"
+    assert cancelled.out == (
+        "Cancelled the pause from Sun 20 Dec through Sun 3 Jan 2027. 'rollminder undo' takes it "
+        "back.\n"
+    )
     assert "Since      Wed 25 Nov\n" in planned("plan").out
     planned("visit", "add", "2027-01-20T10:00")
     visit_id = planned("visit", "list", "--json").json()[0]["id"][:6]
-    assert (
-        planned("visit", "delete", visit_id).out == "Deleted the visit of Wed 20 Jan 2027 10:00.\n"
+    assert planned("visit", "delete", visit_id).out == (
+        "Deleted the visit of Wed 20 Jan 2027 10:00. 'rollminder undo' takes it back.\n"
     )
 
 
@@ -423,7 +426,7 @@ def test_roller_without_a_label(planned: Runner) -> None:
 
 def test_piped_tables_keep_one_row_per_line(planned: Runner) -> None:
     planned("roller", "add", "--label", "my first face roller")
-    planned("roller", "add", "--label", "my second face roller")
+    planned("roller", "add", "--label", "my second face roller", "--replace")
     lines = planned("roller", "list").out.splitlines()
     rows = [ln for ln in lines if "face roller" in ln]
     assert len(rows) == 2 and "retired 2026-11-25" in rows[0] and "current" in rows[1]

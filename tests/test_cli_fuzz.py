@@ -23,6 +23,9 @@ REQUIRED = {
     "WHEN": "2026-12-16T10:00",
     "ENTRY_ID": "abcdef",
     "VISIT_ID": "abcdef",
+    "ID": "abcdef",
+    "[KIND] ID": "abcdef",
+    "[ID] NAME": "face roller",
     "FILE": "nothing-here.json",
 }
 #: Commands that wait for a person (a prompt) are given --yes or skipped from the fuzz.
@@ -123,6 +126,14 @@ def test_the_fuzz_covers_every_command() -> None:
         ("import",),
         ("export",),
         ("channel", "add"),
+        ("edit", "session"),
+        ("edit", "skip"),
+        ("edit", "pause"),
+        ("edit", "visit"),
+        ("edit", "roller"),
+        ("roller", "rename"),
+        ("roller", "use"),
+        ("delete",),
     } <= commands
     assert ((), "--profile") in CASES
     assert len(CASES) >= 60

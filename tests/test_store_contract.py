@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from rollminder.store import LogStore, Maintenance, PlanStore, ReminderLedger, SecretStore, Store
+from rollminder.store import (
+    LogStore,
+    Maintenance,
+    PlanStore,
+    ReminderLedger,
+    SecretStore,
+    Store,
+    UndoJournal,
+)
 from rollminder.store.memory import MemoryDatabase, MemoryStore
 from rollminder.store.sqlite import SqliteStore
 from tests.store_contract import *  # noqa: F403 - the contract's tests and fixtures
@@ -51,7 +59,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 
 def test_every_store_member_is_in_exactly_one_role() -> None:
-    roles = (PlanStore, LogStore, ReminderLedger, SecretStore, Maintenance)
+    roles = (PlanStore, LogStore, ReminderLedger, SecretStore, UndoJournal, Maintenance)
     members = [name for role in roles for name in vars(role) if not name.startswith("_")]
     assert len(members) == len(set(members))
     assert set(members) == {name for name in dir(Store) if not name.startswith("_")}

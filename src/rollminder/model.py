@@ -211,3 +211,14 @@ class ClinicianAnswer:
     answered_at: dt.datetime  # aware
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+
+
+@dataclass(frozen=True)
+class UndoStep:
+    """One edit or deletion that ``undo`` can take back: every row it changed, before and after
+    (as the export writes rows; see :mod:`rollminder.usecases.undo`). Newest last."""
+
+    action: str  # "edit" or "delete"
+    changes: str  # JSON: [{"kind": "sessions", "before": {...} | null, "after": {...} | null}]
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock

@@ -24,20 +24,25 @@ from rollminder.usecases.logbook import (
 from rollminder.usecases.pauses import PauseCases
 from rollminder.usecases.plans import PLAN_CHOICES, Outlook, PlanCases
 from rollminder.usecases.reminders import ChannelTest, ReminderCases
-from rollminder.usecases.rollers import RollerCases, RollerWear
+from rollminder.usecases.rollers import RollerCases, RollerInUse, RollerWear
 from rollminder.usecases.travel import Travel, TravelCases
+from rollminder.usecases.undo import KEEP, Change, Step, UndoCases
 from rollminder.usecases.upkeep import Upkeep
 
 __all__ = [
     "DOUBLE_TAP",
+    "KEEP",
     "PLAN_CHOICES",
+    "Change",
     "ChannelTest",
     "CheckOutcome",
     "Logged",
     "Outlook",
+    "RollerInUse",
     "RollerWear",
     "Rollminder",
     "SeriesStatus",
+    "Step",
     "Travel",
     "check_reaction",
     "check_zones",
@@ -55,6 +60,7 @@ class Rollminder(
     ClinicCases,
     CheckCases,
     ReminderCases,
+    UndoCases,
     Upkeep,
 ):
     """Every use case for one profile. ``clock`` returns an aware ``datetime``."""

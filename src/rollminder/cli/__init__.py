@@ -70,6 +70,8 @@ COMMANDS = {
     "resume": "logbook:resume",
     "history": "logbook:history",
     "delete": "logbook:delete",
+    "edit": "fixes:edit",
+    "undo": "fixes:undo",
     "stats": "logbook:stats",
     "roller": "things:roller",
     "visit": "things:visit",

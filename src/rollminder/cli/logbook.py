@@ -176,11 +176,13 @@ def pauses(ctx: Context, as_json: bool) -> None:
 def resume(ctx: Context, pause_id: str | None) -> None:
     """End the pause you are in now (or cancel the pause PAUSE_ID)."""
     if pause_id:
+        from rollminder.cli.fixes import UNDO_HINT
+
         p = ctx.app.cancel_pause(pause_id)
         today = ctx.app.local_now().date()
         fmt.echo(
             f"Cancelled the pause from {fmt.day_text(p.first, today)} "
-            f"through {fmt.day_text(p.last, today)}."
+            f"through {fmt.day_text(p.last, today)}. {UNDO_HINT}"
         )
         return
     ended = ctx.app.resume()
@@ -273,13 +275,29 @@ def history(
     fmt.table([r for _, r in rows], header=("id", "when", "min", "zones", "reaction", "note"))
 
 
-@click.command(short_help="Delete a logged session or skip by its id.")
-@click.argument("entry_id")
+@click.command(short_help="Delete a session, skip, pause or visit by its id.")
+@click.argument("what", metavar="[KIND] ID")
+@click.argument("entry_id", metavar="", required=False)
 @pass_ctx
-def delete(ctx: Context, entry_id: str) -> None:
-    """Delete a logged session or skip by its id (see 'history --skips')."""
-    kind = ctx.app.delete_entry(entry_id)
-    fmt.echo(f"Deleted the {kind}.")
+def delete(ctx: Context, what: str, entry_id: str | None) -> None:
+    """Delete a session, skip, pause or visit by its id (see 'history --skips', 'pauses',
+    'visit list'): 'rollminder delete ID', or 'rollminder delete session ID' to say what it is.
+    'rollminder undo' brings it back."""
+    from rollminder.cli.fixes import UNDO_HINT, describe
+    from rollminder.usecases.logbook import DELETABLE
+
+    if entry_id is None:
+        if what in DELETABLE:
+            raise click.UsageError(f"Give the {what}'s id: 'rollminder delete {what} ID'.")
+        row = ctx.app.delete(what)
+    else:
+        if what not in DELETABLE:
+            raise click.UsageError(
+                f"What to delete is one of {', '.join(DELETABLE)}, then its id "
+                "(rollers are retired: 'rollminder roller retire')."
+            )
+        row = ctx.app.delete(entry_id, kinds=(what,))
+    fmt.echo(f"Deleted {describe(ctx.app, row)}. {UNDO_HINT}")
 
 
 def _echo_next(app: Rollminder) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
+
+if TYPE_CHECKING:
+    from rollminder.model import Roller
 
 # ------------------------------------------------------------------ rollers
 
@@ -31,18 +36,41 @@ def roller() -> None:
     default=0,
     help="If already used: how many times.",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Retire the current roller without asking (it is asked on a terminal).",
+)
 @pass_ctx
 def roller_add(
-    ctx: Context, label: str, needle: float | None, first_use: str | None, uses: int
+    ctx: Context, label: str, needle: float | None, first_use: str | None, uses: int, replace: bool
 ) -> None:
-    """Add a new roller; it becomes the current one (the old one is retired)."""
+    """Add a new roller; it becomes the current one, and the current one is retired (asked
+    first, or --replace). To name the roller you use now, see 'roller rename'."""
+    from rollminder.cli.fixes import ask_or_refuse
+    from rollminder.service import RollerInUse
+
     app = ctx.app
-    new, previous = app.add_roller(
-        label=label,
-        needle_mm=needle,
-        first_use=fmt.day(app, first_use, prefer="past"),
-        initial_uses=uses,
-    )
+    choices = {
+        "label": label,
+        "needle_mm": needle,
+        "first_use": fmt.day(app, first_use, prefer="past"),
+        "initial_uses": uses,
+    }
+    try:
+        new, previous = app.add_roller(**choices, replace_current=replace)  # type: ignore[arg-type]
+    except RollerInUse as exc:
+        if not ask_or_refuse(
+            f"{_in_use(exc.current)} Is the new one replacing it (it is then retired)?",
+            f"{_in_use(exc.current)} Nothing was added: add --replace to retire it and use the "
+            "new one, or rename it with 'rollminder roller rename NAME'.",
+        ):
+            fmt.echo(
+                "Nothing was added. To name the roller you use now: "
+                "'rollminder roller rename NAME'."
+            )
+            return
+        new, previous = app.add_roller(**choices, replace_current=True)  # type: ignore[arg-type]
     what = new.label if label.strip() else "a roller"  # an unnamed one is called '0.25 mm roller'
     fmt.echo(
         f"Added {what} ({new.needle_mm:g} mm) as your current roller [{fmt.short_id(new.id)}]."
@@ -54,6 +82,62 @@ def roller_add(
         f"Replace it after {s.roller_max_uses} uses or {s.roller_max_days} days of use. "
         "A new roller comes sterile; disinfect it after every use."
     )
+
+
+def _in_use(current: Roller) -> str:
+    return (
+        f"Your current roller is '{fmt.oneline(current.label, 40)}' "
+        f"[{fmt.short_id(current.id)}], in use since {fmt.day_text(current.added)}."
+    )
+
+
+@roller.command("rename", short_help="Give a roller a new name.")
+@click.argument("words", metavar="[ID] NAME", nargs=-1, required=True)
+@pass_ctx
+def roller_rename(ctx: Context, words: tuple[str, ...]) -> None:
+    """Give a roller a new name: 'roller rename NAME' renames the current one, 'roller rename ID
+    NAME' another one (ids are in 'roller list')."""
+    from rollminder.cli.fixes import UNDO_HINT
+
+    if len(words) > 2:
+        raise click.UsageError("Give the new name in quotes: roller rename [ID] 'face roller'.")
+    ref, name = (None, words[0]) if len(words) == 1 else words
+    old = ctx.app.entry(ref, "roller") if ref is not None else ctx.app.current_roller()
+    r = ctx.app.rename_roller(name, ref)
+    was = f" (was '{fmt.oneline(old.label, 40)}')" if old is not None else ""  # type: ignore[union-attr]
+    fmt.echo(f"Renamed: {r.label} [{fmt.short_id(r.id)}]{was}. {UNDO_HINT}")
+
+
+@roller.command("use", short_help="Bring a retired roller back as the current one.")
+@click.argument("roller_id", metavar="ID")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Retire the current roller without asking (it is asked on a terminal).",
+)
+@pass_ctx
+def roller_use(ctx: Context, roller_id: str, replace: bool) -> None:
+    """Bring a retired roller back as your current one (ids are in 'roller list'); the
+    current one is retired (asked first, or --replace)."""
+    from rollminder.cli.fixes import UNDO_HINT, ask_or_refuse
+    from rollminder.service import RollerInUse
+
+    app = ctx.app
+    try:
+        back, retired = app.use_roller(roller_id, replace_current=replace)
+    except RollerInUse as exc:
+        if not ask_or_refuse(
+            f"{_in_use(exc.current)} Retire it and use the other one again?",
+            f"{_in_use(exc.current)} Nothing was changed: add --replace to retire it and use "
+            "the other one again.",
+        ):
+            fmt.echo("Nothing was changed.")
+            return
+        back, retired = app.use_roller(roller_id, replace_current=True)
+    fmt.echo(f"{back.label} [{fmt.short_id(back.id)}] is your current roller again.")
+    if retired is not None:
+        fmt.echo(f"Retired {retired.label} [{fmt.short_id(retired.id)}].")
+    fmt.echo(UNDO_HINT)
 
 
 @roller.command("list")
@@ -123,8 +207,10 @@ def roller_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def roller_retire(ctx: Context, roller_id: str | None) -> None:
     """Retire a roller (default: the current one)."""
+    from rollminder.cli.fixes import UNDO_HINT
+
     r = ctx.app.retire_roller(roller_id)
-    fmt.echo(f"Retired {r.label} [{fmt.short_id(r.id)}].")
+    fmt.echo(f"Retired {r.label} [{fmt.short_id(r.id)}]. {UNDO_HINT}")
 
 
 # ------------------------------------------------------------------ visits
@@ -139,7 +225,12 @@ def visit() -> None:
 @click.argument("when_text", metavar="WHEN")
 @click.option("--clinic", default="", help="Where.")
 @click.option("--note", default="", help="What was done.")
-@click.option("--series", "series_id", help="The series it belongs to (see 'visit series').")
+@click.option(
+    "--series",
+    "series_id",
+    metavar="NAME|ID",
+    help="The series it belongs to, by name or id (see 'visit series').",
+)
 @pass_ctx
 def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: str | None) -> None:
     """Record a clinic visit (past or booked)."""
@@ -190,17 +281,19 @@ def visit_list(ctx: Context, as_json: bool) -> None:
     if not visits:
         fmt.echo("No visits recorded.")
         return
+    names = {s.series.id: s.series.name for s in app.series_status()}
     fmt.rich_table(
         [
             (
                 fmt.short_id(v.id),
                 f"{v.at.astimezone(tz):%a %Y-%m-%d %H:%M}",
                 fmt.oneline(v.clinic, 30),
+                fmt.oneline(names.get(v.series_id or "", ""), 30),
                 fmt.oneline(v.note, 40),
             )
             for v in visits
         ],
-        ("id", "when", "clinic", "note"),
+        ("id", "when", "clinic", "series", "note"),
     )
 
 
@@ -209,9 +302,10 @@ def visit_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def visit_delete(ctx: Context, visit_id: str) -> None:
     """Delete a visit."""
+    from rollminder.cli.fixes import UNDO_HINT, describe
+
     v = ctx.app.delete_visit(visit_id)
-    now = ctx.app.local_now()
-    fmt.echo(f"Deleted the visit of {fmt.slot_time(v.at.astimezone(now.tzinfo), now)}.")
+    fmt.echo(f"Deleted {describe(ctx.app, v)}. {UNDO_HINT}")
 
 
 @visit.group(
@@ -296,7 +390,9 @@ def series_new(ctx: Context, name: str, count: int, weeks: int) -> None:
     fmt.echo(
         f"Series '{s.name}' [{fmt.short_id(s.id)}]: {s.count} visits, "
         f"{s.spacing_weeks} weeks apart. Add visits with "
-        f"'rollminder visit add WHEN --series {fmt.short_id(s.id)}'."
+        f"'rollminder visit add WHEN --series {fmt.short_id(s.id)}' (or by its name); a visit "
+        f"already recorded joins it with 'rollminder edit visit ID --series "
+        f"{fmt.short_id(s.id)}'."
     )
 
 

@@ -21,6 +21,7 @@ from rollminder.store.roles import (
     ReminderLedger,
     SecretStore,
     Store,
+    UndoJournal,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ReminderLedger",
     "SecretStore",
     "Store",
+    "UndoJournal",
     "iter_all",
 ]
 

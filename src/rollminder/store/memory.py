@@ -32,6 +32,7 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
+    UndoStep,
     Visit,
 )
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
@@ -63,6 +64,8 @@ class _Rows:
     clinician: dict[str, ClinicianAnswer] = dataclasses.field(default_factory=dict)
     # the web app's secrets, by name
     secrets: dict[str, str] = dataclasses.field(default_factory=dict)
+    # the steps undo can take back (issue 11)
+    undo_steps: dict[str, UndoStep] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses (or strings): copying the dicts is a full snapshot.
@@ -93,7 +96,7 @@ def _shallow(value: Any) -> Any:
 #: How each table of records is keyed: by ``id``, except the last three.
 _BY_ID = [
     "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "channels", "holds",
-    "clinician",
+    "clinician", "undo_steps",
 ]  # fmt: skip
 _KEYS: dict[str, Callable[[Any], Any]] = {name: lambda record: record.id for name in _BY_ID}
 _KEYS["channel_status"] = lambda status: status.channel
@@ -414,6 +417,17 @@ class MemoryStore:
 
     def delete_secret(self, name: str) -> bool:
         return self._changing.secrets.pop(name, None) is not None
+
+    # -- the undo journal (issue 11) -------------------------------------------------------------
+
+    def undo_steps(self) -> list[UndoStep]:
+        return _sorted(self._rows.undo_steps.values(), lambda u: u.created_at)
+
+    def put_undo_step(self, step: UndoStep) -> None:
+        self._changing.undo_steps[step.id] = _normalized(step)
+
+    def delete_undo_step(self, id: str) -> bool:
+        return self._changing.undo_steps.pop(id, None) is not None
 
 
 if TYPE_CHECKING:

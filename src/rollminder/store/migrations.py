@@ -253,6 +253,19 @@ UPDATE sessions SET tz = COALESCE(
 );
 """
 
+# Fixing mistakes (issue #11): the edits and deletions `undo` can take back, newest last.
+_V7_UNDO = """
+CREATE TABLE undo_steps (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    changes TEXT NOT NULL,             -- JSON: the rows changed, before and after
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX undo_steps_by_time ON undo_steps (profile_id, created_at);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
@@ -260,6 +273,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "pre-session check: holds and clinician answers", _V4_CHECK),
     Migration(5, "skips: whether a catch-up was asked", _V5_SKIP_CATCH_UP),
     Migration(6, "sessions: the time zone each was done in", _V6_SESSION_ZONES),
+    Migration(7, "undo journal: edits and deletions undo can take back", _V7_UNDO),
 ]
 
 

@@ -36,13 +36,22 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
+    UndoStep,
     Visit,
 )
 
 if TYPE_CHECKING:
     from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
-__all__ = ["LogStore", "Maintenance", "PlanStore", "ReminderLedger", "SecretStore", "Store"]
+__all__ = [
+    "LogStore",
+    "Maintenance",
+    "PlanStore",
+    "ReminderLedger",
+    "SecretStore",
+    "Store",
+    "UndoJournal",
+]
 
 
 class PlanStore(Protocol):
@@ -213,6 +222,18 @@ class SecretStore(Protocol):
     def delete_secret(self, name: str) -> bool: ...
 
 
+class UndoJournal(Protocol):
+    """The steps ``undo`` can take back (edits and deletions), oldest first. The use cases
+    write a step in the same transaction as the change it records, and keep the newest few."""
+
+    def undo_steps(self) -> list[UndoStep]:
+        """Sorted by ``created_at``, then insertion."""
+        ...
+
+    def put_undo_step(self, step: UndoStep) -> None: ...
+    def delete_undo_step(self, id: str) -> bool: ...
+
+
 class Maintenance(Protocol):
     """The unit of work and the store's life: transactions, change stamps, backups, closing."""
 
@@ -248,5 +269,5 @@ class Maintenance(Protocol):
         ...
 
 
-class Store(PlanStore, LogStore, ReminderLedger, SecretStore, Maintenance, Protocol):
+class Store(PlanStore, LogStore, ReminderLedger, SecretStore, UndoJournal, Maintenance, Protocol):
     """Every role: what the service, the faces and the reminder daemon hold."""

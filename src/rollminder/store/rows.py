@@ -23,6 +23,7 @@ from rollminder.model import (
     Series,
     Session,
     Skip,
+    UndoStep,
     Visit,
 )
 
@@ -124,8 +125,10 @@ def channels_table() -> Table[Any]:
 # -- the pre-session check (issue 4): migration 4
 HOLDS = Table("holds", Hold, since=_I, until=_I, created_at=_I)
 CLINICIAN = Table("clinician_answers", ClinicianAnswer, yes="bool", answered_at=_I, created_at=_I)
+# -- fixing mistakes (issue 11): migration 7
+UNDO_STEPS = Table("undo_steps", UndoStep, created_at=_I)
 TABLES: tuple[Table[Any], ...] = (
-    PLANS, SESSIONS, SKIPS, PAUSES, ROLLERS, SERIES, VISITS, HOLDS, CLINICIAN,
+    PLANS, SESSIONS, SKIPS, PAUSES, ROLLERS, SERIES, VISITS, HOLDS, CLINICIAN, UNDO_STEPS,
 )  # fmt: skip
 
 

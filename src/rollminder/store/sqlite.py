@@ -41,7 +41,12 @@ from rollminder.store.backups import (
 from rollminder.store.rows import TABLES, instant
 from rollminder.store.sqlite_base import BUSY_TIMEOUT, retrying
 from rollminder.store.sqlite_ledger import SqliteReminderLedger
-from rollminder.store.sqlite_log import SqliteLogStore, SqlitePlanStore, SqliteSecretStore
+from rollminder.store.sqlite_log import (
+    SqliteLogStore,
+    SqlitePlanStore,
+    SqliteSecretStore,
+    SqliteUndoJournal,
+)
 
 if TYPE_CHECKING:
     from rollminder.store.roles import Store
@@ -57,7 +62,9 @@ __all__ = [
 ]
 
 
-class SqliteStore(SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteSecretStore):
+class SqliteStore(
+    SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteSecretStore, SqliteUndoJournal
+):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 
     Open it with :meth:`open`. Use it from one thread (sqlite3's default check).

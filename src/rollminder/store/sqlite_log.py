@@ -21,6 +21,7 @@ from rollminder.model import (
     Session,
     Settings,
     Skip,
+    UndoStep,
     Visit,
 )
 from rollminder.store.rows import (
@@ -32,6 +33,7 @@ from rollminder.store.rows import (
     SERIES,
     SESSIONS,
     SKIPS,
+    UNDO_STEPS,
     VISITS,
     time_range,
 )
@@ -183,3 +185,16 @@ class SqliteSecretStore(SqliteBase):
     def delete_secret(self, name: str) -> bool:
         sql = 'DELETE FROM settings WHERE profile_id = ? AND "key" = ?'
         return self._write(sql, (self._profile_id, f"web:{name}")) > 0
+
+
+class SqliteUndoJournal(SqliteBase):
+    """The steps undo can take back (migration 7)."""
+
+    def undo_steps(self) -> list[UndoStep]:
+        return self._rows(UNDO_STEPS, "ORDER BY created_at, rowid")
+
+    def put_undo_step(self, step: UndoStep) -> None:
+        self._put(UNDO_STEPS, step)
+
+    def delete_undo_step(self, id: str) -> bool:
+        return self._delete(UNDO_STEPS, id)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import NamedTuple
 
 from rollminder import limits, rules
-from rollminder.errors import Conflict
+from rollminder.errors import Conflict, InvalidInput, NotFound
 from rollminder.model import Series, Visit
 from rollminder.usecases.base import Base, find
+from rollminder.usecases.undo import KEEP, Keep, journal
+
+
+def _one_at_a_time(visit: Visit, visits: list[Visit]) -> None:
+    if any(v.at == visit.at and v.id != visit.id for v in visits):
+        raise Conflict("A visit at that time is already recorded.")
 
 
 class SeriesStatus(NamedTuple):
@@ -40,12 +47,11 @@ class ClinicCases(Base):
     def add_visit(
         self, *, at: dt.datetime, clinic: str = "", note: str = "", series_ref: str | None = None
     ) -> Visit:
+        """Record a visit; ``series_ref`` names its series by name or by (a prefix of) its id."""
         at = limits.instant(at, "visit's time")
         now = self.now()
         with self.store.transaction():
-            series_id = None
-            if series_ref is not None:
-                series_id = find(self.store.series(), series_ref, "series")
+            series_id = None if series_ref is None else self._series_id(series_ref)
             visit = Visit(
                 at=at.astimezone(dt.UTC),
                 clinic=limits.NAME.check(clinic, "clinic"),
@@ -53,20 +59,73 @@ class ClinicCases(Base):
                 series_id=series_id,
                 created_at=now,
             )
-            if any(v.at == visit.at for v in self.store.visits()):
-                raise Conflict("A visit at that time is already recorded.")
+            _one_at_a_time(visit, self.store.visits())
             self.store.put_visit(visit)
         return visit
+
+    def edit_visit(
+        self,
+        ref: str,
+        *,
+        at: dt.datetime | None = None,
+        clinic: str | Keep = KEEP,
+        note: str | Keep = KEEP,
+        series_ref: str | Keep | None = KEEP,
+    ) -> Visit:
+        """Change a visit (by a prefix of its id) with the same checks as adding it; a visit
+        joins a series by its name or id (``series_ref``), or leaves it (None). It keeps its
+        id; ``undo`` takes it back."""
+        now = self.now()
+        with self.store.transaction():
+            visits = self.store.visits()
+            vid = find(visits, ref, "visit")
+            old = next(v for v in visits if v.id == vid)
+            new = replace(
+                old,
+                at=old.at if at is None else limits.instant(at, "visit's time").astimezone(dt.UTC),
+                clinic=old.clinic
+                if isinstance(clinic, Keep)
+                else limits.NAME.check(clinic, "clinic"),
+                note=old.note if isinstance(note, Keep) else limits.NOTE.check(note, "note"),
+                series_id=old.series_id
+                if isinstance(series_ref, Keep)
+                else None
+                if series_ref is None
+                else self._series_id(series_ref),
+            )
+            _one_at_a_time(new, visits)
+            self.store.put_visit(new)
+            journal(self.store, now, "edit", [(old, new)])
+        return new
 
     def visits(self) -> list[Visit]:
         return self.store.visits()
 
     def delete_visit(self, ref: str) -> Visit:
+        """Delete a visit (by a prefix of its id); ``undo`` brings it back."""
         with self.store.transaction():
             visits = self.store.visits()
             vid = find(visits, ref, "visit")
             self.store.delete_visit(vid)
-            return next(v for v in visits if v.id == vid)
+            visit = next(v for v in visits if v.id == vid)
+            journal(self.store, self.now(), "delete", [(visit, None)])
+            return visit
+
+    def _series_id(self, ref: object) -> str:
+        """The series named ``ref`` (its name, any case), or whose id starts with ``ref``."""
+        series = self.store.series()
+        if isinstance(ref, str):
+            name = " ".join(ref.split()).casefold()
+            named = [s for s in series if " ".join(s.name.split()).casefold() == name]
+            if len(named) == 1:
+                return named[0].id
+            if len(named) > 1:
+                raise InvalidInput(f"Several series are named {ref.strip()!r}: give its id.")
+            if not series:
+                raise NotFound("There is no series yet: start one first.")
+            if len(ref.strip()) < 4 or not all(c in "0123456789abcdef" for c in ref.strip()):
+                raise NotFound(f"No series named {ref.strip()!r}.")
+        return find(series, ref, "series")
 
     def add_series(self, *, name: str, count: int, spacing_weeks: int) -> Series:
         count = limits.SERIES_VISITS.check(count, "number of visits")

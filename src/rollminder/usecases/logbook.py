@@ -11,13 +11,25 @@ from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
 from rollminder.errors import Conflict, InvalidInput, NotFound
-from rollminder.model import REACTIONS, ZONES, Plan, Roller, Session, Skip, Visit
+from rollminder.model import REACTIONS, ZONES, Pause, Plan, Roller, Session, Skip, Visit
 from rollminder.usecases.base import Base, find, says_at, says_day
 from rollminder.usecases.rollers import wear_of
+from rollminder.usecases.undo import (
+    KEEP,
+    KIND_OF,
+    Keep,
+    check_flag,
+    delete_row,
+    journal,
+    rows_of,
+)
 
 if TYPE_CHECKING:
     from rollminder.guide import Guide
     from rollminder.progress import Progress
+
+#: What ``delete`` deletes (rollers are retired, not deleted: their sessions keep them).
+DELETABLE = ("session", "skip", "pause", "visit")
 
 #: A second "Done" from a reminder this soon after a logged session is a double tap.
 DOUBLE_TAP = dt.timedelta(hours=2)
@@ -277,14 +289,40 @@ class LogCases(Base):
         return self.store.skips(since=since)
 
     def delete_entry(self, ref: str) -> str:
-        """Delete a session or a skip by (a prefix of) its id. Returns what it was."""
+        """Delete a session or a skip by (a prefix of) its id. Returns which it was."""
+        return KIND_OF[type(self.delete(ref, kinds=("session", "skip")))]
+
+    def delete(
+        self, ref: str, kinds: Sequence[str] = ("session", "skip", "pause", "visit")
+    ) -> Session | Skip | Pause | Visit:
+        """Delete a session, skip, pause or visit (of ``kinds``) by (a prefix of) its id, and
+        return it. ``undo`` brings it back."""
+        if isinstance(kinds, str) or not set(kinds) <= set(DELETABLE):
+            raise InvalidInput(f"What is deleted is one of {', '.join(DELETABLE)}.")
         with self.store.transaction():
-            rows: list[Session | Skip] = [*self.store.sessions(), *self.store.skips()]
-            rid = find(rows, ref, "entry")
-            if self.store.delete_session(rid):
-                return "session"
-            self.store.delete_skip(rid)
-            return "skip"
+            row = self._find_row(ref, kinds)
+            assert not isinstance(row, Roller)
+            delete_row(self.store, row)
+            journal(self.store, self.now(), "delete", [(row, None)])
+        return row
+
+    def entry(self, ref: str, kind: str) -> Session | Skip | Pause | Visit | Roller:
+        """The session, skip, pause, visit or roller (``kind``) whose id starts with ``ref``."""
+        if kind not in KIND_OF.values():
+            raise InvalidInput(f"The kind is one of {', '.join(KIND_OF.values())}.")
+        return self._find_row(ref, (kind,))
+
+    def kind_of(self, ref: str) -> str:
+        """Whether (a prefix of) an id names a session, skip, pause, visit or roller."""
+        return KIND_OF[type(self._find_row(ref, tuple(KIND_OF.values())))]
+
+    def _find_row(self, ref: str, kinds: Sequence[str]) -> Session | Skip | Pause | Visit | Roller:
+        rows: list[Session | Skip | Pause | Visit | Roller] = []
+        for kind in kinds:
+            rows.extend(rows_of(self.store, kind))
+        what = kinds[0] if len(kinds) == 1 else "entry"
+        rid = find(rows, ref, what)
+        return next(r for r in rows if r.id == rid)
 
     def edit_session(
         self,
@@ -293,40 +331,59 @@ class LogCases(Base):
         at: dt.datetime | None = None,
         minutes: float | None = None,
         zones: Sequence[str] | None = None,
-        reaction: str | None = None,
-        note: str = "",
+        reaction: str | Keep | None = KEEP,
+        note: str | Keep = KEEP,
+        second_today: bool = True,
     ) -> Logged:
-        """Change a logged session (by a prefix of its id): the same checks as logging it anew,
-        and it keeps its id (so export/import still knows it). One transaction: a refused change
-        leaves the old session as it was."""
+        """Change a logged session (by a prefix of its id): the same checks as logging it anew
+        (a second session on a day counts once: refused unless ``second_today``), and it keeps
+        its id (so export/import still knows it). One transaction: a refused change leaves the
+        old session as it was. ``undo`` takes it back."""
+        check_flag(second_today, "second_today")
         now = self.now()
         with self.store.transaction():
             sessions = self.store.sessions()
             old = next(s for s in sessions if s.id == find(sessions, ref, "session"))
-            return self._log(
+            logged = self._log(
                 now,
                 at=old.start if at is None else at,
                 minutes=old.minutes if minutes is None else minutes,
                 zones=old.zones if zones is None else zones,
-                reaction=reaction,
-                note=note,
+                reaction=old.reaction if reaction is KEEP else reaction,
+                note=old.note if note is KEEP else note,
                 roller_id=old.roller_id,
                 keep=old,
+                second_today=second_today,
             )
+            journal(self.store, now, "edit", [(old, logged.session)])
+        return logged
 
-    def edit_skip(self, ref: str, *, slot: dt.datetime | None = None, reason: str = "") -> Skip:
-        """Change a skip's slot or reason (by a prefix of its id); it keeps its id."""
+    def edit_skip(
+        self,
+        ref: str,
+        *,
+        slot: dt.datetime | None = None,
+        reason: str | Keep = KEEP,
+        catch_up: bool | None = None,
+    ) -> Skip:
+        """Change a skip's slot, reason or catch-up (by a prefix of its id), with the same
+        checks as skipping anew; it keeps its id. ``undo`` takes it back."""
+        if catch_up is not None:
+            check_flag(catch_up, "catch_up")
         with self.store.transaction():
             skips = self.store.skips()
             kid = find(skips, ref, "skip")
             old = next(k for k in skips if k.id == kid)
             self.store.delete_skip(kid)
             new = self.skip(
-                slot=old.slot if slot is None else slot, reason=reason, catch_up=old.catch_up
+                slot=old.slot if slot is None else slot,
+                reason=old.reason if reason is KEEP else reason,
+                catch_up=old.catch_up if catch_up is None else catch_up,
             )
             self.store.delete_skip(new.id)
             skip = replace(new, id=old.id, created_at=old.created_at)
             self.store.put_skip(skip)
+            journal(self.store, new.created_at, "edit", [(old, skip)])
         return skip
 
     def slot_history(self, since: dt.date | None = None) -> list[schedule.PastSlot]:
