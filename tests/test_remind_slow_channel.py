@@ -100,13 +100,20 @@ SLOT = dt.datetime(2026, 11, 26, 21, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)
 def _sent_at(home: Path, channel: str, kind: str) -> dt.datetime:
     import sqlite3
 
-    with sqlite3.connect(home / "rollminder.db") as conn:
-        (sent,) = conn.execute(
-            "SELECT d.sent_at FROM deliveries d JOIN channels c ON c.id = d.channel "
-            "WHERE c.name = ? AND d.kind = ?",
-            (channel, kind),
-        ).fetchone()
-    return dt.datetime.fromisoformat(sent)
+    # The receiver may have the message a moment before the daemon records it (a loaded
+    # machine): wait for the ledger's row to say when it was sent.
+    deadline = time.monotonic() + 10
+    while True:
+        with sqlite3.connect(home / "rollminder.db") as conn:
+            row = conn.execute(
+                "SELECT d.sent_at FROM deliveries d JOIN channels c ON c.id = d.channel "
+                "WHERE c.name = ? AND d.kind = ?",
+                (channel, kind),
+            ).fetchone()
+        if row is not None and row[0] is not None:
+            return dt.datetime.fromisoformat(row[0])
+        assert time.monotonic() < deadline, f"the {kind} to {channel} was never recorded"
+        time.sleep(0.05)
 
 
 def _env(now: str) -> dict[str, str]:
