@@ -134,7 +134,7 @@ def password() -> None:
 @pass_ctx
 def password_set(ctx: Context) -> None:
     """Set or change the password (asked twice)."""
-    from rollminder.web import security
+    from rollminder.web import signins
 
     if sys.stdin.isatty():
         text = click.prompt("New password", hide_input=True, confirmation_prompt=True)
@@ -144,7 +144,7 @@ def password_set(ctx: Context) -> None:
         if first != second:
             raise InvalidInput("The two passwords differ: nothing was changed.")
         text = first
-    security.set_password(ctx.app, text)  # every earlier sign-in ends
+    signins.set_password(ctx.app, text)  # every earlier sign-in ends
     click.echo(
         "Password set; every earlier sign-in has ended. The web app now asks for it "
         "(restart 'rollminder serve' if it ran without one)."
@@ -155,9 +155,9 @@ def password_set(ctx: Context) -> None:
 @pass_ctx
 def password_clear(ctx: Context) -> None:
     """Remove the password (the web app then serves only on 127.0.0.1)."""
-    from rollminder.web import security
+    from rollminder.web import signins
 
-    if security.clear_password(ctx.app):
+    if signins.clear_password(ctx.app):
         click.echo("Password removed: 'rollminder serve' now serves only on this machine.")
     else:
         click.echo("No password was set.")

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.web import security
+from rollminder.web import security, signins
 from rollminder.web.cache import Memo
 from rollminder.web.errors import (
     error_response,
@@ -49,11 +49,12 @@ from rollminder.web.reminders import action_links, run_reminder_loop
 
 
 def _page_routes() -> list[BaseRoute]:
-    from rollminder.web import auth, history, logbook, pages, settings
+    from rollminder.web import auth, damaged, history, logbook, pages, settings
     from rollminder.web.session import routes as session_routes
 
     return [
         *auth.routes,
+        *damaged.routes,
         *pages.routes,
         *logbook.routes,
         *history.routes,
@@ -136,7 +137,7 @@ def create_app(
         return bool(app.state.password_on)
 
     def session_alive(sid: object) -> bool:
-        return security.session_alive(app.state.apps.get(), sid, time.time())
+        return signins.session_alive(app.state.apps.get(), sid, time.time())
 
     headers = security.security_headers(https)
 

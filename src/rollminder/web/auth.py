@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder import calendar
 from rollminder.remind import engine
 from rollminder.service import Rollminder
-from rollminder.web import security
+from rollminder.web import security, signins
 from rollminder.web.kit import flash, redirect, render, service
 
 
@@ -60,15 +60,15 @@ async def login(request: Request) -> Response:
     limit.succeeded(client)
     request.session.clear()
     request.session["user"] = True
-    # The record that makes this cookie worth something (security.start_session).
-    request.session["sid"] = security.start_session(service(request), time.time())
+    # The record that makes this cookie worth something (signins.start_session).
+    request.session["sid"] = signins.start_session(service(request), time.time())
     request.session["csrf"] = security.new_token()  # a fresh token for the logged-in session
     return redirect(target)
 
 
 async def logout(request: Request) -> Response:
     """Sign out: this session's record goes, so a copy of its cookie no longer works."""
-    security.end_session(service(request), request.session.get("sid"), time.time())
+    signins.end_session(service(request), request.session.get("sid"), time.time())
     request.session.clear()
     return redirect("/login" if request.app.state.password_on else "/")
 
