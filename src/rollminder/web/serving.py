@@ -26,7 +26,7 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rollminder.errors import InvalidInput
 
@@ -85,6 +85,9 @@ def _protocol_class(cap: int) -> type[asyncio.Protocol]:
     class GuardedH11(H11Protocol):
         max_connections = cap
         head_timeout = HEAD_TIMEOUT
+        #: Connections in the order they became idle (oldest first); some may have become busy
+        #: since (skipped when making room). Keeps making room O(1) with thousands held.
+        idle_order: ClassVar[dict[GuardedH11, None]] = {}
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -100,9 +103,10 @@ def _protocol_class(cap: int) -> type[asyncio.Protocol]:
             """From now, a whole request head must arrive within ``head_timeout``."""
             if self._head_timer is not None:
                 self._head_timer.cancel()
-            self._idle_since = time.monotonic()
             self._armed_for = self.cycle
             self._head_timer = self.loop.call_later(self.head_timeout, self._head_late)
+            self.idle_order.pop(self, None)
+            self.idle_order[self] = None  # the newest idle one
 
         def _head_late(self) -> None:
             self._head_timer = None
@@ -110,6 +114,7 @@ def _protocol_class(cap: int) -> type[asyncio.Protocol]:
                 self._close()
 
         def _close(self) -> None:
+            self.idle_order.pop(self, None)
             if not self.transport.is_closing():
                 if self.conn.our_state not in (h11.ERROR, h11.CLOSED, h11.MUST_CLOSE):
                     with contextlib.suppress(h11.LocalProtocolError):
@@ -117,20 +122,17 @@ def _protocol_class(cap: int) -> type[asyncio.Protocol]:
                 self.transport.abort()  # the descriptor goes now, without lingering
 
         def _make_room(self) -> None:
-            others = [
-                c
-                for c in self.connections
-                if isinstance(c, GuardedH11)
-                and c is not self
-                and c._idle()
-                and not c.transport.is_closing()
-            ]
-            if others:
-                min(others, key=lambda c: c._idle_since)._close()
+            for other in list(self.idle_order):
+                if other is self:
+                    continue
+                if other.transport.is_closing() or not other._idle():
+                    self.idle_order.pop(other, None)  # busy now: re-added when idle again
+                    continue
+                other._close()
                 _note("idle connection closed to make room (connection cap reached)")
-            else:
-                self._close()
-                _note("connection refused: every connection is busy")
+                return
+            self._close()
+            _note("connection refused: every connection is busy")
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -138,6 +140,7 @@ def _protocol_class(cap: int) -> type[asyncio.Protocol]:
                 self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
+            self.idle_order.pop(self, None)
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
