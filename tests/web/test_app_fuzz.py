@@ -46,6 +46,18 @@ FORMS: dict[str, tuple[str, ...]] = {
     "/log/pause/abcd/cancel": (),
     "/log/roller/abcd/retire": (),
     "/log/session/abcd/delete": (),
+    # Issue 18: the rest of the form routes.
+    "/welcome": ("understood", "needle_mm", "days", "time", "tz", "minutes", "zones"),
+    "/log/session/abcd/edit": ("at", "minutes", "zones", "reaction", "note"),
+    "/log/skip/abcd/edit": ("slot", "reason"),
+    "/log/visit/abcd/delete": (),
+    "/log/resume": (),
+    "/session/log": ("rolled_seconds", "elapsed_seconds", "zones", "reaction", "note"),
+    "/session/check": ("answer", "until", "reaction"),
+    "/settings/channels/remove": ("name",),
+    "/damaged/delete": ("table", "rowid"),
+    "/logout": (),
+    "/login": ("password", "next"),
 }
 
 values = st.one_of(
@@ -71,9 +83,20 @@ values = st.one_of(
             "<script>alert(1)</script>",
             "\x00",
             "yes",
+            # Issue 18: huge integers, terminal controls, bidi overrides, very long text.
+            "9" * 400,
+            "-" + "9" * 40,
+            "1e99999",
+            "\x1b[31mred",
+            "\u009b2J",
+            "\u202eevil",
+            "line\nbreak\r\n",
+            "x" * 100_000,
         ]
     ),
     st.integers(-(10**12), 10**12).map(str),
+    st.integers(10**18, 10**60).map(str),
+    st.text(st.characters(codec="utf-8", categories=["Cc", "Cf", "Zl", "Zp"]), max_size=10),
 )
 
 
@@ -123,3 +146,51 @@ def test_form_routes_never_fail_and_refusals_change_nothing(
             if path != "/welcome/preview":
                 assert found, response.text[-500:]
                 assert "\n" not in html.unescape(found.group(1))
+
+
+#: Bytes no browser should send but anyone can: lone surrogates in CESU/WTF-8 form, bytes that
+#: are not UTF-8 at all, NUL, overlong encodings, a key without a value, repeated keys.
+RAW = st.sampled_from(
+    [
+        b"%ED%B3%BF",
+        b"%ED%A0%80x",
+        b"%FF%FE",
+        b"%C0%AE%C0%AE",
+        b"%00",
+        b"\xff",
+        b"%E2%80%AE",
+        b"%C2%9B",
+        b"9" * 500,
+        b"%",
+        b"%zz",
+    ]
+)
+
+
+@pytest.mark.parametrize("path", sorted(FORMS))
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_raw_form_bytes_never_fail_and_refusals_change_nothing(
+    client: TestClient, path: str, data: st.DataObject
+) -> None:
+    """Issue 18: surrogates and non-UTF-8 bytes in any field, sent as raw urlencoded bytes."""
+    env: Env = client.env  # type: ignore[attr-defined]
+    parts = []
+    for name in FORMS[path] or ("x",):
+        if data.draw(st.booleans(), label=f"has {name}"):
+            parts.append(name.encode() + b"=" + data.draw(RAW, label=name))
+    before = snapshot(env)
+    response = client.post(
+        path,
+        content=b"&".join(parts),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code < 500, response.text[-500:]
+    assert "Traceback" not in response.text
+    if response.status_code >= 400:
+        assert snapshot(env) == before

@@ -341,5 +341,9 @@ def test_without_a_password_only_loopback_host_names_are_answered(env: Env) -> N
         response = c.get("/")
         assert response.status_code == 421 and "only on this computer" in response.text
     set_password(env)
-    with TestClient(create_app(env, start_reminders=False), base_url="http://phone.lan") as c:
+    app = create_app(env, start_reminders=False)
+    with TestClient(app, base_url="http://192.168.1.20:8765") as c:
         assert c.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    # A name is answered only when it is known (tests/web/test_hardening_web.py).
+    with TestClient(app, base_url="http://phone.lan") as c:
+        assert c.get("/", follow_redirects=False).status_code == 421

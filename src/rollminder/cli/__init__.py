@@ -48,6 +48,9 @@ class Context:
 
     def close(self) -> None:
         if self._app is not None:
+            from rollminder.cli.skipped import warn_skipped
+
+            warn_skipped(self._app)  # rows left out because they cannot be read (issue 18)
             self._app.close()
             self._app = None
 
@@ -91,6 +94,7 @@ COMMANDS = {
     "start": "session:start",
     "serve": "web:serve",
     "password": "web:password",
+    "doctor": "doctor:doctor",
 }
 
 

@@ -42,6 +42,20 @@ DEFAULT_PORT = 8765
     help="TLS private key (PEM) for --cert.",
 )
 @click.option("--no-reminders", is_flag=True, help="Don't run the reminder loop in this process.")
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="Where people reach it through a proxy (https://roll.example.org): that host name is "
+    "answered and reminder links point there.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    metavar="ADDRESS",
+    multiple=True,
+    help="A reverse proxy's address (or network) whose X-Forwarded-For is believed; repeat for "
+    "more. Without it the login limit counts the connecting address.",
+)
 @pass_ctx
 def serve(
     ctx: Context,
@@ -51,6 +65,8 @@ def serve(
     cert: Path | None,
     key: Path | None,
     no_reminders: bool,
+    public_url: str | None,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve the web app on http://127.0.0.1:8765 (the reminders run inside it).
 
@@ -60,7 +76,12 @@ def serve(
     """
     if (cert is None) != (key is None):
         raise InvalidInput("Give both --cert and --key to serve HTTPS.")
-    from rollminder.web.app import create_app
+    from rollminder.web import serving
+    from rollminder.web.app import check_public_url, create_app
+
+    if public_url is not None:
+        check_public_url(public_url)
+    proxies = [serving.check_proxy(p) for p in trusted_proxies]
 
     ctx.close()  # the web app opens its own store per request
     scheme = "https" if cert else "http"
@@ -72,25 +93,22 @@ def serve(
         start_reminders=not no_reminders,
         https=cert is not None,
         base_url=link_base(scheme, host, port),
+        public_url=public_url,
     )
-    import uvicorn
-
     click.echo(f"rollminder is at {url}  (Ctrl-C stops it)")
     if open_browser:
         import threading
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(
+    server = serving.server(
         app,
         host=host,
         port=port,
-        log_level="warning",
-        ssl_certfile=str(cert) if cert else None,
-        ssl_keyfile=str(key) if key else None,
-        server_header=False,
+        cert=cert,
+        key=key,
+        trusted_proxies=proxies,
     )
-    server = uvicorn.Server(config)
     server.run()
     if not server.started:
         raise InvalidInput(f"Could not listen on {host}:{port} (is it in use?).")
@@ -116,7 +134,7 @@ def password() -> None:
 @pass_ctx
 def password_set(ctx: Context) -> None:
     """Set or change the password (asked twice)."""
-    from rollminder.web import security
+    from rollminder.web import signins
 
     if sys.stdin.isatty():
         text = click.prompt("New password", hide_input=True, confirmation_prompt=True)
@@ -126,18 +144,20 @@ def password_set(ctx: Context) -> None:
         if first != second:
             raise InvalidInput("The two passwords differ: nothing was changed.")
         text = first
-    security.check_new_password(text)
-    ctx.app.put_secret(security.PASSWORD, security.hash_password(text))
-    click.echo("Password set. The web app now asks for it (restart 'rollminder serve').")
+    signins.set_password(ctx.app, text)  # every earlier sign-in ends
+    click.echo(
+        "Password set; every earlier sign-in has ended. The web app now asks for it "
+        "(restart 'rollminder serve' if it ran without one)."
+    )
 
 
 @password.command("clear")
 @pass_ctx
 def password_clear(ctx: Context) -> None:
     """Remove the password (the web app then serves only on 127.0.0.1)."""
-    from rollminder.web import security
+    from rollminder.web import signins
 
-    if ctx.app.delete_secret(security.PASSWORD):
+    if signins.clear_password(ctx.app):
         click.echo("Password removed: 'rollminder serve' now serves only on this machine.")
     else:
         click.echo("No password was set.")

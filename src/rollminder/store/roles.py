@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from rollminder.damage import DamagedRow
 from rollminder.model import (
     ClinicianAnswer,
     Hold,
@@ -271,3 +272,13 @@ class Maintenance(Protocol):
 
 class Store(PlanStore, LogStore, ReminderLedger, SecretStore, UndoJournal, Maintenance, Protocol):
     """Every role: what the service, the faces and the reminder daemon hold."""
+
+
+@runtime_checkable
+class RowDoctor(Protocol):
+    """Optional (issue 18 item 6): a store whose rows can hold values the code cannot read (SQL
+    stores; the memory store holds records, never such rows). Reads leave those rows out."""
+
+    def skipped_rows(self) -> list[DamagedRow]: ...
+    def damaged_rows(self) -> list[DamagedRow]: ...
+    def delete_damaged_row(self, table: str, rowid: int) -> bool: ...

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from rollminder.damage import DamagedRow
 from rollminder.model import (
     ClinicianAnswer,
     Hold,
@@ -63,6 +64,22 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 }
 
 
+#: The plain field types a row's value is checked against (annotations are strings here).
+_SIMPLE: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "str | None": (str, type(None)),
+    "int": (int,),
+    "int | None": (int, type(None)),
+    "float": (int, float),
+    "float | None": (int, float, type(None)),
+    "bool": (bool, int),
+}
+
+
+def _kind_names(kinds: tuple[type, ...]) -> str:
+    return " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+
+
 class Table(Generic[T]):
     """Maps one frozen dataclass to its table: a column per field, the same name."""
 
@@ -75,8 +92,15 @@ class Table(Generic[T]):
             raise ValueError(f"{name}: no such fields {sorted(unknown)}")
         self._encoders = [(c, _CODECS[k][0]) for c, k in kinds.items()]
         self._decoders = [(c, _CODECS[k][1]) for c, k in kinds.items()]
+        self._types = [
+            (f.name, _SIMPLE[str(f.type)])
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.name not in kinds and str(f.type) in _SIMPLE
+        ]
         quoted = ", ".join(f'"{c}"' for c in self.columns)
         self.select = f"SELECT {quoted} FROM {name} WHERE profile_id = ?"
+        #: The same with the rowid last (to name and delete a row that does not decode).
+        self.select_rowid = f"SELECT {quoted}, rowid FROM {name} WHERE profile_id = ?"
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self.columns if c != "id")
         marks = ", ".join("?" for _ in self.columns)
         # An upsert keeps the rowid, so a replaced row keeps its place among equal sort keys.
@@ -97,6 +121,32 @@ class Table(Generic[T]):
         for column, decoder in self._decoders:
             values[column] = decoder(values[column])
         return self.cls(**values)
+
+    def decode_checked(self, row: Sequence[Any], rowid: int) -> T | DamagedRow:
+        """The record, or what is wrong with the row: a column that does not decode, or holds
+        a value of the wrong type (SQLite stores any value in any column)."""
+        values = dict(zip(self.columns, row, strict=True))
+        column = ""
+        try:
+            for column, decoder in self._decoders:
+                values[column] = decoder(values[column])
+            for column, kinds in self._types:
+                if not isinstance(values[column], kinds):
+                    raise TypeError(f"expected {_kind_names(kinds)}")
+            column = ""
+            return self.cls(**values)
+        except Exception as exc:  # any failure names the row, never breaks a read
+            raw = dict(zip(self.columns, row, strict=True))
+            value = raw.get(column, "") if column else ""
+            text = value if isinstance(value, str) else repr(value)
+            return DamagedRow(
+                table=self.name,
+                id=str(raw.get("id", "")),
+                rowid=rowid,
+                column=column,
+                value=text[:80],
+                problem=" ".join(f"{type(exc).__name__}: {exc}".split())[:200],
+            )
 
 
 _I, _D = "instant", "date"

@@ -19,8 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from rollminder.damage import DamagedRow
 from rollminder.store.backups import backup_database, storage_error
-from rollminder.store.rows import Table, instant
+from rollminder.store.rows import TABLES, Table, instant
 
 T = TypeVar("T")
 
@@ -83,6 +84,8 @@ class SqliteBase:
         self._opened_at = dt.datetime.now(dt.UTC)  # SqliteStore.open sets the clock's time
         self._made_profile = False  # made in the open transaction: forgotten if it rolls back
         self._depth = 0  # transaction nesting: 0 = none, 1 = BEGIN IMMEDIATE, >1 = savepoints
+        # Rows left out of reads because they do not decode, with the data stamp then (item 6).
+        self._skipped: dict[tuple[str, int], tuple[DamagedRow, tuple[int, int]]] = {}
 
     # -- the profile's row (made on the first write) -------------------------------------------
 
@@ -186,8 +189,55 @@ class SqliteBase:
             return self._conn.execute(sql, params).rowcount
 
     def _rows(self, table: Table[T], clause: str = "", params: Sequence[Any] = ()) -> list[T]:
-        rows = self._query(f"{table.select} {clause}", (self._profile_id, *params))
-        return [table.decode(row) for row in rows]
+        """The rows as records; a row that does not decode is left out and remembered
+        (:meth:`skipped_rows`), never an error that breaks the whole read."""
+        rows = self._query(f"{table.select_rowid} {clause}", (self._profile_id, *params))
+        found: list[T] = []
+        for row in rows:
+            decoded = table.decode_checked(row[:-1], row[-1])
+            if isinstance(decoded, DamagedRow):
+                self._skip(decoded)
+            else:
+                found.append(decoded)
+        return found
+
+    def _skip(self, damaged: DamagedRow) -> None:
+        self._skipped[(damaged.table, damaged.rowid)] = (damaged, self.data_stamp())
+
+    # -- rows that do not decode (issue 18 item 6) --------------------------------------------
+
+    def skipped_rows(self) -> list[DamagedRow]:
+        """The rows reads left out since the data last changed."""
+        if not self._skipped:
+            return []
+        stamp = self.data_stamp()
+        return [row for row, seen in self._skipped.values() if seen == stamp]
+
+    def damaged_rows(self) -> list[DamagedRow]:
+        """Every row of this profile that does not decode (a full scan)."""
+        found: list[DamagedRow] = []
+        for table in TABLES:
+            rows = self._query(f"{table.select_rowid} ORDER BY rowid", (self._profile_id,))
+            for row in rows:
+                decoded = table.decode_checked(row[:-1], row[-1])
+                if isinstance(decoded, DamagedRow):
+                    found.append(decoded)
+        return found + self._damaged_settings()
+
+    def _damaged_settings(self) -> list[DamagedRow]:
+        return []
+
+    def delete_damaged_row(self, table: str, rowid: int) -> bool:
+        """Delete one row of this profile named by :meth:`damaged_rows` (by rowid: its id may be
+        the damaged value)."""
+        names = {t.name for t in TABLES} | {"settings"}
+        if table not in names:
+            return False
+        deleted = self._write(
+            f"DELETE FROM {table} WHERE profile_id = ? AND rowid = ?", (self._profile_id, rowid)
+        )
+        self._skipped.pop((table, rowid), None)
+        return deleted > 0
 
     def _put(self, table: Table[T], obj: T) -> None:
         self._write(table.upsert, (self._profile_id, *table.encode(obj)))

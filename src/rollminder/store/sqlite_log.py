@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 
+from rollminder.damage import DamagedRow
 from rollminder.model import (
     ClinicianAnswer,
     Hold,
@@ -49,7 +50,8 @@ class SqlitePlanStore(SqliteBase):
     """Plan versions and settings (one row per setting, its value as JSON)."""
 
     def plan(self) -> Plan | None:
-        found = self._rows(PLANS, "ORDER BY created_at DESC, rowid DESC LIMIT 1")
+        # The newest version that decodes (a damaged one is left out and named, issue 18).
+        found = self._rows(PLANS, "ORDER BY created_at DESC, rowid DESC")
         return found[0] if found else None
 
     def plans(self) -> list[Plan]:
@@ -59,11 +61,37 @@ class SqlitePlanStore(SqliteBase):
         self._put(PLANS, plan)
 
     def settings(self) -> Settings:
+        values, damaged = self._setting_rows()
+        for row in damaged:
+            self._skip(row)
+        return Settings(**values)
+
+    def _setting_rows(self) -> tuple[dict[str, int], list[DamagedRow]]:
+        """The settings that decode (whole numbers, every setting is one) and those that don't
+        (left out: their default applies)."""
         rows = self._query(
-            'SELECT "key", value FROM settings WHERE profile_id = ?', (self._profile_id,)
+            'SELECT "key", value, rowid FROM settings WHERE profile_id = ?', (self._profile_id,)
         )
         known = {f.name for f in dataclasses.fields(Settings)}
-        return Settings(**{key: json.loads(value) for key, value in rows if key in known})
+        values: dict[str, int] = {}
+        damaged: list[DamagedRow] = []
+        for key, text, rowid in rows:
+            if key not in known:
+                continue
+            try:
+                value = json.loads(text)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise TypeError("expected a whole number")
+            except (TypeError, ValueError) as exc:
+                shown = text if isinstance(text, str) else repr(text)
+                problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+                damaged.append(DamagedRow("settings", key, rowid, "value", shown[:80], problem))
+                continue
+            values[key] = value
+        return values, damaged
+
+    def _damaged_settings(self) -> list[DamagedRow]:
+        return self._setting_rows()[1]
 
     def put_settings(self, settings: Settings) -> None:
         with self.transaction(), self._errors():

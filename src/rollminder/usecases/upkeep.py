@@ -15,6 +15,7 @@ from rollminder.usecases.base import Base
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from rollminder.damage import DamagedRow
     from rollminder.transfer import ImportReport
 
 
@@ -45,6 +46,33 @@ class Upkeep(Base):
         dest = backup_dir / f"rollminder-manual-{now:%Y%m%dT%H%M%S}.db"
         self.store.backup_now(dest)
         return dest
+
+    # -- rows the code cannot read (issue 18 item 6) ---------------------------------------------
+
+    def skipped_rows(self) -> list[DamagedRow]:
+        """Rows the reads so far left out because they do not decode (since the data last
+        changed): what a page or a command names after it has shown the rest."""
+        from rollminder.store.roles import RowDoctor
+
+        return self.store.skipped_rows() if isinstance(self.store, RowDoctor) else []
+
+    def damaged_rows(self) -> list[DamagedRow]:
+        """Every row of this profile that does not decode (a full scan)."""
+        from rollminder.store.roles import RowDoctor
+
+        return self.store.damaged_rows() if isinstance(self.store, RowDoctor) else []
+
+    def delete_damaged_row(self, table: str, rowid: int) -> bool:
+        """Delete a row :meth:`damaged_rows` lists (only such a row: a row that decodes is
+        refused, so this never deletes good data)."""
+        from rollminder.store.roles import RowDoctor
+
+        if not isinstance(self.store, RowDoctor):
+            return False
+        with self.store.transaction():
+            if not any(r.table == table and r.rowid == rowid for r in self.store.damaged_rows()):
+                return False
+            return self.store.delete_damaged_row(table, rowid)
 
     def data_stamp(self) -> Hashable:
         """Differs after any change to the data, by anyone (the web app's cache key)."""

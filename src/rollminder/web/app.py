@@ -12,6 +12,7 @@ are :mod:`.errors`, the middleware :mod:`.middleware`, the reminder thread :mod:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.web import security
+from rollminder.web import security, signins
 from rollminder.web.cache import Memo
 from rollminder.web.errors import (
     error_response,
@@ -43,16 +44,17 @@ from rollminder.web.kit import (
     AppCache,
     templates,
 )
-from rollminder.web.middleware import LoginMiddleware, LoopbackHostMiddleware
+from rollminder.web.middleware import HostMiddleware, LoginMiddleware
 from rollminder.web.reminders import action_links, run_reminder_loop
 
 
 def _page_routes() -> list[BaseRoute]:
-    from rollminder.web import auth, history, logbook, pages, settings
+    from rollminder.web import auth, damaged, history, logbook, pages, settings
     from rollminder.web.session import routes as session_routes
 
     return [
         *auth.routes,
+        *damaged.routes,
         *pages.routes,
         *logbook.routes,
         *history.routes,
@@ -82,6 +84,7 @@ def create_app(
     https: bool = False,
     max_import_bytes: int = MAX_IMPORT_BYTES,
     base_url: str | None = None,
+    public_url: str | None = None,
 ) -> Starlette:
     """The web app for ``env``'s profile.
 
@@ -89,8 +92,14 @@ def create_app(
     :class:`InvalidInput` otherwise, before anything listens). ``https`` marks the session cookie
     Secure. ``start_reminders`` runs the reminder loop in a thread while the app runs; with
     ``base_url`` (where this server is reached, e.g. ``http://127.0.0.1:8765``) its session
-    reminders carry the Done and Snooze links (docs/reminders.md).
+    reminders carry the Done and Snooze links (docs/reminders.md). ``public_url`` (checked by
+    :func:`check_public_url`) is where people reach it through a proxy: its host name is
+    answered (any other name gets 421 once a password is set) and the links point there.
     """
+    public_host = None
+    if public_url is not None:
+        public_url, public_host = check_public_url(public_url)
+        base_url = public_url
     session_key, password_on = _secrets(env)
     if not security.is_loopback(host) and not password_on:
         raise InvalidInput(
@@ -127,15 +136,22 @@ def create_app(
     def login_required() -> bool:
         return bool(app.state.password_on)
 
+    def session_alive(sid: object) -> bool:
+        return signins.session_alive(app.state.apps.get(), sid, time.time())
+
+    headers = security.security_headers(https)
+
     routes: list[BaseRoute] = [
         *_page_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
         Middleware(
-            LoopbackHostMiddleware,
-            active=lambda: not app.state.password_on,
-            bound=host if security.is_loopback(host) else "127.0.0.1",
+            HostMiddleware,
+            loopback_only=lambda: not app.state.password_on,
+            bound=host,
+            names=[public_host] if public_host else [],
+            headers={k.decode(): v.decode() for k, v in headers},
         ),
         Middleware(
             SessionMiddleware,
@@ -143,15 +159,16 @@ def create_app(
             session_cookie="rollminder_session",
             same_site="lax",
             https_only=https,
-            max_age=14 * 24 * 3600,
+            max_age=security.SESSION_SECONDS,
         ),
         Middleware(
             security.GuardMiddleware,
             max_body=max_body,
             refuse=refuse,
             exempt=lambda path: path.startswith("/act/"),
+            headers=headers,
         ),
-        Middleware(LoginMiddleware, required=login_required),
+        Middleware(LoginMiddleware, required=login_required, alive=session_alive),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         RollminderError: on_rollminder_error,
@@ -170,6 +187,32 @@ def create_app(
     app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
     app.state.password_on = password_on
-    app.state.login_limit = security.RateLimit()
+    app.state.login_limit = security.LoginLimit()
     app.state.max_import_bytes = max_import_bytes
     return app
+
+
+def check_public_url(text: str) -> tuple[str, str]:
+    """``serve --public-url``: an http(s) URL with a host name; returns it without a trailing
+    slash, and its host name. Anything else raises :class:`InvalidInput` (one line)."""
+    from urllib.parse import urlsplit
+
+    from rollminder.limits import shown
+
+    bad = InvalidInput(
+        f"The public URL must be an http:// or https:// address such as "
+        f"https://roll.example.org, not {shown(text)[:200]!r}."
+    )
+    if len(text) > 2000 or not text.isprintable() or any(c.isspace() for c in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise bad from None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
+        raise bad
+    if port is not None and not 0 < port < 65536:
+        raise bad
+    return text.rstrip("/"), host

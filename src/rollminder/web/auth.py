@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import time
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.exceptions import HTTPException
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder import calendar
 from rollminder.remind import engine
 from rollminder.service import Rollminder
-from rollminder.web import security
+from rollminder.web import security, signins
 from rollminder.web.kit import flash, redirect, render, service
 
 
@@ -35,7 +36,7 @@ async def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    limit: security.RateLimit = request.app.state.login_limit
+    limit: security.LoginLimit = request.app.state.login_limit
     client = request.client.host if request.client else "?"
     wait = limit.blocked_for(client)
     if wait:
@@ -59,11 +60,15 @@ async def login(request: Request) -> Response:
     limit.succeeded(client)
     request.session.clear()
     request.session["user"] = True
+    # The record that makes this cookie worth something (signins.start_session).
+    request.session["sid"] = signins.start_session(service(request), time.time())
     request.session["csrf"] = security.new_token()  # a fresh token for the logged-in session
     return redirect(target)
 
 
 async def logout(request: Request) -> Response:
+    """Sign out: this session's record goes, so a copy of its cookie no longer works."""
+    signins.end_session(service(request), request.session.get("sid"), time.time())
     request.session.clear()
     return redirect("/login" if request.app.state.password_on else "/")
 

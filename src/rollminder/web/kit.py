@@ -145,10 +145,31 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     }
     if "app" not in context and _APP_KEY in request.scope:
         base["app"] = request.scope[_APP_KEY]
+    if _APP_KEY in request.scope and not keep:
+        warning = skipped_warning(request.scope[_APP_KEY])
+        if warning:
+            base["flash"] = [*messages, ["warn", warning]]
     base.update(context)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
     response.headers.setdefault("cache-control", "no-store")
     return response
+
+
+def skipped_warning(app: Rollminder) -> str:
+    """One line naming the stored rows this page left out because they cannot be read (issue
+    18), or ""."""
+    try:
+        rows = app.skipped_rows()
+    except Exception:  # the warning must never break the page it sits on
+        return ""
+    if not rows:
+        return ""
+    named = ", ".join(row.label for row in rows[:3]) + (" and more" if len(rows) > 3 else "")
+    return (
+        f"{len(rows)} stored row{'s' if len(rows) != 1 else ''} cannot be read and "
+        f"{'are' if len(rows) != 1 else 'is'} left out: {named}. Delete or fix on /damaged "
+        "(Settings, Damaged rows), or with 'rollminder doctor'."
+    )
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -9,7 +9,11 @@
   before any route runs, so no route can forget it. Only ``/act/<token>/...`` is exempt: its secret
   token is the credential (a notification's Done button posts without a cookie).
 - Headers on every response: a Content-Security-Policy without inline script or style,
-  frame-ancestors 'none', X-Content-Type-Options, Referrer-Policy.
+  frame-ancestors 'none', X-Content-Type-Options, Referrer-Policy; over HTTPS (``serve --cert``)
+  Strict-Transport-Security too.
+- Sign-in sessions are records in the profile's secrets (``SESSIONS``), see
+  :mod:`rollminder.web.signins`.
+- Login attempts are limited per address and per account (:class:`LoginLimit`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ PASSWORD = "password"
 SESSION_KEY = "session_key"
 FEED_TOKEN = "feed_token"
 ACTION_TOKEN = "action_token"
+SESSIONS = "web_sessions"
+#: How long a sign-in lasts (the cookie's max-age too).
+SESSION_SECONDS = 14 * 24 * 3600
+#: Sessions kept per profile; the oldest ends first when there are more.
+MAX_SESSIONS = 64
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -59,8 +68,17 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 
+#: Over HTTPS: browsers then refuse plain http for this host for a year (RFC 6797).
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
 #: The same, as a dict for a response made outside the guard (an error page, a refused host).
 HEADER_DICT: dict[str, str] = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
+
+
+def security_headers(https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers every response carries (with HSTS when served over HTTPS)."""
+    return (*SECURITY_HEADERS, HSTS) if https else SECURITY_HEADERS
+
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -126,6 +144,13 @@ def same_token(given: str, expected: str | None) -> bool:
 # -- the login rate limit --------------------------------------------------------------------------
 
 
+#: Failed logins allowed per address (a sliding window): 5 per 5 minutes.
+ADDRESS_ATTEMPTS, ADDRESS_WINDOW = 5, 300.0
+#: Failed logins allowed for the account from every address together: 10 per 15 minutes, so at
+#: most 40 wrong passwords an hour however many addresses an attacker has.
+ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW = 10, 900.0
+
+
 class RateLimit:
     """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window)."""
 
@@ -163,6 +188,32 @@ class RateLimit:
         self._failures.pop(client, None)
 
 
+class LoginLimit:
+    """The login's two limits: per address (:data:`ADDRESS_ATTEMPTS` in
+    :data:`ADDRESS_WINDOW`) and for the account from all addresses together
+    (:data:`ACCOUNT_ATTEMPTS` in :data:`ACCOUNT_WINDOW`). The address is the connection's peer,
+    or what a proxy named with ``serve --trusted-proxy`` forwarded. When the account's limit is
+    reached even the right password waits (at most :data:`ACCOUNT_WINDOW`): that is the price of
+    capping what many addresses together can try. A successful login clears its address's count,
+    not the account's."""
+
+    ACCOUNT = "\0account"
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.by_address = RateLimit(ADDRESS_ATTEMPTS, ADDRESS_WINDOW, clock)
+        self.by_account = RateLimit(ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW, clock)
+
+    def blocked_for(self, address: str) -> float:
+        return max(self.by_address.blocked_for(address), self.by_account.blocked_for(self.ACCOUNT))
+
+    def failed(self, address: str) -> None:
+        self.by_address.failed(address)
+        self.by_account.failed(self.ACCOUNT)
+
+    def succeeded(self, address: str) -> None:
+        self.by_address.succeeded(address)
+
+
 # -- CSRF, body size and headers: one ASGI middleware around everything ----------------------------
 
 
@@ -183,11 +234,13 @@ class GuardMiddleware:
         max_body: Callable[[str], int],
         refuse: Callable[[Scope, int, str], Awaitable[ASGIApp]],
         exempt: Callable[[str], bool] = lambda path: False,
+        headers: tuple[tuple[bytes, bytes], ...] = SECURITY_HEADERS,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.refuse = refuse
         self.exempt = exempt
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -198,7 +251,7 @@ class GuardMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                headers.extend((k, v) for k, v in self.headers if k not in present)
                 message["headers"] = headers
             await send(message)
 
