@@ -260,3 +260,24 @@ def migrated_template(cluster: Cluster) -> str:
 def contract_databases(pg_cluster: Cluster) -> ContractDatabases:
     template = migrated_template(pg_cluster)
     return ContractDatabases(pg_cluster, template, pg_cluster.new_database(template))
+
+
+@pytest.fixture
+def pg_database(pg_cluster: Cluster) -> Iterator[str]:
+    """A new, empty database (no schema) owned by the owner role; its name. Dropped after."""
+    from rollminder.store.postgres_base import close_pool
+
+    name = pg_cluster.new_database()
+    yield name
+    for user in (OWNER, APP, "postgres"):
+        close_pool(pg_cluster.url(name, user))
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def pg_migrated(pg_cluster: Cluster, pg_database: str) -> str:
+    """A database with the current schema, the app role granted; the app role's URL."""
+    from rollminder.store.postgres import migrate
+
+    migrate(pg_cluster.url(pg_database, OWNER), now=NOW, app_role=APP)
+    return pg_cluster.url(pg_database, APP)

@@ -88,6 +88,8 @@ COMMANDS = {
     "start": "session:start",
     "serve": "web:serve",
     "password": "web:password",
+    # hosted mode (issue #15)
+    "db": "db:db",
 }
 
 

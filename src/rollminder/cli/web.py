@@ -42,6 +42,12 @@ DEFAULT_PORT = 8765
     help="TLS private key (PEM) for --cert.",
 )
 @click.option("--no-reminders", is_flag=True, help="Don't run the reminder loop in this process.")
+@click.option(
+    "--database",
+    metavar="URL",
+    help="Serve from this PostgreSQL database (postgresql://...; env ROLLMINDER_DATABASE_URL) "
+    "instead of the data directory's SQLite file.",
+)
 @pass_ctx
 def serve(
     ctx: Context,
@@ -51,6 +57,7 @@ def serve(
     cert: Path | None,
     key: Path | None,
     no_reminders: bool,
+    database: str | None,
 ) -> None:
     """Serve the web app on http://127.0.0.1:8765 (the reminders run inside it).
 
@@ -60,6 +67,10 @@ def serve(
     """
     if (cert is None) != (key is None):
         raise InvalidInput("Give both --cert and --key to serve HTTPS.")
+    if database is not None:
+        from rollminder.env import valid_database_url
+
+        ctx.env.database_url = valid_database_url(database)
     from rollminder.web.app import create_app
 
     ctx.close()  # the web app opens its own store per request
