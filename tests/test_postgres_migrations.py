@@ -11,7 +11,7 @@ from rollminder.errors import StorageError
 from rollminder.model import Session
 from rollminder.store import postgres_schema as schema
 from rollminder.store.postgres import PostgresStore, migrate, schema_state
-from tests.pg import APP, NOW, OWNER, Cluster, contract_databases, pg_cluster, pg_database  # noqa: F401
+from tests.pg import APP, NOW, OWNER, Cluster
 
 LATER = NOW + dt.timedelta(days=1)
 

@@ -13,7 +13,7 @@ import pytest
 
 from rollminder.store import postgres_schema as schema
 from rollminder.store.postgres import PostgresStore
-from tests.pg import NOW, Cluster, pg_cluster, pg_database, pg_migrated  # noqa: F401
+from tests.pg import NOW, Cluster
 from tests.store_contract import a_session, fill
 
 

@@ -21,7 +21,6 @@ import pytest
 from rollminder.store import LogStore, Maintenance, PlanStore, ReminderLedger, SecretStore, Store
 from rollminder.store.memory import MemoryDatabase, MemoryStore
 from rollminder.store.sqlite import SqliteStore
-from tests.pg import contract_databases, pg_cluster  # noqa: F401 - fixtures
 from tests.store_contract import *  # noqa: F403 - the contract's tests and fixtures
 from tests.store_contract import Backend
 
