@@ -36,7 +36,7 @@ def db() -> None:
     """
 
 
-@db.command("migrate")
+@db.command("migrate", short_help="Bring the schema up to date.")
 @_DATABASE
 @click.option(
     "--app-role",
@@ -61,7 +61,7 @@ def migrate(ctx: Context, url: str | None, app_role: str | None) -> None:
         click.echo(f"Role {fmt.safe(app_role)} may read and write rows (row-level security on).")
 
 
-@db.command("status")
+@db.command("status", short_help="The schema's version, applied and pending.")
 @_DATABASE
 @click.option(
     "--json", "as_json", is_flag=True, help="{database, version, latest, applied, pending}."
