@@ -22,6 +22,9 @@ APT_PACKAGES := xvfb xauth dbus dbus-daemon dunst systemd tmux chromium fonts-de
 APT_PACKAGES += openssl php-cli php-sabre-dav php-sqlite3
 # libical through its GObject bindings, from Debian's python3 (tests/test_calendar_clients.py).
 APT_PACKAGES += python3-gi gir1.2-ical-3.0
+# PostgreSQL for the hosted store's tests (tests/pg.py starts a private cluster as the postgres
+# user on 127.0.0.1): the contract, migrations, row-level security, CLI and web on PostgreSQL.
+APT_PACKAGES += postgresql
 # Node.js for the npm-based calendar readers (ical.js, node-ical): Debian's, only if none is here.
 ifeq ($(shell command -v node 2>/dev/null),)
 APT_PACKAGES += nodejs npm
@@ -100,7 +103,7 @@ system-deps:
 	$$sudo apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -19,10 +19,14 @@ import shutil
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rollminder import rules
 from rollminder.model import DEFAULT_ZONES, Pause, Plan, Roller, Series, Session, Skip, Visit
+
+if TYPE_CHECKING:
+    from rollminder.store import Store
 
 #: When test records were made (model records take created_at from the use case).
 T0 = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -191,23 +195,28 @@ def write(home: Path, data: Dataset, now: dt.datetime = NOW) -> Path:
     home.mkdir(parents=True)
     store = SqliteStore.open(home / DB_NAME, profile=DEFAULT_PROFILE, now=now)
     try:
-        with store.transaction():
-            store.put_plan(data.plan)
-            for roller in data.rollers:
-                store.put_roller(roller)
-            for series in data.series:
-                store.put_series(series)
-            for visit in data.visits:
-                store.put_visit(visit)
-            for pause in data.pauses:
-                store.put_pause(pause)
-            for skip in data.skips:
-                store.put_skip(skip)
-            for session in data.sessions:
-                store.put_session(session)
+        put_all(store, data)
     finally:
         store.close()
     return home
+
+
+def put_all(store: Store, data: Dataset) -> None:
+    """Write ``data`` into ``store`` in one transaction (any store: SQLite, PostgreSQL)."""
+    with store.transaction():
+        store.put_plan(data.plan)
+        for roller in data.rollers:
+            store.put_roller(roller)
+        for series in data.series:
+            store.put_series(series)
+        for visit in data.visits:
+            store.put_visit(visit)
+        for pause in data.pauses:
+            store.put_pause(pause)
+        for skip in data.skips:
+            store.put_skip(skip)
+        for session in data.sessions:
+            store.put_session(session)
 
 
 def build(home: Path, now: dt.datetime = NOW) -> Dataset:

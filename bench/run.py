@@ -31,6 +31,7 @@ BENCHES: dict[str, str] = {
     "drift": "bench.drift",
     "web": "bench.web",
     "idle": "bench.idle",
+    "hosted": "bench.hosted",
 }
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from rollminder.cli import main
 
+#: The PostgreSQL fixtures (a private cluster, databases per test), for any test that asks.
+pytest_plugins = ("tests.pg",)
+
 #: "Now" for the worked examples of issue #3: Wednesday 2026-11-25 10:00 in Berlin.
 NOW = "2026-11-25T10:00+01:00"
 SETUP = [

@@ -17,10 +17,27 @@ from rollminder.errors import InvalidInput
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
-    from rollminder.store.sqlite import SqliteStore
+    from rollminder.store.postgres import SchemaState
+    from rollminder.store.roles import Store
 
 DB_NAME = "rollminder.db"
 DEFAULT_PROFILE = "default"
+#: A postgresql:// URL here selects the hosted store (PostgreSQL) instead of the SQLite file.
+DATABASE_URL_VARIABLE = "ROLLMINDER_DATABASE_URL"
+
+
+def database_url_from_environment() -> str | None:
+    return os.environ.get(DATABASE_URL_VARIABLE) or None
+
+
+def valid_database_url(url: str) -> str:
+    """A PostgreSQL URL, checked for its form only (the server is asked when a store opens)."""
+    if not url.startswith(("postgresql://", "postgres://")) or any(c.isspace() for c in url):
+        raise InvalidInput(
+            f"The database must be a postgresql:// URL (e.g. postgresql://user@host/rollminder), "
+            f"not {url.split('@')[-1][:60]!r}."
+        )
+    return url
 
 
 def default_home() -> Path:
@@ -164,6 +181,8 @@ class Env:
     profile: str = DEFAULT_PROFILE
     clock: Callable[[], dt.datetime] = _system_clock
     monotonic: Monotonic = field(default_factory=Monotonic)
+    #: A postgresql:// URL (``--database``, ``ROLLMINDER_DATABASE_URL``): the hosted store.
+    database_url: str | None = field(default_factory=database_url_from_environment)
 
     @property
     def db_path(self) -> Path:
@@ -179,10 +198,15 @@ class Env:
             raise ValueError("the clock must return aware datetimes")
         return now
 
-    def open_store(self, now: dt.datetime | None = None) -> SqliteStore:
+    def open_store(self, now: dt.datetime | None = None) -> Store:
+        now = self.now() if now is None else now
+        if self.database_url:  # psycopg is imported only on this path
+            from rollminder.store.postgres import PostgresStore
+
+            url = valid_database_url(self.database_url)
+            return PostgresStore.open(url, profile=self.profile, now=now)
         from rollminder.store.sqlite import SqliteStore
 
-        now = self.now() if now is None else now
         return SqliteStore.open(self.db_path, profile=self.profile, now=now)
 
     # -- backups of the whole data directory (every profile) -------------------------------------
@@ -201,9 +225,38 @@ class Env:
         """Replace the data by the backup ``source`` (checked first; nothing changes if it is
         not a usable rollminder backup). The current secrets (password, sign-in key, feed and
         action tokens) stay unless ``with_secrets``. Returns where the replaced data is kept."""
+        if self.database_url:
+            raise InvalidInput(
+                "A hosted database is restored by its operator (pg_restore; docs/hosting.md), "
+                "not by 'rollminder backup restore'."
+            )
         from rollminder.store.backups import restore_backup
 
         return restore_backup(self.db_path, source, now=self.now(), with_secrets=with_secrets)
+
+    # -- the hosted database's schema (operators: `rollminder db`) --------------------------------
+
+    def _required_database_url(self) -> str:
+        if not self.database_url:
+            raise InvalidInput(
+                "No database given: pass --database postgresql://... or set "
+                f"{DATABASE_URL_VARIABLE} (the SQLite file migrates itself when it is opened)."
+            )
+        return valid_database_url(self.database_url)
+
+    def database_state(self) -> SchemaState:
+        """Where the hosted database's schema stands (its version, applied, pending)."""
+        from rollminder.store.postgres import schema_state
+
+        return schema_state(self._required_database_url())
+
+    def migrate_database(self, app_role: str | None = None) -> list[tuple[int, str]]:
+        """Apply the hosted database's pending migrations (and grant ``app_role`` the app's
+        rights); the migrations applied, as (version, name)."""
+        from rollminder.store.postgres import migrate
+
+        done = migrate(self._required_database_url(), now=self.now(), app_role=app_role)
+        return [(m.version, m.name) for m in done]
 
     def open_app(self, *, live: bool = False) -> Rollminder:
         """The facade over this profile's store. A command is one moment: unless ``live`` (a

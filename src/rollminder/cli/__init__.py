@@ -95,6 +95,8 @@ COMMANDS = {
     "serve": "web:serve",
     "password": "web:password",
     "doctor": "doctor:doctor",
+    # hosted mode (issue #15)
+    "db": "db:db",
 }
 
 

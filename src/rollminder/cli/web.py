@@ -56,6 +56,12 @@ DEFAULT_PORT = 8765
     help="A reverse proxy's address (or network) whose X-Forwarded-For is believed; repeat for "
     "more. Without it the login limit counts the connecting address.",
 )
+@click.option(
+    "--database",
+    metavar="URL",
+    help="Serve from this PostgreSQL database (postgresql://...; env ROLLMINDER_DATABASE_URL) "
+    "instead of the data directory's SQLite file.",
+)
 @pass_ctx
 def serve(
     ctx: Context,
@@ -67,6 +73,7 @@ def serve(
     no_reminders: bool,
     public_url: str | None,
     trusted_proxies: tuple[str, ...],
+    database: str | None,
 ) -> None:
     """Serve the web app on http://127.0.0.1:8765 (the reminders run inside it).
 
@@ -76,6 +83,10 @@ def serve(
     """
     if (cert is None) != (key is None):
         raise InvalidInput("Give both --cert and --key to serve HTTPS.")
+    if database is not None:
+        from rollminder.env import valid_database_url
+
+        ctx.env.database_url = valid_database_url(database)
     from rollminder.web import serving
     from rollminder.web.app import check_public_url, create_app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from typing import Any
 
 from rollminder.damage import DamagedRow
 from rollminder.model import (
@@ -66,22 +67,22 @@ class SqlitePlanStore(SqliteBase):
             self._skip(row)
         return Settings(**values)
 
-    def _setting_rows(self) -> tuple[dict[str, int], list[DamagedRow]]:
-        """The settings that decode (whole numbers, every setting is one) and those that don't
-        (left out: their default applies)."""
+    def _setting_rows(self) -> tuple[dict[str, Any], list[DamagedRow]]:
+        """The settings that decode (each of its field's type: whole numbers, or text for the
+        travel's) and those that don't (left out: their default applies)."""
         rows = self._query(
             'SELECT "key", value, rowid FROM settings WHERE profile_id = ?', (self._profile_id,)
         )
-        known = {f.name for f in dataclasses.fields(Settings)}
-        values: dict[str, int] = {}
+        kinds = {f.name: type(f.default) for f in dataclasses.fields(Settings)}
+        values: dict[str, Any] = {}
         damaged: list[DamagedRow] = []
         for key, text, rowid in rows:
-            if key not in known:
+            if key not in kinds:
                 continue
             try:
                 value = json.loads(text)
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise TypeError("expected a whole number")
+                if not isinstance(value, kinds[key]) or isinstance(value, bool):
+                    raise TypeError(f"expected {'text' if kinds[key] is str else 'a whole number'}")
             except (TypeError, ValueError) as exc:
                 shown = text if isinstance(text, str) else repr(text)
                 problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]

@@ -1,0 +1,314 @@
+"""The PostgreSQL store's connections: the pool, transactions, the profile setting, errors, and
+the maintenance role.
+
+- One :class:`psycopg_pool.ConnectionPool` per database URL and process, shared by every store
+  opened on it (the web app opens a store per thread and after each storage error: that stays
+  cheap). A connection is checked when it is taken from the pool, so after the server restarts
+  the first request gets a fresh one, not a dead one.
+- Every statement runs in a transaction that starts with ``set_config('rollminder.profile',
+  <name>, true)`` (``SET LOCAL``): the row-level-security policies key on it
+  (:mod:`.postgres_schema`). A write transaction holds one connection until it ends; nested
+  blocks are savepoints.
+- psycopg's errors never reach a person: they become :class:`StorageError` with one line; a
+  server that cannot be reached (down, restarting, refusing) is :class:`DatabaseUnavailable`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from rollminder.errors import StorageError
+from rollminder.store.postgres_rows import PgTable
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+T = TypeVar("T")
+
+#: Seconds to wait for a connection (from the pool, or a new one) before a one-line error.
+CONNECT_TIMEOUT = 5.0
+#: Connections per pool and process.
+POOL_MAX = 10
+NO_PROFILE_YET = -1
+
+
+class DatabaseUnavailable(StorageError):
+    """The database server cannot be reached right now (down, restarting, refusing us)."""
+
+
+def describe(url: str) -> str:
+    """Where a URL points, for messages: 'postgresql://user@host:port/db', never a password."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        parts = conninfo_to_dict(url)
+    except Exception:
+        return "the database URL"
+    host = str(parts.get("host") or "localhost")
+    port = f":{parts['port']}" if parts.get("port") else ""
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of a driver's message (psycopg adds DETAIL and HINT lines)."""
+    text = str(exc).strip().splitlines()
+    first = text[0].strip() if text else type(exc).__name__
+    return first.removeprefix("FATAL:").removeprefix("ERROR:").strip().rstrip(".")[:300]
+
+
+def storage_error(exc: BaseException, url: str) -> StorageError:
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    where = describe(url)
+    if isinstance(exc, PoolTimeout):
+        return DatabaseUnavailable(
+            f"The database {where} cannot be reached right now (no connection within "
+            f"{CONNECT_TIMEOUT:g} s); try again when it is back."
+        )
+    if isinstance(exc, psycopg.OperationalError) and not isinstance(
+        exc, psycopg.errors.QueryCanceled
+    ):
+        return DatabaseUnavailable(
+            f"The database {where} cannot be reached right now ({one_line(exc)}); "
+            "try again when it is back."
+        )
+    return StorageError(f"The database {where} refused a change: {one_line(exc)}.")
+
+
+# -- pools, one per URL and process ---------------------------------------------------------------
+
+_POOLS: dict[str, ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.commit()
+
+
+def pool_for(url: str) -> ConnectionPool:
+    """The process's pool for ``url``, made (and its first connection checked) on first use."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(url)
+        if pool is not None and not pool.closed:
+            return pool
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        try:  # a first connection, to say exactly what is wrong (URL, password, no database)
+            psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT)).close()
+        except (psycopg.Error, ValueError) as exc:
+            if isinstance(exc, psycopg.OperationalError):
+                raise DatabaseUnavailable(
+                    f"Cannot connect to the database {describe(url)}: {one_line(exc)}."
+                ) from exc
+            raise StorageError(f"The database URL is not usable: {one_line(exc)}.") from exc
+        pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_MAX,
+            timeout=CONNECT_TIMEOUT,
+            kwargs={"connect_timeout": int(CONNECT_TIMEOUT)},
+            configure=_configure,
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=0,  # keep trying while the server is down
+            name="rollminder",
+            open=True,
+        )
+        _POOLS[url] = pool
+        return pool
+
+
+def close_pool(url: str) -> None:
+    """Close this process's pool for ``url`` (before the database is dropped, in tests)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(url, None)
+    if pool is not None:
+        pool.close(timeout=1.0)
+
+
+def close_pools() -> None:
+    """Close every pool of this process (at exit; tests call it between clusters)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.close(timeout=1.0)
+
+
+atexit.register(close_pools)
+
+
+# -- the store's base -----------------------------------------------------------------------------
+
+
+class PostgresBase:
+    """One profile of one PostgreSQL database: what the row methods build on."""
+
+    def __init__(self, url: str, profile: str, opened_at: dt.datetime) -> None:
+        self.url = url
+        self.profile = profile
+        self._pool: ConnectionPool | None = pool_for(url)
+        self._pid = NO_PROFILE_YET
+        self._opened_at = opened_at
+        self._conn: psycopg.Connection[Any] | None = None  # inside a transaction block
+        self._made_profile = False
+
+    @property
+    def path(self) -> Path | None:
+        return None
+
+    # -- connections and transactions -------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            yield
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise storage_error(exc, self.url) from exc
+
+    def _live_pool(self) -> ConnectionPool:
+        if self._pool is None:
+            raise StorageError("This database connection is closed.")
+        return self._pool
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """The open transaction's connection, or a new transaction on a pooled one."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        pool = self._live_pool()
+        with self._errors(), pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT set_config('rollminder.profile', %s, true)", (self.profile,))
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write transaction; a nested call joins it as a savepoint."""
+        if self._conn is not None:
+            made_before = self._made_profile
+            try:
+                with self._errors(), self._conn.transaction():
+                    yield
+            except BaseException:
+                if self._made_profile and not made_before:  # made in the undone savepoint
+                    self._pid, self._made_profile = NO_PROFILE_YET, False
+                raise
+            return
+        try:
+            with self._connection() as conn:
+                self._conn = conn
+                try:
+                    yield
+                finally:
+                    self._conn = None
+        except BaseException:
+            if self._made_profile:  # its row went with the rollback
+                self._pid = NO_PROFILE_YET
+            raise
+        finally:
+            self._made_profile = False
+
+    # -- the profile's row (made on the first write) ----------------------------------------------
+
+    def _profile_id(self, conn: psycopg.Connection[Any], *, write: bool) -> int:
+        if self._pid == NO_PROFILE_YET:
+            if write:
+                conn.execute(
+                    "INSERT INTO profiles (name, created_at) VALUES (%s, %s) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (self.profile, self._opened_at),
+                )
+                self._made_profile = True
+            row = conn.execute(
+                "SELECT id FROM profiles WHERE name = %s", (self.profile,)
+            ).fetchone()
+            if row is not None:
+                self._pid = int(row[0])
+        return self._pid
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of ``sql``, whose first parameter is the profile's id (prepended here)."""
+        with self._connection() as conn, self._errors():
+            pid = self._profile_id(conn, write=False)
+            if pid == NO_PROFILE_YET:
+                return []
+            return conn.execute(sql, (pid, *params)).fetchall()
+
+    def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        rows = self._query(sql, params)
+        return int(rows[0][0]) if rows else 0
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run ``sql`` (first parameter: the profile's id, prepended here); rows changed."""
+        with self.transaction(), self._connection() as conn, self._errors():
+            pid = self._profile_id(conn, write=True)
+            return conn.execute(sql, (pid, *params)).rowcount
+
+    def _write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.transaction(), self._connection() as conn, self._errors():
+            pid = self._profile_id(conn, write=True)
+            with conn.cursor() as cursor:
+                cursor.executemany(sql, [(pid, *row) for row in rows])
+
+    def _rows(self, table: PgTable[T], clause: str = "", params: Sequence[Any] = ()) -> list[T]:
+        rows = self._query(f"{table.select} {clause}", params)
+        return [table.decode(row) for row in rows]
+
+    def _put(self, table: PgTable[T], obj: T) -> None:
+        self._write(table.upsert, table.encode(obj))
+
+    def _delete(self, table: PgTable[Any], id: str) -> bool:
+        return self._write(table.delete, (id,)) > 0
+
+    # -- maintenance ------------------------------------------------------------------------------
+
+    def data_stamp(self) -> tuple[int, int]:
+        """The database's write counter (moved by a trigger in every writing transaction, of
+        any profile, so it moves exactly when a write commits); the second part is always 0."""
+        pool = self._live_pool()
+        with self._errors(), pool.connection() as conn:
+            row = conn.execute("SELECT n FROM data_version WHERE id = 1").fetchone()
+            conn.rollback()
+        return (int(row[0]) if row else 0), 0
+
+    def backup_now(self, dest: Path) -> None:
+        """Write the rows this connection may read (every profile for the tables' owner; only
+        this profile for the app's role under row-level security) to ``dest`` (0o600)."""
+        from rollminder.store.postgres_dump import dump
+
+        pool = self._live_pool()
+        with self._errors(), pool.connection() as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                conn.execute("SELECT set_config('rollminder.profile', %s, true)", (self.profile,))
+                dump(conn, Path(dest))
+            finally:
+                conn.rollback()
+
+    def close(self) -> None:
+        """Release the store (the pool stays for the process's other stores)."""
+        self._pool = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

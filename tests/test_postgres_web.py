@@ -1,0 +1,93 @@
+"""The web app on PostgreSQL (as the app's role, row-level security on): the dashboard, logging
+a session, history; and a database that goes away mid-run: a one-line 503 page (and a one-line
+CLI error), then the same process recovers once the server is back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from rollminder.env import Env
+from rollminder.service import Rollminder
+from rollminder.web.app import create_app
+from tests.conftest import Runner
+from tests.pg import Cluster, wait_until_up
+from tests.web.common import BASE, NOW
+
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+
+
+@pytest.fixture
+def env(tmp_path: Path, pg_migrated: str) -> Env:
+    env = Env(home=tmp_path / "home", clock=lambda: NOW, database_url=pg_migrated)
+    with env.open_store() as store:
+        Rollminder(store, env.now).set_plan(
+            needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin"
+        )
+    return env
+
+
+@pytest.fixture
+def client(env: Env) -> Iterator[TestClient]:
+    with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
+        c.headers["X-CSRF-Token"] = re.findall(r'"X-CSRF-Token": "([^"]+)"', c.get("/").text)[0]
+        yield c
+
+
+def test_dashboard_log_and_history(client: TestClient, env: Env, tmp_path: Path) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "Next session" in page.text
+    added = client.post(
+        "/log/session",
+        data={"at": "2026-11-16T21:05", "minutes": "2.5", "zones": ["neck"], "note": "pg ✓"},
+    )
+    assert added.status_code == 200
+    assert "Logged a session on Mon 16 Nov 2026 at 21:05." in added.text
+    with env.open_store() as store:
+        [session] = store.sessions()
+        assert session.start == dt.datetime(2026, 11, 16, 20, 5, tzinfo=dt.UTC)
+        assert session.note == "pg ✓"
+    history = client.get("/history")
+    assert history.status_code == 200 and 'data-sessions="1" data-days="1"' in history.text
+    assert "pg ✓" in client.get("/log").text
+    assert not (tmp_path / "home" / "rollminder.db").exists()
+
+
+def one_line_error(text: str) -> str:
+    found = re.search(r'<p class="msg error" role="alert">([^<]*)</p>', text)
+    assert found, text[-800:]
+    assert "\n" not in found.group(1)
+    return html.unescape(found.group(1))
+
+
+def test_a_database_that_goes_away_gives_503_then_recovers(
+    client: TestClient, env: Env, pg_cluster: Cluster, rm: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.get("/").status_code == 200
+    monkeypatch.setenv("ROLLMINDER_DATABASE_URL", str(env.database_url))
+    pg_cluster.stop()
+    try:
+        for path in ("/", "/history"):
+            down = client.get(path)
+            assert down.status_code == 503, down.text[-500:]
+            assert "cannot be reached right now" in one_line_error(down.text)
+            assert "Traceback" not in down.text
+        posted = client.post("/log/session", data={"at": "2026-11-16T21:05", "minutes": "2"})
+        assert posted.status_code == 503
+        cli = rm("next")
+        assert cli.code == 1 and "cannot be reached right now" in cli.err
+        assert cli.err.count("\n") == 1 and "Traceback" not in cli.err
+    finally:
+        pg_cluster.start()
+        wait_until_up(pg_cluster)
+    assert client.get("/").status_code == 200  # the same process, without a restart
+    assert client.get("/history").status_code == 200
+    assert rm("next").code == 0
+    with env.open_store() as store:
+        assert store.sessions() == []  # the refused write left nothing half-done
