@@ -155,6 +155,9 @@ class Settings:
     # DOMAIN.md: the soak takes about 10 minutes; 15 is our default (no source gives one).
     prep_minutes: int = 15
     session_check: int = 1  # 1: the pre-session check before each session; 0: off
+    # The IANA zone of a person who tracks clinic visits only (a needle of 1.0 mm or longer: no
+    # home plan, DOMAIN.md); "" for everyone else. Without a plan, times are shown in it.
+    clinic_zone: str = ""
 
 
 @dataclass(frozen=True)

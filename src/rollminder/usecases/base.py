@@ -85,8 +85,21 @@ class Base:
         return self.store.plan() is not None
 
     def zone(self) -> ZoneInfo:
+        """The plan's zone; without a plan, a clinic-only person's zone; else UTC."""
         plan = self.store.plan()
-        return ZoneInfo(plan.tz) if plan else ZoneInfo("UTC")
+        if plan:
+            return ZoneInfo(plan.tz)
+        name = self.store.settings().clinic_zone
+        if name:
+            from rollminder.zonenames import is_zone
+
+            if is_zone(name):  # an imported export could name a zone this machine lacks
+                return ZoneInfo(name)
+        return ZoneInfo("UTC")
+
+    def clinic_only(self) -> bool:
+        """No home plan, and the person chose to track clinic visits (1.0 mm and longer)."""
+        return self.store.plan() is None and bool(self.store.settings().clinic_zone)
 
     def local_now(self) -> dt.datetime:
         return self.now().astimezone(self.zone())
