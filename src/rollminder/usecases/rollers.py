@@ -78,7 +78,7 @@ class RollerCases(Base):
     def set_settings(self, **changes: int) -> Settings:
         checked = {key: limits.setting(key, value) for key, value in changes.items()}
         with self.store.transaction():
-            s = replace(self.store.settings(), **checked)
+            s = replace(self.store.settings(), **checked)  # type: ignore[arg-type]  # ints only
             self.store.put_settings(s)
         return s
 
