@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.web.app import create_app
-from rollminder.web.onboarding import ntfy_urls
+from rollminder.web.remindsetup import ntfy_urls
 from tests.remind_receivers import http_receiver
 from tests.web.common import BASE, NOW
 
@@ -29,6 +29,13 @@ def token(client: TestClient, path: str = "/welcome") -> str:
 @pytest.fixture
 def env(tmp_path: Path) -> Env:
     return Env(home=tmp_path / "home", clock=lambda: NOW)
+
+
+@pytest.fixture(autouse=True)
+def no_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No desktop session: only a channel set up here can reach the person."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
 
 
 @pytest.fixture

@@ -48,12 +48,23 @@ from rollminder.web.reminders import action_links, run_reminder_loop
 
 
 def _page_routes() -> list[BaseRoute]:
-    from rollminder.web import auth, clinic, history, logbook, onboarding, pages, settings, why
+    from rollminder.web import (
+        auth,
+        clinic,
+        history,
+        logbook,
+        onboarding,
+        pages,
+        remindsetup,
+        settings,
+        why,
+    )
     from rollminder.web.session import routes as session_routes
 
     return [
         *auth.routes,
         *pages.routes,
+        *remindsetup.routes,  # before onboarding's /welcome/{step}
         *onboarding.routes,
         *clinic.routes,
         *why.routes,
