@@ -168,6 +168,9 @@ class Settings:
     # Not in limits.SETTINGS: neither the settings command nor an export carries them.
     travel_tz: str = ""
     travel_until: str = ""
+    # The IANA zone of a person who tracks clinic visits only (a needle of 1.0 mm or longer: no
+    # home plan, DOMAIN.md); "" for everyone else. Without a plan, times are shown in it.
+    clinic_zone: str = ""
 
 
 #: The settings of a travel (not carried by an export: where the person is now).

@@ -190,8 +190,7 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
             color_scheme="dark" if dark else "light",
             base_url=server.url,
             locale="en-GB",
-            timezone_id="Europe/Berlin",
-            **options,
+            **({"timezone_id": "Europe/Berlin"} | options),
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -71,9 +71,20 @@ def test_without_a_plan_every_page_leads_to_the_wizard(client: TestClient) -> No
     assert "up to 0.3 mm" not in page.text  # the wizard shows its own labels...
     assert "0.2-0.3 mm" in page.text and "1.0 mm or longer" in page.text
     assert "professionals" in page.text  # ...and why 1.0 mm+ is clinic only
-    assert "Isotretinoin (Accutane)" in page.text
     assert "not medical advice" in page.text
-    assert 'class="face"' in page.text and 'id="z-forehead"' in page.text
+    # The areas and the clinician questions are a later step of the same set-up.
+    for step, answers in (
+        ("needle", {"needle_mm": "0.25", "understood": "yes"}),
+        ("when", {"time": "21:00"}),
+        ("zone", {"tz": "Europe/Berlin"}),
+    ):
+        answers = {**answers, "csrf_token": token(client)}
+        assert (
+            client.post(f"/welcome/{step}", data=answers, follow_redirects=False).status_code == 303
+        )
+    areas = client.get("/welcome/areas")
+    assert "Isotretinoin (Accutane)" in areas.text
+    assert 'class="face"' in areas.text and 'id="z-forehead"' in areas.text
 
 
 def test_wizard_preview_shows_the_next_four_slots(client: TestClient) -> None:

@@ -240,7 +240,8 @@ def test_channels_added_listed_tested_and_removed_with_a_real_receiver(
         )
         assert flashes(removed.text) == ["Channel removed."]
         assert read(env, lambda app: app.store.channels()) == []
-        assert "No channels yet" in client.get("/settings").text
+        after = client.get("/settings").text
+        assert "No channel set up yet" in after
 
 
 def test_a_failing_channel_shows_its_error(client: TestClient) -> None:

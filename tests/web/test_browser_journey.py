@@ -40,9 +40,17 @@ def test_new_user_journey(open_page: Any, live_server: LiveServer) -> None:
     page.goto("/")
     page.wait_for_url("**/welcome")
     _look(page, "journey-1-welcome")
-    page.get_by_label("Time zone").fill("Europe/Berlin")
     page.get_by_label("I have read this.").check()
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url("**/welcome/when")
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url("**/welcome/zone")
+    assert page.get_by_label("Where are you?").input_value() == "Europe/Berlin"  # the browser's
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url("**/welcome/areas")
     page.get_by_role("button", name="Save my plan").click()
+    page.wait_for_url("**/welcome/remind")
+    page.get_by_role("link", name="Skip for now").click()
 
     # Dashboard.
     page.wait_for_url(server.url + "/")

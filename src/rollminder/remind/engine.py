@@ -119,9 +119,14 @@ class PassResult:
 
 
 def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
-    """Every reminder due now or later for the profile (none without a plan)."""
+    """Every reminder due now or later for the profile (without a plan, a clinic-only
+    person's visit and booking reminders, at 09:00 in their zone)."""
     if not app.has_plan():
-        return []
+        if not app.clinic_only():
+            return []
+        found = planner.clinic_reminders(app.visits(), app.series_status(), now, app.zone())
+        found = [r for r in found if r.until is None or now < r.until]
+        return sorted(found, key=lambda r: (r.at, r.kind))
     plan = app.plan()  # while travelling: the plan's time in the zone the person is in
     log_ = app.log_for(plan, now)
     current = app.current_roller()

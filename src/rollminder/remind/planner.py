@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from rollminder import schedule
 from rollminder.durations import say_left, say_minutes
-from rollminder.model import Log, Plan, Settings
+from rollminder.model import Log, Plan, Settings, Visit
 from rollminder.remind.records import Snooze
 
 if TYPE_CHECKING:
@@ -185,44 +185,64 @@ def reminders(
                     "next session with a new roller.",
                 )
             )
-        for v in log.visits:
-            if v.at <= now:
-                continue
-            day = v.at.astimezone(tz).date()
-            at = schedule.local_slot(day - dt.timedelta(days=1), plan.time, tz)
-            where = f" at {v.clinic}" if v.clinic else ""
-            out.append(
-                Reminder(
-                    f"visit:{v.id}",
-                    VISIT,
-                    at.astimezone(utc),
-                    v.at.astimezone(utc),
-                    f"Clinic visit tomorrow{where}",
-                    f"Your visit is tomorrow at {v.at.astimezone(tz):%H:%M}{where}. No makeup "
-                    "and no workout that day; expect redness, and some peeling a few days later.",
-                    v.at.astimezone(tz),
-                )
-            )
-        for s in series:
-            if s.book_from is None or s.next_visit is not None or not s.remaining:
-                continue
-            at = schedule.local_slot(s.book_from, plan.time, tz)
-            until = s.book_until or s.book_from
-            out.append(
-                Reminder(
-                    f"book:{s.series.id}:{len(s.visits)}",
-                    BOOK,
-                    at.astimezone(utc),
-                    None,
-                    f"Book your next visit: {s.series.name}",
-                    f"Visit {len(s.visits) + 1} of {s.series.count} should be booked for "
-                    f"{s.book_from:%a %d %b}"
-                    + ("" if until == s.book_from else f" to {until:%a %d %b}")
-                    + "; add it to your visits once it is booked.",
-                )
-            )
+        out += clinic_reminders(log.visits, series, now, tz, plan.time)
     out = [r for r in out if r.until is None or now < r.until]
     out.sort(key=lambda r: (r.at, r.kind))
+    return out
+
+
+#: When a clinic-only person (no plan, so no plan time) gets the visit and booking reminders.
+CLINIC_TIME = dt.time(9, 0)
+
+
+def clinic_reminders(
+    visits: Sequence[Visit],
+    series: Sequence[SeriesStatus],
+    now: dt.datetime,
+    tz: ZoneInfo,
+    at_time: dt.time = CLINIC_TIME,
+) -> list[Reminder]:
+    """The clinic's reminders: the day before each visit and when a series' next visit should be
+    booked, at ``at_time`` in ``tz`` (the plan's time; for a clinic-only person, 09:00). Stale
+    ones are left in: the caller drops them."""
+    utc = dt.UTC
+    out: list[Reminder] = []
+    for v in visits:
+        if v.at <= now:
+            continue
+        day = v.at.astimezone(tz).date()
+        at = schedule.local_slot(day - dt.timedelta(days=1), at_time, tz)
+        where = f" at {v.clinic}" if v.clinic else ""
+        out.append(
+            Reminder(
+                f"visit:{v.id}",
+                VISIT,
+                at.astimezone(utc),
+                v.at.astimezone(utc),
+                f"Clinic visit tomorrow{where}",
+                f"Your visit is tomorrow at {v.at.astimezone(tz):%H:%M}{where}. No makeup "
+                "and no workout that day; expect redness, and some peeling a few days later.",
+                v.at.astimezone(tz),
+            )
+        )
+    for s in series:
+        if s.book_from is None or s.next_visit is not None or not s.remaining:
+            continue
+        at = schedule.local_slot(s.book_from, at_time, tz)
+        until = s.book_until or s.book_from
+        out.append(
+            Reminder(
+                f"book:{s.series.id}:{len(s.visits)}",
+                BOOK,
+                at.astimezone(utc),
+                None,
+                f"Book your next visit: {s.series.name}",
+                f"Visit {len(s.visits) + 1} of {s.series.count} should be booked for "
+                f"{s.book_from:%a %d %b}"
+                + ("" if until == s.book_from else f" to {until:%a %d %b}")
+                + "; add it to your visits once it is booked.",
+            )
+        )
     return out
 
 

@@ -410,7 +410,8 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
 
 #: The same limits as the service's settings command.
 _SETTINGS: dict[str, _Codec] = {
-    name: _Int(limit.lo, limit.hi) for name, (_, limit) in limits.SETTINGS.items()
+    **{name: _Int(limit.lo, limit.hi) for name, (_, limit) in limits.SETTINGS.items()},
+    "clinic_zone": _Text(MAX_ZONE_NAME, lines=False),  # "" or an IANA name (a clinic-only person)
 }
 #: Row fields added after version 1 first shipped, with the value an older export means.
 _LATER_FIELDS: dict[str, dict[str, object]] = {
@@ -419,4 +420,4 @@ _LATER_FIELDS: dict[str, dict[str, object]] = {
 }
 
 #: Settings added after the format first shipped: an older export may lack them (then default).
-_SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check"})
+_SETTINGS_OPTIONAL = frozenset({"prep_minutes", "session_check", "clinic_zone"})

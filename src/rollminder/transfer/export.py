@@ -61,7 +61,12 @@ def export_json(store: Store, *, exported_at: dt.datetime | None = None) -> str:
         "format": FORMAT,
         "version": VERSION,
         "profile": store.profile,
-        "settings": {name: getattr(settings, name) for name in _SETTINGS},
+        # clinic_zone only when set: the shape of an export without it stays as it was.
+        "settings": {
+            name: getattr(settings, name)
+            for name in _SETTINGS
+            if name != "clinic_zone" or settings.clinic_zone
+        },
     }
     if exported_at is not None:
         doc["exported_at"] = _INSTANT.dump(exported_at)

@@ -111,11 +111,22 @@ class Base:
         return self.store.plan() is not None
 
     def zone(self) -> ZoneInfo:
-        """The zone the person is in: the travel's, else the plan's (UTC without a plan)."""
+        """The zone the person is in: the travel's, else the plan's; without a plan, a
+        clinic-only person's zone; else UTC."""
         plan = self.store.plan()
-        if plan is None:
-            return ZoneInfo("UTC")
-        return ZoneInfo(self.travel_zone() or plan.tz)
+        if plan:
+            return ZoneInfo(self.travel_zone() or plan.tz)
+        name = self.store.settings().clinic_zone
+        if name:
+            from rollminder.zonenames import is_zone
+
+            if is_zone(name):  # an imported export could name a zone this machine lacks
+                return ZoneInfo(name)
+        return ZoneInfo("UTC")
+
+    def clinic_only(self) -> bool:
+        """No home plan, and the person chose to track clinic visits (1.0 mm and longer)."""
+        return self.store.plan() is None and bool(self.store.settings().clinic_zone)
 
     def local_now(self) -> dt.datetime:
         return self.now().astimezone(self.zone())

@@ -44,6 +44,20 @@ def series_window(last: dt.date, spacing_weeks: int) -> tuple[dt.date, dt.date]:
 
 
 class ClinicCases(Base):
+    def track_clinic_only(self, tz: str) -> str:
+        """Set up the clinic-only way (a needle of 1.0 mm or longer has no home plan, DOMAIN.md):
+        visits and series in the zone ``tz`` (any name :func:`zonenames.zone_name` takes).
+        Returns the IANA name. A plan made later takes over; the visits stay."""
+        from dataclasses import replace
+
+        from rollminder.zonenames import zone_name
+
+        name = zone_name(tz)
+        rules.check_zone(name)
+        with self.store.transaction():
+            self.store.put_settings(replace(self.store.settings(), clinic_zone=name))
+        return name
+
     def add_visit(
         self, *, at: dt.datetime, clinic: str = "", note: str = "", series_ref: str | None = None
     ) -> Visit:

@@ -49,13 +49,28 @@ from rollminder.web.reminders import action_links, run_reminder_loop
 
 
 def _page_routes() -> list[BaseRoute]:
-    from rollminder.web import auth, damaged, history, logbook, pages, settings
+    from rollminder.web import (
+        auth,
+        clinic,
+        damaged,
+        history,
+        logbook,
+        onboarding,
+        pages,
+        remindsetup,
+        settings,
+        why,
+    )
     from rollminder.web.session import routes as session_routes
 
     return [
         *auth.routes,
         *damaged.routes,
         *pages.routes,
+        *remindsetup.routes,  # before onboarding's /welcome/{step}
+        *onboarding.routes,
+        *clinic.routes,
+        *why.routes,
         *logbook.routes,
         *history.routes,
         *settings.routes,

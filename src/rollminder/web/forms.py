@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from rollminder import limits
 from rollminder.errors import InvalidInput
-from rollminder.model import WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
 from rollminder.zonenames import zone_name
 
 MAX_FIELD = 4000
@@ -106,6 +106,12 @@ def weekdays(form: FormData, name: str = "days") -> tuple[int, ...] | None:
     return tuple(WEEKDAYS.index(d) for d in chosen) or None
 
 
+def zone(form: FormData, name: str = "tz") -> str | None:
+    """A time zone as people write it ("Berlin", "new york", "Europe/Berlin"), as its IANA name."""
+    raw = text(form, name)
+    return zone_name(raw) if raw else None
+
+
 def plan_choices(form: FormData) -> dict[str, Any]:
     """The plan fields a form gives (the wizard and the settings page), for ``set_plan``."""
     out: dict[str, Any] = {}
@@ -129,6 +135,16 @@ def plan_choices(form: FormData) -> dict[str, Any]:
         if not zones:
             raise InvalidInput("Choose at least one zone.")
         out["zones"] = zones
+    if "directions_given" in form:
+        directions = choices(form, "directions", ALL_DIRECTIONS, "direction")
+        if not directions:
+            raise InvalidInput("Choose at least one direction.")
+        out["directions"] = directions
+    rest_days = whole(form, "rest_days", "Rest in days")
+    if rest_days is not None:
+        if not 1 <= rest_days <= 84:
+            raise InvalidInput("Rest is 1 to 84 days.")
+        out["rest_hours"] = rest_days * 24
     for key, what in (
         ("rest_hours", "Rest in hours"),
         ("passes", "Passes per direction"),

@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rollminder import limits, rules
-from rollminder.errors import ImportFailed, InvalidInput
-from rollminder.guide import ZONE_LABELS
-from rollminder.model import WEEKDAYS, ZONES
+from rollminder.errors import ImportFailed, InvalidInput, RollminderError
+from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS
+from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
 from rollminder.service import Rollminder
 from rollminder.web import forms, security
 from rollminder.web.kit import (
@@ -27,13 +27,14 @@ from rollminder.web.kit import (
     service,
 )
 from rollminder.web.pages import DAY_NAMES
+from rollminder.web.zonelist import zone_options
 
 
-def qr_svg(text: str) -> str:
+def qr_svg(text: str, title: str = "QR code of the link") -> str:
     import segno
 
     code = segno.make(text, error="m")
-    return str(code.svg_inline(scale=4, dark="#000", light="#fff", title="QR code of the link"))
+    return str(code.svg_inline(scale=4, dark="#000", light="#fff", title=title))
 
 
 def _links(request: Request, app: Rollminder) -> dict[str, str]:
@@ -54,34 +55,126 @@ def _links(request: Request, app: Rollminder) -> dict[str, str]:
     }
 
 
-async def settings_page(request: Request) -> Response:
-    app = service(request)
+def feed_links(request: Request, app: Rollminder) -> dict[str, str]:
+    """The calendar feed's links and the Done/Snooze links (onboarding's last step shows them)."""
+    return _links(request, app)
+
+
+#: The plan form's fields, in the order their errors are looked for.
+PLAN_FIELDS = (
+    "needle_mm",
+    "days",
+    "time",
+    "tz",
+    "minutes",
+    "rest_days",
+    "rest_hours",
+    "passes",
+    "blackout_before_days",
+    "blackout_after_days",
+    "zones",
+    "directions",
+)
+#: The other settings' fields: (field, label for errors).
+SETTING_FIELDS = (
+    ("roller_max_uses", "Roller uses"),
+    ("roller_max_days", "Roller days"),
+    ("prep_minutes", "The prep reminder's minutes"),
+)
+
+
+def page(
+    request: Request,
+    app: Rollminder,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, object] | None = None,
+) -> Response:
+    """The settings page; after a refused form, with what was typed and the messages."""
     plan = app.plan()
     links = _links(request, app)
     env = request.app.state.env
+    typed = typed or {}
     return render(
         request,
         "settings.html",
+        status,
         plan=plan,
         settings=app.settings(),
         weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
         zones=[(z, ZONE_LABELS[z]) for z in ZONES],
-        chosen_zones=plan.zones,
+        chosen_zones=typed.get("zones", plan.zones),
+        chosen_days=typed.get("days", [WEEKDAYS[d] for d in plan.weekdays]),
+        directions=[(d, DIRECTION_LABELS[d]) for d in ALL_DIRECTIONS],
+        chosen_directions=typed.get("directions", plan.directions),
         needle_table=rules.NEEDLE_TABLE,
+        floor_days=-(-rules.needle_rule(plan.needle_mm).floor_hours // 24),
         links=links,
-        qr=qr_svg(links["feed"]),
+        qr=qr_svg(links["feed"], "QR code of the calendar feed link"),
         channels=app.list_channels(),
+        reachable=app.reachable(),
         zone=app.zone(),
         backups=list(reversed(env.backups())),
         import_path=IMPORT_PATH,
         max_import_mb=request.app.state.max_import_bytes / (1024 * 1024),
+        errors=errors or {},
+        typed=typed,
+        zone_options=zone_options(),
     )
+
+
+async def settings_page(request: Request) -> Response:
+    return page(request, service(request))
+
+
+def _typed(form: FormData) -> dict[str, object]:
+    """What the form held, to show it again after a refusal."""
+    out: dict[str, object] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        if key in ("days", "zones", "directions"):
+            out[key] = values
+        elif values:
+            out[key] = values[0][:200]
+    for key in ("days", "zones", "directions"):
+        out.setdefault(key, [])
+    return out
+
+
+def plan_errors(app: Rollminder, form: FormData) -> tuple[dict[str, object], dict[str, str]]:
+    """The plan's changes, and per field what is wrong: each field is read alone, then the
+    changes are drafted one field at a time, so a refusal is told next to its field."""
+    errors: dict[str, str] = {}
+    parsed: list[tuple[str, dict[str, object]]] = []
+    for field in PLAN_FIELDS:
+        part = FormData([(k, v) for k, v in form.multi_items() if k in (field, f"{field}_given")])
+        try:
+            found = forms.plan_choices(part)
+        except InvalidInput as exc:
+            errors[field] = exc.message
+            continue
+        if found:
+            parsed.append((field, found))
+    changes: dict[str, object] = {}
+    for field, found in parsed:
+        trial = {**changes, **found}
+        try:
+            app.draft_plan(**trial)
+        except RollminderError as exc:
+            errors[field] = exc.message
+            continue
+        changes = trial
+    return changes, errors
 
 
 async def save_plan(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    plan = app.set_plan(**forms.plan_choices(form))
+    changes, errors = plan_errors(app, form)
+    if errors:
+        return page(request, app, status=400, errors=errors, typed=_typed(form))
+    plan = app.set_plan(**changes)
     flash(
         request,
         f"Plan saved: {rules.period_phrase(plan.sessions, plan.every_weeks)} at "
@@ -94,15 +187,24 @@ async def save_plan(request: Request) -> Response:
 
 
 async def save_limits(request: Request) -> Response:
+    """Roller limits, the prep reminder's lead and the pre-session check."""
     app = service(request)
     form = await request.form()
-    changes = {}
-    for key, what in (("roller_max_uses", "Roller uses"), ("roller_max_days", "Roller days")):
-        value = forms.whole(form, key, what)
-        if value is not None:
-            changes[key] = value
+    changes: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for key, what in SETTING_FIELDS:
+        try:
+            value = forms.whole(form, key, what)
+            if value is not None:
+                changes[key] = limits.setting(key, value)
+        except InvalidInput as exc:
+            errors[key] = exc.message
+    if "session_check_given" in form:
+        changes["session_check"] = 1 if form.get("session_check") == "1" else 0
+    if errors:
+        return page(request, app, status=400, errors=errors, typed=_typed(form))
     app.set_settings(**changes)
-    flash(request, "Roller limits saved.")
+    flash(request, "Settings saved.")
     return redirect("/settings#rollers")
 
 
