@@ -9,6 +9,7 @@ import dataclasses
 import click
 
 from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.errors import ExitCode
 
 
 @click.command(short_help="Find (and delete) stored rows that cannot be read.")
@@ -32,10 +33,10 @@ def doctor(ctx: Context, fix: bool, yes: bool, as_json: bool) -> None:
         for row in rows:
             fmt.echo(f"{row.table}  {row.id}  {row.column or '-'}  {row.value!r}  {row.problem}")
     if not rows or not fix:
-        raise click.exceptions.Exit(1 if rows else 0)
+        raise click.exceptions.Exit(ExitCode.REFUSED if rows else ExitCode.OK)
     many = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
     if not yes and not click.confirm(f"Delete {many} that cannot be read?", default=False):
         fmt.echo("Nothing was deleted.")
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(ExitCode.REFUSED)
     deleted = sum(ctx.app.delete_damaged_row(row.table, row.rowid) for row in rows)
     fmt.echo(f"Deleted {deleted} row{'s' if deleted != 1 else ''} that could not be read.")
