@@ -152,7 +152,7 @@ def test_dashboard_shows_a_visit_blackout_and_resting(planned: TestClient, env: 
         visit = app.add_visit(at=NOW + dt.timedelta(days=3), clinic="Dr. <B>")
     page = planned.get("/").text
     assert "Clinic visit: no home rolling" in page
-    assert "Clinic visit at Dr. &lt;B&gt; on Sat 28 Nov 2026, until" in page
+    assert "around your clinic visit at Dr. &lt;B&gt; on Sat 28 Nov, until" in page
     with env.open_store() as store:
         app = Rollminder(store, env.now)
         app.delete_visit(visit.id)
