@@ -68,7 +68,8 @@ def heatmap(
         cells: list[str] = []
         for day in firsts:
             if day > today:
-                break
+                cells.append('<i class="future"></i>')  # keeps the rows lined up
+                continue
             n = counts.get(day, 0)
             outcome = judged.get(day) or ("skipped" if day in skipped else "")
             cls = outcome or ("session" if n else "")
