@@ -58,7 +58,8 @@ MEASURE = """
     if (s.visibility === "hidden" || s.display === "none") return false;
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) return false;  // sr-only and the like
-    const hidden = "[hidden], .sr-only, .visually-hidden, .skip, details:not([open]) > :not(summary)";
+    const hidden = "[hidden], .sr-only, .visually-hidden, .skip, " +
+      "details:not([open]) > :not(summary)";
     return el.closest(hidden) === null;
   };
   const name = (el) => {
@@ -81,7 +82,8 @@ MEASURE = """
       const f = frame.getBoundingClientRect();
       if (r.right > f.right + 1 || r.left < f.left - 1)
         problems.push(`text box runs out of its ${frame.tagName.toLowerCase()}: ${name(el)} ` +
-          `(${Math.round(r.left)}-${Math.round(r.right)} in ${Math.round(f.left)}-${Math.round(f.right)})`);
+          `(${Math.round(r.left)}-${Math.round(r.right)} in ` +
+          `${Math.round(f.left)}-${Math.round(f.right)})`);
     }
     if (r.right > vw + 1) problems.push(`text box past the screen's edge: ${name(el)}`);
     const s = getComputedStyle(el);
