@@ -30,6 +30,7 @@ BENCHES: dict[str, str] = {
     "remind": "bench.remind",
     "drift": "bench.drift",
     "web": "bench.web",
+    "lighthouse": "bench.lighthouse",
 }
 
 
