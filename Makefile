@@ -103,7 +103,7 @@ system-deps:
 	$$sudo apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) system-deps node_modules/.installed
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

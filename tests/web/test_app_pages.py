@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,7 +140,16 @@ def test_wizard_needs_the_note_read(client: TestClient, env: Env) -> None:
 
 
 def test_every_page_renders_with_a_plan(planned: TestClient) -> None:
-    for path in ("/", "/log", "/history", "/settings", "/log?all=1"):
+    for path in (
+        "/",
+        "/log",
+        "/history",
+        "/settings",
+        "/log?all=1",
+        "/log/pauses",
+        "/log/rollers",
+        "/log/visits",
+    ):
         response = planned.get(path)
         assert response.status_code == 200, path
         assert "Traceback" not in response.text
@@ -163,7 +173,7 @@ def test_dashboard_shows_a_visit_blackout_and_resting(planned: TestClient, env: 
         visit = app.add_visit(at=NOW + dt.timedelta(days=3), clinic="Dr. <B>")
     page = planned.get("/").text
     assert "Clinic visit: no home rolling" in page
-    assert "Clinic visit at Dr. &lt;B&gt; on Sat 28 Nov 2026, until" in page
+    assert "around your clinic visit at Dr. &lt;B&gt; on Sat 28 Nov, until" in page
     with env.open_store() as store:
         app = Rollminder(store, env.now)
         app.delete_visit(visit.id)
@@ -191,10 +201,11 @@ def test_user_text_is_escaped_everywhere(planned: TestClient, env: Env) -> None:
         app.add_roller(label=evil)
         app.add_series(name=evil, count=4, spacing_weeks=5)
         app.add_visit(at=NOW + dt.timedelta(days=40), clinic=evil, note=evil)
-    for path in ("/", "/log", "/history", "/settings"):
+    log_pages = ("/log", "/log/pauses", "/log/rollers", "/log/visits")
+    for path in ("/", "/history", "/settings", *log_pages):
         html = planned.get(path).text
         assert evil not in html, path
-    log = planned.get("/log").text
+    log = "".join(planned.get(path).text for path in log_pages)
     assert log.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6
 
 
@@ -225,10 +236,31 @@ def test_unexpected_errors_give_a_500_page_and_a_log(
 def test_heatmap_counts_sessions_and_days() -> None:
     today = dt.date(2026, 11, 25)
     days = [today, today, today - dt.timedelta(days=3), today - dt.timedelta(days=500)]
-    svg = charts.heatmap(days, [today - dt.timedelta(days=1)], today)
-    assert 'data-sessions="3"' in svg and 'data-days="2"' in svg  # the 500-day-old one is out
-    assert svg.count('class="d1"') == 2 and svg.count('class="skip"') == 1
-    assert svg.count("<rect") == 52 * 7 + 3  # 53 weeks through a Wednesday
+    html = charts.heatmap(days, [today - dt.timedelta(days=1)], today)
+    assert 'data-sessions="3"' in html and 'data-days="2"' in html  # the 500-day-old one is out
+    assert html.count('class="session') == 2 and html.count('class="skipped"') == 1
+    assert html.count("data-day=") == 52 * 7 + 3  # 53 weeks through a Wednesday
+    assert html.count('class="session today"') == 1
+    # Judged slots show their outcome; the summary counts them.
+    judged = charts.heatmap(
+        days,
+        [],
+        today,
+        outcomes={today - dt.timedelta(days=3): "kept", today - dt.timedelta(days=7): "missed"},
+    )
+    assert judged.count('class="kept"') == 1 and judged.count('class="missed"') == 1
+    assert 'data-kept="1"' in judged and 'data-missed="1"' in judged
+    assert "slots: 1 kept, 0 partial, 1 missed, 0 skipped" in judged
+
+
+def test_heatmap_month_labels_never_crowd() -> None:
+    for today in (dt.date(2026, 11, 25), dt.date(2027, 1, 3), dt.date(2026, 3, 2)):
+        html = charts.heatmap([], [], today)
+        columns = re.findall(r'<div class="wk[^"]*"><span class="mo">([^<]*)</span>', html)
+        assert len(columns) == 53
+        labelled = [i for i, text in enumerate(columns) if text]
+        assert len(labelled) >= 12
+        assert all(b - a >= 3 for a, b in itertools.pairwise(labelled)), labelled
 
 
 def test_history_charts_match_the_log(planned: TestClient, env: Env) -> None:

@@ -98,7 +98,10 @@ def test_new_user_journey(open_page: Any, live_server: LiveServer) -> None:
     page.get_by_role("link", name="See your history").click()
     page.wait_for_url("**/history")
     assert page.locator("h1").inner_text() == "History"
-    assert page.locator("svg.heat rect.d1").count() >= 1
+    assert (
+        page.locator(".chart.heat i.session, .chart.heat i.kept, .chart.heat i.partial").count()
+        >= 1
+    )
     _look(page, "journey-8-history")
 
     # The settings pages.
@@ -114,7 +117,18 @@ def test_new_user_journey(open_page: Any, live_server: LiveServer) -> None:
 
 # -- every page at both sizes, light and dark ------------------------------------------------------
 
-PAGES = ("/", "/session", "/session/go", "/session/logged", "/log", "/history", "/settings")
+PAGES = (
+    "/",
+    "/session",
+    "/session/go",
+    "/session/logged",
+    "/log",
+    "/log/pauses",
+    "/log/rollers",
+    "/log/visits",
+    "/history",
+    "/settings",
+)
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ class Figures:
     heatmap: Markup
     bars: Markup
     unit: str
+    today: dt.date
+    empty: bool  # nothing logged and no slot judged yet: a small card instead of the charts
 
 
 def figures(app: Rollminder, now: dt.datetime) -> Figures:
@@ -36,15 +38,24 @@ def figures(app: Rollminder, now: dt.datetime) -> Figures:
     stats = progress.compute(plan, log, now, versions=versions, periods=periods)
     tz = ZoneInfo(plan.tz)
     today = now.astimezone(tz).date()
+    weeks = 53
+    since = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
+    # Every past slot with its outcome (kept, partial, missed, skipped), as the figures judge.
+    slots = app.slot_history(since)
+    unit = "week" if plan.every_weeks == 1 else f"{plan.every_weeks}-week period"
     return Figures(
         stats=stats,
         heatmap=charts.heatmap(
             (s.local_start(plan.tz).date() for s in log.sessions),
             (k.slot.astimezone(tz).date() for k in log.skips),
             today,
+            weeks,
+            outcomes={x.day: x.outcome for x in slots},
         ),
-        bars=charts.adherence_bars(periods),
-        unit="week" if plan.every_weeks == 1 else f"{plan.every_weeks}-week period",
+        bars=charts.adherence_bars(periods, unit=unit),
+        unit=unit,
+        today=today,
+        empty=not log.sessions and not log.skips and not slots,
     )
 
 
@@ -67,6 +78,8 @@ async def history_page(request: Request) -> Response:
         heatmap=shown.heatmap,
         bars=shown.bars,
         unit=shown.unit,
+        empty=shown.empty,
+        today=shown.today,
         pct=_pct,
     )
 

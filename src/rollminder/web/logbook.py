@@ -18,7 +18,7 @@ from rollminder.errors import InvalidInput
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import REACTIONS, ZONES, Session, Skip
 from rollminder.service import Rollminder, check_reaction
-from rollminder.web import forms
+from rollminder.web import forms, words
 from rollminder.web.kit import flash, redirect, render, service
 
 #: How far back the log page lists entries unless asked for everything.
@@ -35,34 +35,91 @@ def _entries(app: Rollminder, everything: bool) -> list[tuple[dt.datetime, str, 
     return rows
 
 
+def _today(app: Rollminder) -> dt.date:
+    return app.local_now().date()
+
+
 def _local_input(app: Rollminder, when: dt.datetime) -> str:
     """A value for ``<input type="datetime-local">`` in the plan's zone."""
     return when.astimezone(app.zone()).strftime("%Y-%m-%dT%H:%M")
 
 
-async def log_page(request: Request) -> Response:
-    app = service(request)
-    plan = app.plan()
-    everything = request.query_params.get("all") == "1"
-    rollers = app.rollers()
-    series = app.series_status()
+#: The log's pages, in the order of its sub-nav: (path, label).
+LOG_PAGES = (
+    ("/log", "Sessions"),
+    ("/log/pauses", "Pauses"),
+    ("/log/rollers", "Rollers"),
+    ("/log/visits", "Visits and series"),
+)
+
+
+def _page(request: Request, name: str, app: Rollminder, **context: Any) -> Response:
+    today = app.local_now().date()
     return render(
         request,
-        "log.html",
-        plan=plan,
+        name,
+        plan=app.plan(),
         tz=app.zone(),
-        entries=_entries(app, everything),
+        today=today,
+        today_iso=today.isoformat(),
+        log_pages=LOG_PAGES,
+        when=words.when,
+        day=words.day_of,
+        duration=words.duration,
+        **context,
+    )
+
+
+async def log_page(request: Request) -> Response:
+    """Sessions and skips: add one, and the list (edit, delete after a confirmation)."""
+    app = service(request)
+    app.plan()  # NoPlan: the wizard
+    everything = request.query_params.get("all") == "1"
+    entries = _entries(app, everything)
+    partial = app.partial_sessions([row for _, kind, row in entries if isinstance(row, Session)])
+    return _page(
+        request,
+        "log.html",
+        app,
+        entries=entries,
+        partial=partial,
         everything=everything,
         recent_days=RECENT_DAYS,
         now_input=_local_input(app, app.now()),
-        today=app.local_now().date().isoformat(),
         zones=[(z, ZONE_LABELS[z]) for z in ZONES],
         reactions=REACTIONS,
-        pauses=app.pauses(),
+    )
+
+
+async def pauses_page(request: Request) -> Response:
+    app = service(request)
+    app.plan()
+    return _page(request, "log_pauses.html", app, pauses=app.pauses())
+
+
+async def rollers_page(request: Request) -> Response:
+    app = service(request)
+    app.plan()
+    rollers = app.rollers()
+    return _page(
+        request,
+        "log_rollers.html",
+        app,
         rollers=rollers,
         # Wear only for rollers still in use: a retired one needs no countdown (and ten years
         # of rollers would each cost a count).
         wear={r.id: app.roller_wear(r.id) for r in rollers if r.retired is None},
+    )
+
+
+async def visits_page(request: Request) -> Response:
+    app = service(request)
+    app.plan()
+    series = app.series_status()
+    return _page(
+        request,
+        "log_visits.html",
+        app,
         visits=app.visits(),
         series=series,
         series_names={s.series.id: s.series.name for s in series},
@@ -96,7 +153,7 @@ async def add_session(request: Request) -> Response:
         second_today=_flag(form, "second_today"),
     )
     local = logged.session.start.astimezone(app.zone())
-    flash(request, f"Logged a session on {local:%a %d %b %Y at %H:%M}.")
+    flash(request, f"Logged a session: {words.when(local, _today(app))}.")
     for warning in logged.warnings:
         flash(request, warning, "warn")
     return redirect("/log")
@@ -110,7 +167,10 @@ async def add_skip(request: Request) -> Response:
         reason=forms.text(form, "reason"),
         catch_up=_flag(form, "catch_up"),
     )
-    flash(request, f"Skipped the slot of {skip.slot.astimezone(app.zone()):%a %d %b %Y}.")
+    flash(
+        request,
+        f"Skipped the slot of {words.day_of(skip.slot.astimezone(app.zone()), _today(app))}.",
+    )
     return redirect("/log")
 
 
@@ -192,15 +252,17 @@ async def add_pause(request: Request) -> Response:
     if first is None or last is None:
         raise InvalidInput("Give the pause's first and last day.")
     pause = app.pause(first, last, forms.text(form, "reason"))
-    flash(request, f"Paused from {pause.first:%a %d %b} through {pause.last:%a %d %b %Y}.")
-    return redirect("/log#pauses")
+    today = _today(app)
+    begins, ends = words.day_of(pause.first, today), words.day_of(pause.last, today)
+    flash(request, f"Paused from {begins} through {ends}.")
+    return redirect("/log/pauses")
 
 
 async def cancel_pause(request: Request) -> Response:
     app = service(request)
     pause = app.cancel_pause(request.path_params["id"])
-    flash(request, f"Cancelled the pause from {pause.first:%a %d %b %Y}.")
-    return redirect("/log#pauses")
+    flash(request, f"Cancelled the pause from {words.day_of(pause.first, _today(app))}.")
+    return redirect("/log/pauses")
 
 
 async def resume(request: Request) -> Response:
@@ -225,14 +287,14 @@ async def add_roller(request: Request) -> Response:
     flash(request, f"Added {new.label} as your current roller.")
     if previous is not None:
         flash(request, f"Retired {previous.label}.")
-    return redirect("/log#rollers")
+    return redirect("/log/rollers")
 
 
 async def retire_roller(request: Request) -> Response:
     app = service(request)
     roller = app.retire_roller(request.path_params["id"])
     flash(request, f"Retired {roller.label}.")
-    return redirect("/log#rollers")
+    return redirect("/log/rollers")
 
 
 # -- visits and series ---------------------------------------------------------------------------
@@ -251,15 +313,21 @@ async def add_visit(request: Request) -> Response:
         note=forms.text(form, "note"),
         series_ref=series or None,
     )
-    flash(request, f"Recorded the visit of {visit.at.astimezone(app.zone()):%a %d %b %Y}.")
-    return redirect("/log#visits")
+    flash(
+        request,
+        f"Recorded the visit of {words.day_of(visit.at.astimezone(app.zone()), _today(app))}.",
+    )
+    return redirect("/log/visits")
 
 
 async def delete_visit(request: Request) -> Response:
     app = service(request)
     visit = app.delete_visit(request.path_params["id"])
-    flash(request, f"Deleted the visit of {visit.at.astimezone(app.zone()):%a %d %b %Y}.")
-    return redirect("/log#visits")
+    flash(
+        request,
+        f"Deleted the visit of {words.day_of(visit.at.astimezone(app.zone()), _today(app))}.",
+    )
+    return redirect("/log/visits")
 
 
 async def add_series(request: Request) -> Response:
@@ -271,11 +339,14 @@ async def add_series(request: Request) -> Response:
         raise InvalidInput("Give the number of visits and the weeks between them.")
     series = app.add_series(name=forms.text(form, "name"), count=count, spacing_weeks=spacing)
     flash(request, f"Added the series {series.name}.")
-    return redirect("/log#visits")
+    return redirect("/log/visits")
 
 
 routes: list[BaseRoute] = [
     Route("/log", log_page, methods=["GET"]),
+    Route("/log/pauses", pauses_page, methods=["GET"]),
+    Route("/log/rollers", rollers_page, methods=["GET"]),
+    Route("/log/visits", visits_page, methods=["GET"]),
     Route("/log/session", add_session, methods=["POST"]),
     Route("/log/skip", add_skip, methods=["POST"]),
     Route("/log/pause", add_pause, methods=["POST"]),

@@ -15,9 +15,10 @@ from rollminder.errors import NoPlan
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
-from rollminder.web import words
+from rollminder.web import forms, words
+from rollminder.web.auth import snooze
 from rollminder.web.cache import Memo, data_key
-from rollminder.web.kit import render, service
+from rollminder.web.kit import flash, redirect, render, service
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -30,15 +31,11 @@ def standing_notes(app: Rollminder) -> list[str]:
 
 
 def _span(delta: dt.timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+    return words.span(delta)
+
+
+#: States in which starting a session makes sense now (not resting, paused, blacked out or held).
+STARTABLE = ("due", "waiting")
 
 
 @dataclass(frozen=True)
@@ -49,13 +46,16 @@ class DayData:
     roller: Roller | None
     wear: RollerWear | None
     notes: list[str]
+    reachable: bool  # can a reminder reach the person (the CLI's ``next`` rule)
 
 
 def day_data(app: Rollminder, plan: Plan) -> DayData:
     log = app.log_for(plan, app.now())
     roller = app.current_roller()
     wear = app.roller_wear(roller.id) if roller else None
-    return DayData(log=log, roller=roller, wear=wear, notes=standing_notes(app))
+    return DayData(
+        log=log, roller=roller, wear=wear, notes=standing_notes(app), reachable=app.reachable()
+    )
 
 
 async def dashboard(request: Request) -> Response:
@@ -72,7 +72,8 @@ async def dashboard(request: Request) -> Response:
         raise
     utc_now = app.now()
     now = utc_now.astimezone(ZoneInfo(plan.tz))
-    data = memo.get("dashboard", (key, now.date()), lambda: day_data(app, plan))
+    today = now.date()
+    data = memo.get("dashboard", (key, today), lambda: day_data(app, plan))
     # The state and the slots move with the clock: computed on every request.
     outlook = app.outlook_of(plan, data.log, utc_now, 4)
     status, slots = outlook.state, outlook.slots
@@ -82,22 +83,60 @@ async def dashboard(request: Request) -> Response:
         "dashboard.html",
         status=status,
         state_word=words.STATE_WORDS[status.name],
-        reason=words.state_reason(status),
+        sentence=words.today_sentence(status, today),
+        reason=words.state_reason(status, today),
         slots=slots,
         plan=plan,
         now=now,
+        today=today,
         countdown=_span(target - now) if target and target > now else "",
         target=target,
         until_span=_span(status.until - now) if status.until else "",
+        startable=status.name in STARTABLE,
         notes=data.notes,
         roller=data.roller,
         wear=data.wear,
+        reachable=data.reachable,
         phrase=rules.period_phrase(plan.sessions, plan.every_weeks),
         warning=rules.plan_warning(plan),
         zone_names=ZONE_LABELS,
+        when=words.when,
+        day=words.day_of,
+        duration=words.duration,
     )
+
+
+async def today_done(request: Request) -> Response:
+    """Done pressed on Today: a session now, with the plan's minutes and zones."""
+    app = service(request)
+    logged = app.log_session()
+    local = logged.session.start.astimezone(app.zone())
+    flash(request, f"Done: logged a session at {local:%H:%M}.")
+    for warning in logged.warnings:
+        flash(request, warning, "warn")
+    return redirect("/")
+
+
+async def today_skip(request: Request) -> Response:
+    """Skip pressed on Today: the open slot (or the next one) is skipped, no catch-up."""
+    app = service(request)
+    form = await request.form()
+    skip = app.skip(reason=forms.text(form, "reason"))
+    local = skip.slot.astimezone(app.zone())
+    flash(request, f"Skipped the session of {words.day_of(local, app.local_now().date())}.")
+    return redirect("/")
+
+
+async def today_snooze(request: Request) -> Response:
+    """Snooze pressed on Today: remind of the open slot again in 30 minutes."""
+    app = service(request)
+    flash(request, snooze(app))
+    return redirect("/")
 
 
 routes: list[BaseRoute] = [
     Route("/", dashboard, methods=["GET"], name="dashboard"),
+    Route("/today/done", today_done, methods=["POST"]),
+    Route("/today/skip", today_skip, methods=["POST"]),
+    Route("/today/snooze", today_snooze, methods=["POST"]),
 ]
