@@ -17,6 +17,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -30,6 +31,7 @@ from rollminder.store.rows import (
     PAUSES,
     PLANS,
     ROLLERS,
+    ROUTINES,
     SERIES,
     SESSIONS,
     SKIPS,
@@ -198,3 +200,16 @@ class SqliteUndoJournal(SqliteBase):
 
     def delete_undo_step(self, id: str) -> bool:
         return self._delete(UNDO_STEPS, id)
+
+
+class SqliteRoutines(SqliteBase):
+    """The profile's routines (migration 8)."""
+
+    def routines(self) -> list[Routine]:
+        return self._rows(ROUTINES, "ORDER BY created_at, rowid")
+
+    def put_routine(self, routine: Routine) -> None:
+        self._put(ROUTINES, routine)
+
+    def delete_routine(self, id: str) -> bool:
+        return self._delete(ROUTINES, id)
