@@ -343,7 +343,8 @@ class LogCases(Base):
         now = self.now()
         with self.store.transaction():
             sessions = self.store.sessions()
-            old = next(s for s in sessions if s.id == find(sessions, ref, "session"))
+            wanted = find(sessions, ref, "session")  # NotFound (not StopIteration) when none
+            old = next(s for s in sessions if s.id == wanted)
             logged = self._log(
                 now,
                 at=old.start if at is None else at,
