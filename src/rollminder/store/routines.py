@@ -4,8 +4,8 @@
 only, so the per-plan use cases and the schedule run unchanged, once per routine:
 
 - plan versions, sessions, skips and rollers: the routine's own (a row whose ``routine`` is ""
-  belongs to the profile's first routine); a row put through another routine's view gets its id (the first routine's may keep "": a
-  removed first routine's rows are named by its id first);
+  belongs to the profile's first routine); a row put through another routine's view gets its
+  id (the first routine's may keep "": a removed first routine's rows get its id first);
 - pauses, holds and visits: those whose areas concern the routine's areas (its plan's zones,
   :func:`rollminder.model.concerns`): a facial treatment does not stop the thighs;
 - everything else (settings, reminders, secrets, undo journal, routines, transactions): the
@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
     from rollminder.store.roles import Store
 
-T = TypeVar("T")
+T = TypeVar("T", Plan, Session, Skip, Roller)
+A = TypeVar("A", Pause, Hold, Visit)
 
 
 class RoutineView:
@@ -84,21 +85,19 @@ class RoutineView:
         if which is None:
             return rows
         rid, first = which
-        return [
-            r for r in rows if r.routine == rid or (first and not r.routine)
-        ]
+        return [r for r in rows if r.routine == rid or (first and not r.routine)]
 
     def _stamp(self, row: T) -> T:
         which = self._which()
         if which is None or row.routine or which[1]:
             return row
-        return dataclasses.replace(row, routine=which[0])  # type: ignore[type-var]
+        return dataclasses.replace(row, routine=which[0])
 
     def _zones(self) -> tuple[str, ...]:
         plan = self.plan()
         return plan.zones if plan is not None else ()
 
-    def _concerning(self, rows: list[T]) -> list[T]:
+    def _concerning(self, rows: list[A]) -> list[A]:
         if len(self.inner.routines()) < 2:
             return rows
         zones = self._zones()
