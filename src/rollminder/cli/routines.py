@@ -88,7 +88,7 @@ def plan_options(f: click.decorators.FC) -> click.decorators.FC:
     f = click.option("--days", metavar="DAYS", help="Weekdays, e.g. mon,thu.")(f)
     f = click.option(
         "--per-week",
-        type=click.IntRange(1, 7),
+        type=fmt.Limited(limits.PLAN_SESSIONS, "number of sessions"),
         metavar="N",
         help="Sessions per week (default: the needle's).",
     )(f)
@@ -144,7 +144,7 @@ def edit(
     minutes: float | None,
     areas: str | None,
 ) -> None:
-    """Rename a routine or change its plan (only the options given change)."""
+    """Rename a routine or change its plan."""
     choices = _choices(needle, per_week, days, at, minutes, areas)
     if new_name is None and not choices:
         raise InvalidInput("Say what to change: --name, --needle, --per-week, --days, --time...")
