@@ -30,6 +30,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -176,6 +177,8 @@ KINDS = [
          key=lambda r: (r.slot, r.n)),
     Kind("undo_steps", lambda s, r: s.put_undo_step(r), lambda s: s.undo_steps(),
          lambda s, r: s.delete_undo_step(r.id)),
+    Kind("routines", lambda s, r: s.put_routine(r), lambda s: s.routines(),
+         lambda s, r: s.delete_routine(r.id)),
 ]  # fmt: skip
 KIND = {kind.name: kind for kind in KINDS}
 DELETABLE = [kind for kind in KINDS if kind.delete is not None]
@@ -199,22 +202,24 @@ def typical() -> dict[str, Any]:
     later = ny + dt.timedelta(minutes=20)
     return {
         "plans": a_plan(time=dt.time(6, 30, 15), blackout_before_days=3, blackout_after_days=21,
-                        id="plan-1", created_at=ny),
+                        id="plan-1", created_at=ny, routine="routine-1"),
         "sessions": Session(start=ny, minutes=12.25, zones=("neck", "chest"), reaction="mild",
                             note=UNICODE, roller_id="roller-1", tz="America/New_York",
-                            id="session-1", created_at=later),
-        "skips": Skip(slot=ny, reason="travel ✈", catch_up=True, id="skip-1", created_at=ny),
+                            id="session-1", created_at=later, routine="routine-1"),
+        "skips": Skip(slot=ny, reason="travel ✈", catch_up=True, id="skip-1", created_at=ny,
+                      routine="routine-1"),
         "pauses": Pause(first=dt.date(2026, 12, 20), last=dt.date(2027, 1, 3), reason="holidays",
-                        id="pause-1", created_at=ny),
+                        id="pause-1", created_at=ny, areas=("face", "thighs")),
         "rollers": Roller(label="Blue 0.5", needle_mm=0.5, added=dt.date(2026, 10, 1),
                           first_use=dt.date(2026, 10, 2), initial_uses=3,
-                          retired=dt.date(2026, 12, 31), id="roller-1", created_at=ny),
+                          retired=dt.date(2026, 12, 31), id="roller-1", created_at=ny,
+                          routine="routine-1"),
         "visits": Visit(at=ny, clinic="Dr. Lee", note="first", series_id="series-1",
-                        id="visit-1", created_at=ny),
+                        id="visit-1", created_at=ny, areas=("cheeks",)),
         "series": Series(name="Clinic RF", count=3, spacing_weeks=6, id="series-1",
                          created_at=ny),
         "holds": Hold(since=ny, until=later, reason="retinoid", question="retinoid", id="hold-1",
-                      created_at=ny),
+                      created_at=ny, areas=("arms",)),
         "clinician": ClinicianAnswer(question="pregnancy", yes=True, answered_at=ny,
                                      id="answer-1", created_at=later),
         "channels": ChannelConfig(name="phone", url="ntfy://secret@host/topic",
@@ -228,6 +233,7 @@ def typical() -> dict[str, Any]:
         "snoozes": Snooze("2026-03-08T08:30:15Z", 2, later, created_at=ny),
         "undo_steps": UndoStep(action="delete", changes='[{"kind": "sessions", "before": '
                                '{"note": "✓"}, "after": null}]', id="undo-1", created_at=ny),
+        "routines": Routine(name="body ✓", id="routine-1", created_at=ny),
     }  # fmt: skip
 
 
@@ -255,6 +261,7 @@ def emptiest() -> dict[str, Any]:
         "deliveries": Delivery("", "", "", "claimed", EARLY, EARLY, "", attempts=0),
         "snoozes": Snooze("", 0, EARLY, created_at=EARLY),
         "undo_steps": UndoStep(action="", changes="", id="", created_at=EARLY),
+        "routines": Routine(name="", id="", created_at=EARLY),
     }  # fmt: skip
 
 
@@ -288,6 +295,7 @@ def largest() -> dict[str, Any]:
                                recorded_at=FAR, late=True, attempts=BIG_INT),
         "snoozes": Snooze(LONG, BIG_INT, FAR, created_at=FAR),
         "undo_steps": UndoStep(action=LONG, changes=LONG, id=LONG, created_at=FAR),
+        "routines": Routine(name=LONG, id=LONG, created_at=FAR),
     }  # fmt: skip
 
 
@@ -363,7 +371,7 @@ def test_the_row_sets_cover_every_kind_the_store_lists() -> None:
     lists = {
         "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "holds",
         "clinician_answers", "channels", "channel_statuses", "deliveries", "snoozes",
-        "undo_steps",
+        "undo_steps", "routines",
     }  # fmt: skip
     assert lists <= listing
     assert len(KINDS) == len(lists)
@@ -524,7 +532,7 @@ def _tied(kind: Kind, row: Any, name: str) -> Any:
     if kind.name in ("deliveries", "snoozes"):
         return dataclasses.replace(row, slot=name)
     changes: dict[str, Any] = {"id": name}
-    if kind.name == "channels":
+    if kind.name in ("channels", "routines"):
         changes["name"] = name
     if kind.name == "clinician":
         changes["question"] = name
@@ -536,7 +544,8 @@ def _edited(kind: Kind, row: Any) -> Any:
     text = {"plans": "tz", "sessions": "note", "skips": "reason", "pauses": "reason",
             "rollers": "label", "visits": "note", "series": "name", "holds": "reason",
             "clinician": None, "channels": "masked", "channel_statuses": "last_error",
-            "deliveries": "owner", "snoozes": None, "undo_steps": "changes"}[kind.name]  # fmt: skip
+            "deliveries": "owner", "snoozes": None, "undo_steps": "changes",
+            "routines": "name"}[kind.name]  # fmt: skip
     if kind.name == "clinician":
         return dataclasses.replace(row, yes=not row.yes)
     if kind.name == "snoozes":
@@ -765,6 +774,24 @@ def test_channel_names_are_unique(store: Store) -> None:
     store.put_channel(a_channel("laptop", id="c1", created_at=T0))  # a rename
     store.put_channel(a_channel("phone", id="c2", created_at=at(1)))  # the name is free again
     assert [(c.id, c.name) for c in store.channels()] == [("c1", "laptop"), ("c2", "phone")]
+
+
+def test_routine_names_are_unique_per_profile(make_store: MakeStore) -> None:
+    store = make_store()
+    store.put_routine(Routine(name="face", id="r1", created_at=T0))
+    with pytest.raises(StorageError):
+        store.put_routine(Routine(name="face", id="r2", created_at=at(1)))
+    assert [r.id for r in store.routines()] == ["r1"]
+    store.put_routine(Routine(name="body", id="r2", created_at=at(1)))
+    store.put_routine(Routine(name="cheeks", id="r1", created_at=T0))  # a rename
+    store.put_routine(Routine(name="face", id="r3", created_at=at(2)))  # the name is free again
+    assert [(r.id, r.name) for r in store.routines()] == [
+        ("r1", "cheeks"),
+        ("r2", "body"),
+        ("r3", "face"),
+    ]
+    make_store("other").put_routine(Routine(name="face", id="r1", created_at=T0))
+    assert [r.name for r in make_store("other").routines()] == ["face"]
 
 
 def test_deleting_a_channel_deletes_its_status_only(store: Store) -> None:
@@ -1001,4 +1028,4 @@ def test_the_same_keys_in_two_profiles_are_two_rows(make_store: MakeStore) -> No
     for name, delete in DELETES.items():
         assert delete(bob) is True, name
     assert everything(alice) == everything(make_store("alice")) != NOTHING
-    assert len(list(iter_all(alice))) == 9
+    assert len(list(iter_all(alice))) == 10

@@ -3,6 +3,7 @@ the store contract, tests/store_contract.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -51,7 +52,8 @@ def test_a_schema_1_database_is_migrated_to_4_keeping_its_rows(tmp_path: Path) -
         put_v1_session(old, session)
         old.put_settings(Settings(roller_max_uses=7))
     with SqliteStore.open(db, profile="default", now=NOW) as store:
-        assert store.sessions() == [session]
+        (routine,) = store.routines()  # migration 8: the rows move into one routine
+        assert store.sessions() == [dataclasses.replace(session, routine=routine.id)]
         assert store.settings() == Settings(roller_max_uses=7, session_check=1)
         assert store.holds() == [] and store.clinician_answers() == []
         store.put_hold(hold(1, t(20)))

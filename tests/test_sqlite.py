@@ -170,7 +170,7 @@ def _v1_rows(store: SqliteStore) -> list[object]:
 
 
 #: Columns later migrations (the real ones and this file's) add to migration 1's tables.
-V1_LATER_COLUMNS = frozenset({"note_length", "catch_up", "tz"})
+V1_LATER_COLUMNS = frozenset({"note_length", "catch_up", "tz", "routine", "areas"})
 
 
 def test_an_older_database_is_migrated_without_losing_rows(

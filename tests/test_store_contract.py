@@ -23,6 +23,7 @@ from rollminder.store import (
     Maintenance,
     PlanStore,
     ReminderLedger,
+    RoutineRoles,
     SecretStore,
     Store,
     UndoJournal,
@@ -90,7 +91,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 
 def test_every_store_member_is_in_exactly_one_role() -> None:
-    roles = (PlanStore, LogStore, ReminderLedger, SecretStore, UndoJournal, Maintenance)
+    roles = (
+        PlanStore,
+        LogStore,
+        ReminderLedger,
+        SecretStore,
+        UndoJournal,
+        RoutineRoles,
+        Maintenance,
+    )
     members = [name for role in roles for name in vars(role) if not name.startswith("_")]
     assert len(members) == len(set(members))
     assert set(members) == {name for name in dir(Store) if not name.startswith("_")}

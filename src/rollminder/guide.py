@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from rollminder.errors import InvalidInput
-from rollminder.model import ALL_DIRECTIONS, ZONES, Plan
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, Plan
 
 GUIDE_FORMAT = 1
 
@@ -42,6 +42,11 @@ ZONE_AREAS: dict[str, tuple[str, ...]] = {
     "neck": ("neck",),
     "chest": ("chest",),
     "spots": ("problem spots",),
+    # Body areas (issue 12): each limb or side rolled on its own, as the cheeks are.
+    "thighs": ("left thigh", "right thigh"),
+    "arms": ("left arm", "right arm"),
+    "abdomen": ("abdomen",),
+    "hands": ("back of the left hand", "back of the right hand"),
 }
 
 ZONE_LABELS: dict[str, str] = {
@@ -51,6 +56,10 @@ ZONE_LABELS: dict[str, str] = {
     "neck": "Neck",
     "chest": "Chest (décolleté)",
     "spots": "Problem spots",
+    "thighs": "Thighs",
+    "arms": "Arms",
+    "abdomen": "Abdomen",
+    "hands": "Back of the hands",
 }
 
 #: What to keep clear of in each area (DOMAIN.md: never over eyelids, lips, moles, warts or
@@ -63,6 +72,13 @@ AREA_CAUTION: dict[str, str] = {
     "neck": "Light pressure; keep off moles and warts.",
     "chest": "Light pressure; keep off moles and warts.",
     "problem spots": "Only the spots you chose; never over broken skin.",
+    "left thigh": "Keep off moles, warts and broken skin; stretch marks and scars are fine.",
+    "right thigh": "Keep off moles, warts and broken skin; stretch marks and scars are fine.",
+    "left arm": "Keep off moles and warts; light pressure on the inner arm.",
+    "right arm": "Keep off moles and warts; light pressure on the inner arm.",
+    "abdomen": "Keep off the navel, moles and broken skin.",
+    "back of the left hand": "Light pressure over the knuckles and veins; keep off broken skin.",
+    "back of the right hand": "Light pressure over the knuckles and veins; keep off broken skin.",
 }
 
 DIRECTION_LABELS: dict[str, str] = {
@@ -244,7 +260,7 @@ def build_guide(
     minutes: float | None = None,
 ) -> Guide:
     """The step list for one session of ``plan``, with optional per-session zones and minutes."""
-    chosen_zones = _checked(plan.zones if zones is None else zones, ZONES, "zone")
+    chosen_zones = _checked(plan.zones if zones is None else zones, ALL_ZONES, "zone")
     directions = _checked(plan.directions, ALL_DIRECTIONS, "direction")
     length = plan.minutes if minutes is None else minutes
     if not isinstance(length, int | float) or not 1 <= length <= 30:

@@ -42,6 +42,16 @@ ALL_DIRECTIONS: tuple[str, ...] = tuple(d.value for d in Direction)
 #: Zones a plan can cover (DOMAIN.md: face = forehead, cheeks, chin and jaw; neck; chest; spots).
 ZONES: tuple[str, ...] = ("forehead", "cheeks", "chin", "neck", "chest", "spots")
 DEFAULT_ZONES: tuple[str, ...] = ("forehead", "cheeks", "chin")
+#: Body areas (issue 12: routines; DOMAIN.md "Areas with different needles"), rolled with a
+#: routine of their own, often with a longer needle. ``hands`` is the back of the hands.
+BODY_ZONES: tuple[str, ...] = ("thighs", "arms", "abdomen", "hands")
+#: Every zone a plan, a session, a pause, a hold or a visit can name.
+ALL_ZONES: tuple[str, ...] = ZONES + BODY_ZONES
+#: Words that stand for several zones where areas are given (``--areas face``).
+AREA_GROUPS: dict[str, tuple[str, ...]] = {
+    "face": DEFAULT_ZONES,
+    "body": BODY_ZONES,
+}
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -68,6 +78,43 @@ class Plan:
     blackout_after_days: int = 14
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    # The routine this is a version of (migration 8); "" for the profile's first routine.
+    routine: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True)
+class Routine:
+    """One area (or set of areas) with its own roller and plan (DOMAIN.md "Words"): its areas,
+    needle, minutes and guide are its current plan's. Most people have one."""
+
+    name: str
+    id: str = field(default_factory=new_id)
+    created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+
+
+def routine_name(zones: tuple[str, ...]) -> str:
+    """The name the first set-up gives a routine: "face" unless it rolls no face zone, else the
+    first area it rolls ("thighs")."""
+    if not zones or any(z in DEFAULT_ZONES or z == "spots" for z in zones):
+        return "face"
+    return zones[0]
+
+
+def expand_areas(areas: tuple[str, ...]) -> frozenset[str]:
+    """The zones a tuple of areas stands for (``face`` is forehead, cheeks and chin)."""
+    out: set[str] = set()
+    for a in areas:
+        out.update(AREA_GROUPS.get(a, (a,)))
+    return frozenset(out)
+
+
+def concerns(areas: tuple[str, ...], zones: tuple[str, ...]) -> bool:
+    """Whether a pause, hold or visit given for ``areas`` stops a routine rolling ``zones``:
+    one with no areas stops every routine; "spots" are wherever they are (any routine)."""
+    if not areas or not zones:
+        return True
+    wanted = expand_areas(areas)
+    return "spots" in wanted or "spots" in zones or bool(wanted & set(zones))
 
 
 @dataclass(frozen=True)
@@ -85,6 +132,7 @@ class Session:
     tz: str = ""
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    routine: str = field(default="", kw_only=True)  # its routine's id; "" for the first one
 
     def local_start(self, fallback: str) -> dt.datetime:
         """When it began, in the zone it was done in (``fallback`` for a session without one)."""
@@ -100,6 +148,7 @@ class Skip:
     catch_up: bool = False  # the person asked for a catch-up later in the period (migration 5)
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    routine: str = field(default="", kw_only=True)  # its routine's id; "" for the first one
 
 
 @dataclass(frozen=True)
@@ -111,6 +160,8 @@ class Pause:
     reason: str = ""
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    # The areas it stops (migration 8): a routine rolling none of them goes on; () = every one.
+    areas: tuple[str, ...] = field(default=(), kw_only=True)
 
     def covers(self, day: dt.date) -> bool:
         return self.first <= day <= self.last
@@ -128,6 +179,7 @@ class Roller:
     retired: dt.date | None = None
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    routine: str = field(default="", kw_only=True)  # its routine's id; "" for the first one
 
 
 @dataclass(frozen=True)
@@ -151,6 +203,8 @@ class Visit:
     series_id: str | None = None
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    # The areas treated (migration 8): its blackout stops the routines rolling them; () = all.
+    areas: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -199,6 +253,8 @@ class Hold:
     question: str = ""  # the key of the stop question that set it ("retinoid"), or ""
     id: str = field(default_factory=new_id)
     created_at: dt.datetime = field(kw_only=True)  # the use case's now: never the wall clock
+    # The areas it stops (migration 8; a sunburn asks where): () = every routine.
+    areas: tuple[str, ...] = field(default=(), kw_only=True)
 
     def covers(self, instant: dt.datetime) -> bool:
         return self.since <= instant < self.until

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rollminder import limits
 from rollminder.errors import InvalidInput, NoHomePlan, PlanRefused
-from rollminder.model import ALL_DIRECTIONS, DEFAULT_ZONES, WEEKDAYS, ZONES, Plan
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, DEFAULT_ZONES, WEEKDAYS, Plan
 
 NOT_MEDICAL_ADVICE = (
     "rollminder is a reminder and a guide, not medical advice or a medical device. "
@@ -265,10 +265,10 @@ def validate_plan(plan: Plan) -> Plan:
     limits.PLAN_MINUTES.check(plan.minutes, "minutes")
     limits.PASSES.check(plan.passes, "passes")
     if not plan.zones:
-        raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
-    bad = [z for z in plan.zones if z not in ZONES]
+        raise InvalidInput(f"Choose at least one zone: {', '.join(ALL_ZONES)}.")
+    bad = [z for z in plan.zones if z not in ALL_ZONES]
     if bad:
-        raise InvalidInput(f"Unknown zone {bad[0]!r}: choose from {', '.join(ZONES)}.")
+        raise InvalidInput(f"Unknown zone {bad[0]!r}: choose from {', '.join(ALL_ZONES)}.")
     if len(set(plan.zones)) != len(plan.zones):
         raise InvalidInput("Each zone may be listed once.")
     if not plan.directions:

@@ -25,6 +25,7 @@ from rollminder.usecases.pauses import PauseCases
 from rollminder.usecases.plans import PLAN_CHOICES, Outlook, PlanCases
 from rollminder.usecases.reminders import ChannelTest, ReminderCases
 from rollminder.usecases.rollers import RollerCases, RollerInUse, RollerWear
+from rollminder.usecases.routines import RoutineCases, RoutineInfo
 from rollminder.usecases.travel import Travel, TravelCases
 from rollminder.usecases.undo import KEEP, Change, Step, UndoCases
 from rollminder.usecases.upkeep import Upkeep
@@ -41,6 +42,7 @@ __all__ = [
     "RollerInUse",
     "RollerWear",
     "Rollminder",
+    "RoutineInfo",
     "SeriesStatus",
     "Step",
     "Travel",
@@ -62,6 +64,7 @@ class Rollminder(
     ReminderCases,
     UndoCases,
     Upkeep,
+    RoutineCases,
 ):
     """Every use case for one profile. ``clock`` returns an aware ``datetime``."""
 

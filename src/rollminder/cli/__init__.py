@@ -39,11 +39,20 @@ class Context:
         self._app: Rollminder | None = None
         #: A command is one moment (the clock is read once); a guided session runs live.
         self.live = False
+        #: ``--routine NAME`` (issue 12): the command acts on that routine only.
+        self.routine: str | None = None
 
     @property
     def app(self) -> Rollminder:
         if self._app is None:
-            self._app = self.env.open_app(live=self.live)
+            app = self.env.open_app(live=self.live)
+            if self.routine is not None:
+                try:
+                    app = app.for_routine(self.routine)
+                except BaseException:
+                    app.close()
+                    raise
+            self._app = app
         return self._app
 
     def close(self) -> None:
@@ -63,6 +72,7 @@ pass_ctx = click.make_pass_decorator(Context)
 COMMANDS = {
     "setup": "planning:setup",
     "plan": "planning:plan",
+    "routine": "routines:routine",
     "next": "planning:next_",
     "status": "planning:status",
     "done": "logbook:done",

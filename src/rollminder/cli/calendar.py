@@ -47,6 +47,7 @@ def calendar() -> None:
 )
 @weeks_option
 @history_option
+@fmt.routine_option
 @pass_ctx
 def export(ctx: Context, output: str | None, weeks: int, include_history: bool) -> None:
     """Write the iCalendar feed (.ics): one event per session ahead, with alarms."""

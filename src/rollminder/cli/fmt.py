@@ -14,7 +14,7 @@ import click
 
 from rollminder import limits
 from rollminder.errors import InvalidInput
-from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS, ZONES
 
 if TYPE_CHECKING:
     from rollminder.model import Plan, Session, Skip
@@ -156,9 +156,10 @@ def parse_zones(text: str) -> tuple[str, ...]:
     if "face" in zones:  # the whole face, as DOMAIN.md names it
         i = zones.index("face")
         zones[i : i + 1] = ["forehead", "cheeks", "chin"]
+    zones = ["hands" if z in ("back-of-hands", "back of hands") else z for z in zones]
     for z in zones:
-        if z not in ZONES:
-            raise InvalidInput(f"Unknown zone {z!r}: choose from face, {', '.join(ZONES)}.")
+        if z not in ALL_ZONES:
+            raise InvalidInput(f"Unknown zone {z!r}: choose from face, {', '.join(ALL_ZONES)}.")
     if not zones:
         raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
     return tuple(dict.fromkeys(zones))
@@ -462,3 +463,25 @@ def echo_why(plan: Any) -> None:
         ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
     ):
         click.echo(f"  {label + ':':11s}{text}")
+
+
+def _take_routine(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    text = limits.NAME.check(value, "routine name")
+    if not text.strip():
+        raise click.BadParameter("give a routine's name (see 'rollminder routine list').")
+    obj = ctx.find_root().obj
+    if obj is not None and hasattr(obj, "routine"):
+        obj.routine = text
+
+
+#: ``--routine NAME`` (issue 12): the command acts on that routine only (see Context.app).
+routine_option = click.option(
+    "--routine",
+    metavar="NAME",
+    expose_value=False,
+    callback=_take_routine,
+    help="Only this routine (its name, see 'routine list'; default: every routine, or the "
+    "only one).",
+)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Log it even though that day already has a session (a day counts once).",
 )
+@fmt.routine_option
 @pass_ctx
 def done(
     ctx: Context,
@@ -49,6 +50,9 @@ def done(
     again: bool,
 ) -> None:
     """Log a session you did."""
+    from rollminder.cli.routines import choose_due
+
+    choose_due(ctx, "done")
     from rollminder.usecases.logbook import SecondToday
 
     app = ctx.app
@@ -100,6 +104,7 @@ def done(
     is_flag=True,
     help="Offer a catch-up later this week (after the skipped slot, where rest allows).",
 )
+@fmt.routine_option
 @pass_ctx
 def skip(ctx: Context, slot_text: str | None, reason: str, catch_up: bool) -> None:
     """Skip a slot on purpose. No catch-up is offered unless you ask with --catch-up."""
@@ -207,6 +212,7 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     "type is 'session', 'skip' or 'missed' (a past slot with no session or skip); a session's "
     "start and tz are those of the zone it was done in.",
 )
+@fmt.routine_option
 @pass_ctx
 def history(
     ctx: Context, since: str | None, with_skips: bool, with_missed: bool, as_json: bool
@@ -315,6 +321,7 @@ def _pct(value: float | None) -> str:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@fmt.routine_option
 @pass_ctx
 def stats(ctx: Context, as_json: bool) -> None:
     """Adherence, streaks and strength."""

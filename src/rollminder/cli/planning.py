@@ -445,15 +445,22 @@ def _slot_line(slot: Any, now: dt.datetime) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help="A JSON array of {start, kind, due}: start in ISO 8601 with the offset; kind "
-    "'planned' or 'catch-up'.",
+    help="A JSON array of {start, kind, due, routine}: start in ISO 8601 with the offset; kind "
+    "'planned' or 'catch-up'; routine the routine's name.",
 )
+@fmt.routine_option
 @pass_ctx
 def next_(ctx: Context, count: int, as_json: bool) -> None:
-    """Your next sessions, and the state now (due, resting, paused, clinic blackout)."""
+    """Your next sessions, and the state now (due, resting, paused, clinic blackout); with
+    several routines, each one's, or only --routine NAME's."""
+    if ctx.routine is None and ctx.app.several_routines():
+        _next_of_every_routine(ctx, count, as_json)
+        return
     outlook = ctx.app.outlook(count)
     if as_json:
-        fmt.echo_json([fmt.slot_json(s) for s in outlook.slots])
+        routine = ctx.app.routine()
+        name = routine.name if routine is not None else None
+        fmt.echo_json([{**fmt.slot_json(s), "routine": name} for s in outlook.slots])
         return
     now = outlook.now
     fmt.echo(_state_line(outlook.state, now))
@@ -461,6 +468,33 @@ def next_(ctx: Context, count: int, as_json: bool) -> None:
         fmt.echo(f"  {_slot_line(s, now)}")
     if not outlook.slots:
         fmt.echo("  No sessions ahead.")
+    echo_travel_note(ctx.app)
+    if not ctx.app.reachable():
+        fmt.echo(fmt.UNREACHABLE, err=True)
+    for note in ctx.app.clinician_notes():
+        fmt.secho(f"Note: {note}", fg="yellow")
+
+
+def _next_of_every_routine(ctx: Context, count: int, as_json: bool) -> None:
+    """``next`` with several routines: each routine's state and slots, under its name; the JSON
+    is every routine's slots, by time, each with its routine."""
+    found = [(r, app.outlook(count)) for r, app in ctx.app.each_routine()]
+    if as_json:
+        rows = [
+            (s.start, {**fmt.slot_json(s), "routine": r.name if r else None})
+            for r, outlook in found
+            for s in outlook.slots
+        ]
+        rows.sort(key=lambda row: row[0])
+        fmt.echo_json([row for _, row in rows])
+        return
+    for r, outlook in found:
+        now = outlook.now
+        fmt.echo(f"{r.name if r else ''}: {_state_line(outlook.state, now)}")
+        for s in outlook.slots:
+            fmt.echo(f"  {_slot_line(s, now)}")
+        if not outlook.slots:
+            fmt.echo("  No sessions ahead.")
     echo_travel_note(ctx.app)
     if not ctx.app.reachable():
         fmt.echo(fmt.UNREACHABLE, err=True)

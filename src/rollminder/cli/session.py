@@ -154,6 +154,7 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
 @click.option(
     "--again", is_flag=True, help="Roll a second session today without being asked (counts once)."
 )
+@fmt.routine_option
 @pass_ctx
 def start(
     ctx: Context,
@@ -169,6 +170,9 @@ def start(
     Keys: space pauses and resumes, n skips to the next step, q quits (and asks whether to log
     what was rolled). Without a terminal it prints one timestamped line per cue.
     """
+    from rollminder.cli.routines import choose_due
+
+    choose_due(ctx, "start")
     from rollminder.guide import build_guide
     from rollminder.service import rolled_zones
 

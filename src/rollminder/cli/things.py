@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.group()
+@fmt.routine_option
 def roller() -> None:
     """Your rollers and when to replace them."""
 

@@ -19,6 +19,7 @@ from rollminder.store.roles import (
     Maintenance,
     PlanStore,
     ReminderLedger,
+    RoutineRoles,
     SecretStore,
     Store,
     UndoJournal,
@@ -29,6 +30,7 @@ __all__ = [
     "Maintenance",
     "PlanStore",
     "ReminderLedger",
+    "RoutineRoles",
     "SecretStore",
     "Store",
     "UndoJournal",
@@ -47,3 +49,4 @@ def iter_all(store: Store) -> Iterator[object]:
     yield from store.series()
     yield from store.holds()
     yield from store.clinician_answers()
+    yield from store.routines()

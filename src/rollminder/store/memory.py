@@ -28,6 +28,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -66,6 +67,8 @@ class _Rows:
     secrets: dict[str, str] = dataclasses.field(default_factory=dict)
     # the steps undo can take back (issue 11)
     undo_steps: dict[str, UndoStep] = dataclasses.field(default_factory=dict)
+    # the routines (issue 12)
+    routines: dict[str, Routine] = dataclasses.field(default_factory=dict)
 
     def copy(self) -> _Rows:
         # The values are frozen dataclasses (or strings): copying the dicts is a full snapshot.
@@ -96,7 +99,7 @@ def _shallow(value: Any) -> Any:
 #: How each table of records is keyed: by ``id``, except the last three.
 _BY_ID = [
     "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "channels", "holds",
-    "clinician", "undo_steps",
+    "clinician", "undo_steps", "routines",
 ]  # fmt: skip
 _KEYS: dict[str, Callable[[Any], Any]] = {name: lambda record: record.id for name in _BY_ID}
 _KEYS["channel_status"] = lambda status: status.channel
@@ -428,6 +431,20 @@ class MemoryStore:
 
     def delete_undo_step(self, id: str) -> bool:
         return self._changing.undo_steps.pop(id, None) is not None
+
+    # -- routines (issue 12) ----------------------------------------------------------------------
+
+    def routines(self) -> list[Routine]:
+        return _sorted(self._rows.routines.values(), lambda r: r.created_at)
+
+    def put_routine(self, routine: Routine) -> None:
+        rows = self._changing
+        if any(r.name == routine.name and r.id != routine.id for r in rows.routines.values()):
+            raise StorageError(f"A routine named {routine.name!r} exists already.")
+        rows.routines[routine.id] = _normalized(routine)
+
+    def delete_routine(self, id: str) -> bool:
+        return self._changing.routines.pop(id, None) is not None
 
 
 if TYPE_CHECKING:

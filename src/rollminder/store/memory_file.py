@@ -29,7 +29,7 @@ def _record_classes() -> dict[str, type[Any]]:
     classes = [
         model.Plan, model.Session, model.Skip, model.Pause, model.Roller, model.Series,
         model.Visit, model.Settings, model.Hold, model.ClinicianAnswer, records.ChannelConfig,
-        records.ChannelStatus, records.Delivery, records.Snooze, model.UndoStep,
+        records.ChannelStatus, records.Delivery, records.Snooze, model.UndoStep, model.Routine,
     ]  # fmt: skip
     return {cls.__name__: cls for cls in classes}
 

@@ -266,6 +266,50 @@ CREATE TABLE undo_steps (
 CREATE INDEX undo_steps_by_time ON undo_steps (profile_id, created_at);
 """
 
+# Routines (issue #12): a face roller and a body roller, each with its own plan. Every profile
+# that has any row gets one routine holding all of it (named "face", or after the first area of
+# its plan when it rolls no face zone); plans, sessions, skips and rollers name their routine;
+# pauses, holds and visits name the areas they stop ('[]': every routine, as before).
+_V8_ROUTINES = """
+CREATE TABLE routines (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id),
+    UNIQUE (profile_id, name)
+);
+ALTER TABLE plans ADD COLUMN routine TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN routine TEXT NOT NULL DEFAULT '';
+ALTER TABLE skips ADD COLUMN routine TEXT NOT NULL DEFAULT '';
+ALTER TABLE rollers ADD COLUMN routine TEXT NOT NULL DEFAULT '';
+ALTER TABLE pauses ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE holds ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE visits ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';
+INSERT INTO routines (profile_id, id, name, created_at)
+SELECT p.id, lower(hex(randomblob(16))),
+    COALESCE(
+        (SELECT CASE
+            WHEN EXISTS (SELECT 1 FROM json_each(pl.zones) z
+                         WHERE z.value IN ('forehead', 'cheeks', 'chin', 'spots'))
+                OR json_array_length(pl.zones) = 0 THEN 'face'
+            ELSE json_extract(pl.zones, '$[0]') END
+         FROM plans pl WHERE pl.profile_id = p.id ORDER BY pl.created_at LIMIT 1),
+        'face'),
+    COALESCE((SELECT MIN(pl.created_at) FROM plans pl WHERE pl.profile_id = p.id), p.created_at)
+FROM profiles p
+WHERE EXISTS (SELECT 1 FROM plans x WHERE x.profile_id = p.id)
+   OR EXISTS (SELECT 1 FROM sessions x WHERE x.profile_id = p.id)
+   OR EXISTS (SELECT 1 FROM skips x WHERE x.profile_id = p.id)
+   OR EXISTS (SELECT 1 FROM rollers x WHERE x.profile_id = p.id);
+UPDATE plans SET routine = (SELECT r.id FROM routines r WHERE r.profile_id = plans.profile_id);
+UPDATE sessions SET routine =
+    (SELECT r.id FROM routines r WHERE r.profile_id = sessions.profile_id);
+UPDATE skips SET routine = (SELECT r.id FROM routines r WHERE r.profile_id = skips.profile_id);
+UPDATE rollers SET routine =
+    (SELECT r.id FROM routines r WHERE r.profile_id = rollers.profile_id);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
@@ -274,6 +318,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "skips: whether a catch-up was asked", _V5_SKIP_CATCH_UP),
     Migration(6, "sessions: the time zone each was done in", _V6_SESSION_ZONES),
     Migration(7, "undo journal: edits and deletions undo can take back", _V7_UNDO),
+    Migration(8, "routines: each with its own plan, roller and log", _V8_ROUTINES),
 ]
 
 

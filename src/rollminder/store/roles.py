@@ -33,6 +33,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -49,6 +50,7 @@ __all__ = [
     "Maintenance",
     "PlanStore",
     "ReminderLedger",
+    "RoutineRoles",
     "SecretStore",
     "Store",
     "UndoJournal",
@@ -235,6 +237,24 @@ class UndoJournal(Protocol):
     def delete_undo_step(self, id: str) -> bool: ...
 
 
+class RoutineRoles(Protocol):
+    """The profile's routines (issue 12): each one's plan versions, sessions, skips and rollers
+    carry its id in ``routine`` ("" for the first routine); see :mod:`.routines` for the view of
+    one routine that the use cases work on."""
+
+    def routines(self) -> list[Routine]:
+        """Sorted by ``created_at``, then insertion; the first is the profile's first routine."""
+        ...
+
+    def put_routine(self, routine: Routine) -> None:
+        """Insert or replace by ``id``; a second routine with the same name is a StorageError."""
+        ...
+
+    def delete_routine(self, id: str) -> bool:
+        """Delete the routine's row only (its rows are the use case's to move or delete)."""
+        ...
+
+
 class Maintenance(Protocol):
     """The unit of work and the store's life: transactions, change stamps, backups, closing."""
 
@@ -270,7 +290,16 @@ class Maintenance(Protocol):
         ...
 
 
-class Store(PlanStore, LogStore, ReminderLedger, SecretStore, UndoJournal, Maintenance, Protocol):
+class Store(
+    PlanStore,
+    LogStore,
+    ReminderLedger,
+    SecretStore,
+    UndoJournal,
+    RoutineRoles,
+    Maintenance,
+    Protocol,
+):
     """Every role: what the service, the faces and the reminder daemon hold."""
 
 

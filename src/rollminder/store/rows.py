@@ -21,6 +21,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Skip,
@@ -157,10 +158,10 @@ PLANS = Table(
 )  # fmt: skip
 SESSIONS = Table("sessions", Session, start=_I, created_at=_I, zones=_TUPLE)
 SKIPS = Table("skips", Skip, slot=_I, created_at=_I, catch_up="bool")
-PAUSES = Table("pauses", Pause, first=_D, last=_D, created_at=_I)
+PAUSES = Table("pauses", Pause, first=_D, last=_D, created_at=_I, areas=_TUPLE)
 ROLLERS = Table("rollers", Roller, added=_D, first_use=_D, retired=_D, created_at=_I)
 SERIES = Table("series", Series, created_at=_I)
-VISITS = Table("visits", Visit, at=_I, created_at=_I)
+VISITS = Table("visits", Visit, at=_I, created_at=_I, areas=_TUPLE)
 # Not in TABLES (export/import and the row checks leave reminder channels alone: they hold secrets).
 
 
@@ -173,12 +174,15 @@ def channels_table() -> Table[Any]:
 
 
 # -- the pre-session check (issue 4): migration 4
-HOLDS = Table("holds", Hold, since=_I, until=_I, created_at=_I)
+HOLDS = Table("holds", Hold, since=_I, until=_I, created_at=_I, areas=_TUPLE)
 CLINICIAN = Table("clinician_answers", ClinicianAnswer, yes="bool", answered_at=_I, created_at=_I)
 # -- fixing mistakes (issue 11): migration 7
 UNDO_STEPS = Table("undo_steps", UndoStep, created_at=_I)
+# -- routines (issue 12): migration 8
+ROUTINES = Table("routines", Routine, created_at=_I)
 TABLES: tuple[Table[Any], ...] = (
     PLANS, SESSIONS, SKIPS, PAUSES, ROLLERS, SERIES, VISITS, HOLDS, CLINICIAN, UNDO_STEPS,
+    ROUTINES,
 )  # fmt: skip
 
 

@@ -44,6 +44,7 @@ from rollminder.store.sqlite_ledger import SqliteReminderLedger
 from rollminder.store.sqlite_log import (
     SqliteLogStore,
     SqlitePlanStore,
+    SqliteRoutines,
     SqliteSecretStore,
     SqliteUndoJournal,
 )
@@ -63,7 +64,12 @@ __all__ = [
 
 
 class SqliteStore(
-    SqlitePlanStore, SqliteLogStore, SqliteReminderLedger, SqliteSecretStore, SqliteUndoJournal
+    SqlitePlanStore,
+    SqliteLogStore,
+    SqliteReminderLedger,
+    SqliteSecretStore,
+    SqliteUndoJournal,
+    SqliteRoutines,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 

@@ -19,6 +19,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -32,6 +33,7 @@ from rollminder.store.rows import (
     PAUSES,
     PLANS,
     ROLLERS,
+    ROUTINES,
     SERIES,
     SESSIONS,
     SKIPS,
@@ -227,3 +229,16 @@ class SqliteUndoJournal(SqliteBase):
 
     def delete_undo_step(self, id: str) -> bool:
         return self._delete(UNDO_STEPS, id)
+
+
+class SqliteRoutines(SqliteBase):
+    """The profile's routines (migration 8)."""
+
+    def routines(self) -> list[Routine]:
+        return self._rows(ROUTINES, "ORDER BY created_at, rowid")
+
+    def put_routine(self, routine: Routine) -> None:
+        self._put(ROUTINES, routine)
+
+    def delete_routine(self, id: str) -> bool:
+        return self._delete(ROUTINES, id)

@@ -12,13 +12,15 @@ from typing import Any
 from rollminder import limits, rules
 from rollminder.model import (
     ALL_DIRECTIONS,
+    ALL_ZONES,
+    AREA_GROUPS,
     REACTIONS,
-    ZONES,
     ClinicianAnswer,
     Hold,
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Skip,
@@ -31,10 +33,11 @@ VERSION = 1
 
 #: The kinds of rows, in the document and in the order they are written on import.
 KINDS: tuple[str, ...] = (
-    "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "holds", "clinician",
+    "routines", "plans", "sessions", "skips", "pauses", "rollers", "visits", "series", "holds",
+    "clinician",
 )  # fmt: skip
 #: Kinds added after version 1 was released: an export without them still imports.
-LATER_KINDS: frozenset[str] = frozenset({"holds", "clinician"})
+LATER_KINDS: frozenset[str] = frozenset({"holds", "clinician", "routines"})
 
 #: Import applies exactly the limits of the commands a row stands for (rollminder.limits).
 MAX_NOTE = limits.NOTE.most  # notes
@@ -292,9 +295,21 @@ _ID_CODEC = _Id()
 _NOTE = _Text(MAX_NOTE)
 _NAME = _Text(MAX_NAME, lines=False)  # as limits.NAME: one line
 _REASON = _Text(limits.REASON.most)  # a skip's or a pause's reason, as skip and pause take it
+#: A row's routine: a routine's id, or "" (the first routine; every row of an older export).
+_ROUTINE_REF = _Text(MAX_ZONE_NAME, lines=False)
+#: The areas a pause, hold or visit stops (issue 12): zones, or "face" and "body".
+_AREAS = _List(_Choice(ALL_ZONES + tuple(AREA_GROUPS)))
 
 #: Each kind: the model class and its fields with their codecs (every dataclass field, in order).
 _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
+    "routines": (
+        Routine,
+        {
+            "name": _Text(MAX_NAME, empty=False, lines=False),
+            "id": _ID_CODEC,
+            "created_at": _INSTANT,
+        },
+    ),
     # Plans: types only here; the ranges and cross-field rules are rules.validate_plan's.
     "plans": (
         Plan,
@@ -306,7 +321,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "time": _WallTime(),
             "tz": _Text(MAX_ZONE_NAME, empty=False, lines=False),
             "minutes": _ANY_FLOAT,
-            "zones": _List(_Choice(ZONES)),
+            "zones": _List(_Choice(ALL_ZONES)),
             "directions": _List(_Choice(ALL_DIRECTIONS)),
             "passes": _ANY_INT,
             "rest_hours": _ANY_INT,
@@ -315,6 +330,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "blackout_after_days": _ANY_INT,
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "routine": _ROUTINE_REF,
         },
     ),
     "sessions": (
@@ -322,13 +338,14 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
         {
             "start": _INSTANT,
             "minutes": _Float(limits.SESSION_MINUTES.lo, limits.SESSION_MINUTES.hi, above=True),
-            "zones": _List(_Choice(ZONES), least=1),
+            "zones": _List(_Choice(ALL_ZONES), least=1),
             "reaction": _Optional(_Choice(REACTIONS)),
             "note": _NOTE,
             "roller_id": _Optional(_ID_CODEC),
             "tz": _Zone(empty=True),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "routine": _ROUTINE_REF,
         },
     ),
     "skips": (
@@ -339,6 +356,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "catch_up": _Bool(),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "routine": _ROUTINE_REF,
         },
     ),
     "pauses": (
@@ -349,6 +367,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "reason": _REASON,
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "areas": _AREAS,
         },
     ),
     "rollers": (
@@ -362,6 +381,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "retired": _Optional(_DATE_CODEC),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "routine": _ROUTINE_REF,
         },
     ),
     "visits": (
@@ -373,6 +393,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "series_id": _Optional(_ID_CODEC),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "areas": _AREAS,
         },
     ),
     "series": (
@@ -394,6 +415,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, _Codec]]] = {
             "question": _Text(MAX_ZONE_NAME),
             "id": _ID_CODEC,
             "created_at": _INSTANT,
+            "areas": _AREAS,
         },
     ),
     "clinician": (
@@ -415,8 +437,15 @@ _SETTINGS: dict[str, _Codec] = {
 }
 #: Row fields added after version 1 first shipped, with the value an older export means.
 _LATER_FIELDS: dict[str, dict[str, object]] = {
-    "skips": {"catch_up": False},
-    "sessions": {"tz": ""},  # before sessions kept their zone: the plan's zone stands in
+    "skips": {"catch_up": False, "routine": ""},
+    "sessions": {"tz": "", "routine": ""},  # before sessions kept their zone: the plan's
+    # Before routines (issue 12): every row is the first routine's, every pause, hold and visit
+    # stops every routine.
+    "plans": {"routine": ""},
+    "rollers": {"routine": ""},
+    "pauses": {"areas": ()},
+    "visits": {"areas": ()},
+    "holds": {"areas": ()},
 }
 
 #: Settings added after the format first shipped: an older export may lack them (then default).

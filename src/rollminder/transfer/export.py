@@ -47,6 +47,8 @@ def _rows(store: Store, kind: str) -> list[Any]:
         return sorted(store.holds(), key=lambda h: (h.until, h.since, h.id))
     if kind == "clinician":
         return sorted(store.clinician_answers(), key=lambda a: (a.question, a.id))
+    if kind == "routines":  # in the profile's order: the first routine first
+        return store.routines()
     raise ValueError(kind)  # pragma: no cover
 
 

@@ -14,9 +14,7 @@ from typing import Any
 
 from rollminder import limits, rules
 from rollminder.errors import ImportFailed, InvalidInput
-from rollminder.model import (
-    Settings,
-)
+from rollminder.model import Settings
 from rollminder.store import Store
 from rollminder.transfer.codecs import (
     _INSTANT,
@@ -194,6 +192,7 @@ def _check_row(kind: str, obj: Any, path: str, now: dt.datetime) -> None:
 
 
 _READERS: dict[str, Callable[[Store], list[Any]]] = {
+    "routines": lambda s: s.routines(),
     "plans": lambda s: s.plans(),
     "sessions": lambda s: s.sessions(),
     "skips": lambda s: s.skips(),
@@ -207,6 +206,7 @@ _READERS: dict[str, Callable[[Store], list[Any]]] = {
 
 #: How each kind of exported row is written back into a store.
 WRITERS: dict[str, Callable[[Store, Any], None]] = {
+    "routines": lambda s, row: s.put_routine(row),
     "plans": lambda s, row: s.put_plan(row),
     "sessions": lambda s, row: s.put_session(row),
     "skips": lambda s, row: s.put_skip(row),
@@ -309,13 +309,24 @@ def import_json(
         ) from None
 
     counts: list[KindCounts] = []
+    same_routine: dict[str, str] = {}  # an imported routine's id -> ours of the same name
     with store.transaction():
         for kind in KINDS:
             existing = {row.id: row for row in _READERS[kind](store)}
             added = updated = unchanged = 0
             by_question = {a.question: a for a in existing.values()} if kind == "clinician" else {}
+            if kind == "routines":
+                by_question = {r.name: r for r in existing.values()}
             for row in document.rows[kind]:
-                mine = by_question.get(getattr(row, "question", ""))
+                if kind == "routines":
+                    mine = by_question.get(row.name)
+                    if mine is not None and mine.id != row.id:
+                        # One routine per name: the imported rows join ours of that name.
+                        same_routine[row.id] = mine.id
+                        row = dataclasses.replace(row, id=mine.id, created_at=mine.created_at)
+                elif getattr(row, "routine", "") in same_routine:
+                    row = dataclasses.replace(row, routine=same_routine[row.routine])
+                mine = by_question.get(getattr(row, "question", "")) if kind != "routines" else None
                 if mine is not None and mine.id != row.id:
                     # One answer per question: the imported answer replaces ours, in our row.
                     row = dataclasses.replace(row, id=mine.id, created_at=mine.created_at)

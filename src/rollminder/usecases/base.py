@@ -62,10 +62,23 @@ def current_roller(rollers: Sequence[Roller]) -> Roller | None:
 
 
 class Base:
-    """The use cases for one profile. ``clock`` returns an aware ``datetime``."""
+    """The use cases for one routine of a profile (issue 12). ``clock`` returns an aware
+    ``datetime``; ``routine`` is a routine's id, None for the profile's first routine.
 
-    def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
-        self.store = store
+    :attr:`store` is the routine's view of the profile's store (:class:`RoutineView`: its own
+    plan, log and rollers, the pauses, holds and visits that concern its areas, the profile's
+    settings and reminders); :attr:`raw` is the profile's whole store (export, import, routines).
+    """
+
+    def __init__(
+        self, store: Store, clock: Callable[[], dt.datetime], routine: str | None = None
+    ) -> None:
+        from rollminder.store.routines import RoutineView
+
+        raw = store.inner if isinstance(store, RoutineView) else store
+        self.raw: Store = raw
+        self.store: Store = RoutineView(raw, routine)
+        self.routine_id = routine
         self.clock = clock
 
     def now(self) -> dt.datetime:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
 from rollminder.errors import Conflict, InvalidInput, NotFound
-from rollminder.model import REACTIONS, ZONES, Pause, Plan, Roller, Session, Skip, Visit
+from rollminder.model import ALL_ZONES, REACTIONS, Pause, Plan, Roller, Session, Skip, Visit
 from rollminder.usecases.base import Base, find, says_at, says_day
 from rollminder.usecases.rollers import wear_of
 from rollminder.usecases.undo import (
@@ -52,13 +52,13 @@ def check_zones(zones: Sequence[str]) -> tuple[str, ...]:
     if isinstance(zones, str):
         zones = zones.split(",")
     if not all(isinstance(z, str) for z in zones):
-        raise InvalidInput(f"Zones are names: {', '.join(ZONES)}.")
+        raise InvalidInput(f"Zones are names: {', '.join(ALL_ZONES)}.")
     out = tuple(dict.fromkeys(z.strip().lower() for z in zones if z.strip()))
     if not out:
-        raise InvalidInput(f"Choose at least one zone: {', '.join(ZONES)}.")
+        raise InvalidInput(f"Choose at least one zone: {', '.join(ALL_ZONES)}.")
     for z in out:
-        if z not in ZONES:
-            raise InvalidInput(f"Unknown zone {z!r}: choose from {', '.join(ZONES)}.")
+        if z not in ALL_ZONES:
+            raise InvalidInput(f"Unknown zone {z!r}: choose from {', '.join(ALL_ZONES)}.")
     return out
 
 
@@ -343,7 +343,8 @@ class LogCases(Base):
         now = self.now()
         with self.store.transaction():
             sessions = self.store.sessions()
-            old = next(s for s in sessions if s.id == find(sessions, ref, "session"))
+            wanted = find(sessions, ref, "session")  # NotFound (not StopIteration) when none
+            old = next(s for s in sessions if s.id == wanted)
             logged = self._log(
                 now,
                 at=old.start if at is None else at,

@@ -25,18 +25,18 @@ class Upkeep(Base):
     def export_json(self) -> str:
         from rollminder import transfer
 
-        return transfer.export_json(self.store)
+        return transfer.export_json(self.raw)
 
     def export_csv(self) -> str:
         from rollminder import transfer
 
-        return transfer.export_csv(self.store)
+        return transfer.export_csv(self.raw)
 
     def import_json(self, text: str, *, source: str) -> ImportReport:
         """Merge a JSON export (validated whole first; importing twice changes nothing)."""
         from rollminder import transfer
 
-        return transfer.import_json(self.store, text, source=source, now=self.now())
+        return transfer.import_json(self.raw, text, source=source, now=self.now())
 
     # -- backups ----------------------------------------------------------------------------------
 
