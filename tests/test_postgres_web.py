@@ -48,7 +48,7 @@ def test_dashboard_log_and_history(client: TestClient, env: Env, tmp_path: Path)
         data={"at": "2026-11-16T21:05", "minutes": "2.5", "zones": ["neck"], "note": "pg ✓"},
     )
     assert added.status_code == 200
-    assert "Logged a session on Mon 16 Nov 2026 at 21:05." in added.text
+    assert "Logged a session: Mon 16 Nov, 21:05." in added.text
     with env.open_store() as store:
         [session] = store.sessions()
         assert session.start == dt.datetime(2026, 11, 16, 20, 5, tzinfo=dt.UTC)

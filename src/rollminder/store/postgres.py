@@ -31,6 +31,7 @@ from rollminder.store.postgres_ledger import PostgresReminderLedger
 from rollminder.store.postgres_log import (
     PostgresLogStore,
     PostgresPlanStore,
+    PostgresRoutines,
     PostgresSecretStore,
     PostgresUndoJournal,
 )
@@ -63,6 +64,7 @@ class PostgresStore(
     PostgresPlanStore,
     PostgresLogStore,
     PostgresUndoJournal,
+    PostgresRoutines,
     PostgresReminderLedger,
     PostgresSecretStore,
 ):

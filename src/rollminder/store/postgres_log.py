@@ -18,6 +18,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Settings,
@@ -32,6 +33,7 @@ from rollminder.store.postgres_rows import (
     PAUSES,
     PLANS,
     ROLLERS,
+    ROUTINES,
     SERIES,
     SESSIONS,
     SKIPS,
@@ -196,3 +198,16 @@ class PostgresUndoJournal(PostgresBase):
 
     def delete_undo_step(self, id: str) -> bool:
         return self._delete(UNDO_STEPS, id)
+
+
+class PostgresRoutines(PostgresBase):
+    """The profile's routines (schema version 3)."""
+
+    def routines(self) -> list[Routine]:
+        return self._rows(ROUTINES, "ORDER BY created_at, seq")
+
+    def put_routine(self, routine: Routine) -> None:
+        self._put(ROUTINES, routine)
+
+    def delete_routine(self, id: str) -> bool:
+        return self._delete(ROUTINES, id)

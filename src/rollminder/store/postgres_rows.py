@@ -20,6 +20,7 @@ from rollminder.model import (
     Pause,
     Plan,
     Roller,
+    Routine,
     Series,
     Session,
     Skip,
@@ -101,13 +102,14 @@ _I = "instant"
 PLANS = PgTable("plans", Plan, created_at=_I, weekdays="ints", zones="texts", directions="texts")
 SESSIONS = PgTable("sessions", Session, start=_I, created_at=_I, zones="texts")
 SKIPS = PgTable("skips", Skip, slot=_I, created_at=_I)
-PAUSES = PgTable("pauses", Pause, created_at=_I)
+PAUSES = PgTable("pauses", Pause, created_at=_I, areas="texts")
 ROLLERS = PgTable("rollers", Roller, created_at=_I)
 SERIES = PgTable("series", Series, created_at=_I)
-VISITS = PgTable("visits", Visit, at=_I, created_at=_I)
-HOLDS = PgTable("holds", Hold, since=_I, until=_I, created_at=_I)
+VISITS = PgTable("visits", Visit, at=_I, created_at=_I, areas="texts")
+HOLDS = PgTable("holds", Hold, since=_I, until=_I, created_at=_I, areas="texts")
 CLINICIAN = PgTable("clinician_answers", ClinicianAnswer, answered_at=_I, created_at=_I)
 UNDO_STEPS = PgTable("undo_steps", UndoStep, created_at=_I)
+ROUTINES = PgTable("routines", Routine, created_at=_I)
 
 
 @functools.cache
