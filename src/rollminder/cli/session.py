@@ -171,12 +171,11 @@ def start(
     what was rolled). Without a terminal it prints one timestamped line per cue.
     """
     from rollminder.cli.routines import choose_due
-
-    choose_due(ctx, "start")
     from rollminder.guide import build_guide
     from rollminder.service import rolled_zones
 
     ctx.live = True  # the session takes minutes: its log reads the clock as it goes
+    choose_due(ctx, "start")
     app = ctx.app
     plan = app.plan()
     guide = build_guide(
