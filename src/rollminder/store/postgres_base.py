@@ -156,7 +156,7 @@ def close_pools() -> None:
 atexit.register(close_pools)
 
 
-def _give_back(pool: ConnectionPool, conn: psycopg.Connection[Any]) -> None:
+def give_back(pool: ConnectionPool, conn: psycopg.Connection[Any]) -> None:
     """Return ``conn`` to ``pool``, its transaction (if one is still open) rolled back."""
     import psycopg
     from psycopg import pq
@@ -165,6 +165,29 @@ def _give_back(pool: ConnectionPool, conn: psycopg.Connection[Any]) -> None:
         with suppress(psycopg.Error):
             conn.execute("ROLLBACK")
     pool.putconn(conn)
+
+
+def take(pool: ConnectionPool, first: Callable[[psycopg.Connection[Any]], T]) -> tuple[Any, T]:
+    """A pooled connection and what ``first`` made of it (its first round trip). When that fails
+    because the connection was dead (the server restarted since it was last used), the pool
+    drops its dead connections and ``first`` is tried once more on a fresh one. The caller gives
+    the connection back with :func:`give_back`."""
+    import psycopg
+
+    for attempt in range(2):
+        conn = pool.getconn()
+        try:
+            return conn, first(conn)
+        except psycopg.OperationalError:
+            broken = conn.broken
+            give_back(pool, conn)
+            if attempt or not broken:
+                raise
+            pool.check()
+        except BaseException:
+            give_back(pool, conn)
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- the store's base -----------------------------------------------------------------------------
@@ -204,26 +227,7 @@ class PostgresBase:
         return self._pool
 
     def _take(self, first: Callable[[psycopg.Connection[Any]], T]) -> tuple[Any, T]:
-        """A pooled connection and what ``first`` made of it (its first round trip). When that
-        fails because the connection was dead (the server restarted since it was last used),
-        the pool drops its dead connections and ``first`` is tried once more on a fresh one."""
-        import psycopg
-
-        pool = self._live_pool()
-        for attempt in range(2):
-            conn = pool.getconn()
-            try:
-                return conn, first(conn)
-            except psycopg.OperationalError:
-                broken = conn.broken
-                _give_back(pool, conn)
-                if attempt or not broken:
-                    raise
-                pool.check()
-            except BaseException:
-                _give_back(pool, conn)
-                raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return take(self._live_pool(), first)
 
     def _begin(self, conn: psycopg.Connection[Any]) -> None:
         """BEGIN and the profile setting, in one round trip."""
@@ -244,7 +248,7 @@ class PostgresBase:
                 yield conn
                 conn.execute("COMMIT")
             finally:
-                _give_back(pool, conn)
+                give_back(pool, conn)
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """One read outside a transaction block: BEGIN, the setting, ``sql`` and COMMIT in one
@@ -260,7 +264,7 @@ class PostgresBase:
 
         with self._errors():
             conn, rows = self._take(run)
-            _give_back(self._live_pool(), conn)
+            give_back(self._live_pool(), conn)
         return rows
 
     @contextmanager
@@ -353,7 +357,7 @@ class PostgresBase:
             conn, row = self._take(
                 lambda conn: conn.execute("SELECT n FROM data_version WHERE id = 1").fetchone()
             )
-            _give_back(self._live_pool(), conn)
+            give_back(self._live_pool(), conn)
         return (int(row[0]) if row else 0), 0
 
     def backup_now(self, dest: Path) -> None:
