@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,11 +52,19 @@ def wait_listening(
     raise RuntimeError(f"nothing listens on port {port} after {seconds:g} s")
 
 
+def serve_argv(port: int, extra: Sequence[str] = ()) -> list[str]:
+    return [str(ROLLMINDER), "serve", "--port", str(port), "--no-reminders", *extra]
+
+
 @contextmanager
 def serving(
-    database_url: str, home: Path, ports: Sequence[int], extra: Sequence[str] = ()
+    database_url: str,
+    home: Path,
+    ports: Sequence[int],
+    extra: Sequence[str] = (),
+    argv: Callable[[int], list[str]] | None = None,
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``rollminder serve`` on each port, sharing ``database_url``."""
+    """``rollminder serve`` on each port (or ``argv(port)``), sharing ``database_url``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLMINDER_")}
     env.update(ROLLMINDER_HOME=str(home), ROLLMINDER_DATABASE_URL=database_url)
     procs: list[subprocess.Popen[bytes]] = []
@@ -67,7 +75,7 @@ def serving(
             with log.open("wb") as out:
                 procs.append(
                     subprocess.Popen(
-                        [str(ROLLMINDER), "serve", "--port", str(port), "--no-reminders", *extra],
+                        argv(port) if argv else serve_argv(port, extra),
                         env=env,
                         stdin=subprocess.DEVNULL,
                         stdout=out,
