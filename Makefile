@@ -25,6 +25,9 @@ APT_PACKAGES += python3-gi gir1.2-ical-3.0
 # PostgreSQL for the hosted store's tests (tests/pg.py starts a private cluster as the postgres
 # user on 127.0.0.1): the contract, migrations, row-level security, CLI and web on PostgreSQL.
 APT_PACKAGES += postgresql
+# Caddy, the TLS proxy of deploy/Caddyfile: `caddy validate`, and run on loopback in front of two
+# serve processes (tests/test_deploy.py; systemd-analyze comes with systemd above).
+APT_PACKAGES += caddy
 # Node.js for the npm-based calendar readers (ical.js, node-ical): Debian's, only if none is here.
 ifeq ($(shell command -v node 2>/dev/null),)
 APT_PACKAGES += nodejs npm

@@ -3,8 +3,12 @@ the maintenance role.
 
 - One :class:`psycopg_pool.ConnectionPool` per database URL and process, shared by every store
   opened on it (the web app opens a store per thread and after each storage error: that stays
-  cheap). A connection is checked when it is taken from the pool, so after the server restarts
-  the first request gets a fresh one, not a dead one.
+  cheap). Pooled connections are in autocommit mode: the store sends BEGIN, the profile setting
+  and often the statement and COMMIT too in one pipeline, so a read costs one round trip.
+- Connections are not checked when taken from the pool (that costs a round trip each time):
+  when the first round trip on one fails because it was dead (the server restarted since), the
+  pool drops its dead connections and the work is tried once more on a fresh one, so after a
+  restart the first request still works.
 - Every statement runs in a transaction that starts with ``set_config('rollminder.profile',
   <name>, true)`` (``SET LOCAL``): the row-level-security policies key on it
   (:mod:`.postgres_schema`). A write transaction holds one connection until it ends; nested
@@ -17,8 +21,8 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -92,9 +96,12 @@ _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
+#: The profile setting the row-level-security policies key on, local to the transaction.
+SET_PROFILE = "SELECT set_config('rollminder.profile', %s, true)"
+
+
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
-    conn.commit()
 
 
 def pool_for(url: str) -> ConnectionPool:
@@ -119,9 +126,8 @@ def pool_for(url: str) -> ConnectionPool:
             min_size=1,
             max_size=POOL_MAX,
             timeout=CONNECT_TIMEOUT,
-            kwargs={"connect_timeout": int(CONNECT_TIMEOUT)},
+            kwargs={"connect_timeout": int(CONNECT_TIMEOUT), "autocommit": True},
             configure=_configure,
-            check=ConnectionPool.check_connection,
             reconnect_timeout=0,  # keep trying while the server is down
             name="rollminder",
             open=True,
@@ -148,6 +154,40 @@ def close_pools() -> None:
 
 
 atexit.register(close_pools)
+
+
+def give_back(pool: ConnectionPool, conn: psycopg.Connection[Any]) -> None:
+    """Return ``conn`` to ``pool``, its transaction (if one is still open) rolled back."""
+    import psycopg
+    from psycopg import pq
+
+    if not conn.broken and conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        with suppress(psycopg.Error):
+            conn.execute("ROLLBACK")
+    pool.putconn(conn)
+
+
+def take(pool: ConnectionPool, first: Callable[[psycopg.Connection[Any]], T]) -> tuple[Any, T]:
+    """A pooled connection and what ``first`` made of it (its first round trip). When that fails
+    because the connection was dead (the server restarted since it was last used), the pool
+    drops its dead connections and ``first`` is tried once more on a fresh one. The caller gives
+    the connection back with :func:`give_back`."""
+    import psycopg
+
+    for attempt in range(2):
+        conn = pool.getconn()
+        try:
+            return conn, first(conn)
+        except psycopg.OperationalError:
+            broken = conn.broken
+            give_back(pool, conn)
+            if attempt or not broken:
+                raise
+            pool.check()
+        except BaseException:
+            give_back(pool, conn)
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- the store's base -----------------------------------------------------------------------------
@@ -186,16 +226,46 @@ class PostgresBase:
             raise StorageError("This database connection is closed.")
         return self._pool
 
+    def _take(self, first: Callable[[psycopg.Connection[Any]], T]) -> tuple[Any, T]:
+        return take(self._live_pool(), first)
+
+    def _begin(self, conn: psycopg.Connection[Any]) -> None:
+        """BEGIN and the profile setting, in one round trip."""
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            conn.execute(SET_PROFILE, (self.profile,))
+
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         """The open transaction's connection, or a new transaction on a pooled one."""
         if self._conn is not None:
             yield self._conn
             return
-        pool = self._live_pool()
-        with self._errors(), pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('rollminder.profile', %s, true)", (self.profile,))
-            yield conn
+        with self._errors():
+            conn, _ = self._take(self._begin)
+            pool = self._live_pool()
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            finally:
+                give_back(pool, conn)
+
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """One read outside a transaction block: BEGIN, the setting, ``sql`` and COMMIT in one
+        pipeline (one round trip)."""
+
+        def run(conn: psycopg.Connection[Any]) -> list[Any]:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                conn.execute(SET_PROFILE, (self.profile,))
+                cursor = conn.execute(sql, params)
+                conn.execute("COMMIT")
+            return cursor.fetchall()
+
+        with self._errors():
+            conn, rows = self._take(run)
+            give_back(self._live_pool(), conn)
+        return rows
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -244,6 +314,8 @@ class PostgresBase:
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of ``sql``, whose first parameter is the profile's id (prepended here)."""
+        if self._conn is None and self._pid != NO_PROFILE_YET:
+            return self._read(sql, (self._pid, *params))
         with self._connection() as conn, self._errors():
             pid = self._profile_id(conn, write=False)
             if pid == NO_PROFILE_YET:
@@ -281,10 +353,11 @@ class PostgresBase:
     def data_stamp(self) -> tuple[int, int]:
         """The database's write counter (moved by a trigger in every writing transaction, of
         any profile, so it moves exactly when a write commits); the second part is always 0."""
-        pool = self._live_pool()
-        with self._errors(), pool.connection() as conn:
-            row = conn.execute("SELECT n FROM data_version WHERE id = 1").fetchone()
-            conn.rollback()
+        with self._errors():
+            conn, row = self._take(
+                lambda conn: conn.execute("SELECT n FROM data_version WHERE id = 1").fetchone()
+            )
+            give_back(self._live_pool(), conn)
         return (int(row[0]) if row else 0), 0
 
     def backup_now(self, dest: Path) -> None:

@@ -169,10 +169,21 @@ class PostgresLogStore(PostgresBase):
 
 class PostgresSecretStore(PostgresBase):
     """The web app's secrets (password hash, session key, feed and action tokens): a table of
-    their own, so ``settings()`` and an export never read them."""
+    their own, so ``settings()`` and an export never read them.
+
+    Read inside a write transaction, a secret is first locked (a transaction-level advisory lock
+    on the profile and the name): "read it, make it if missing" (``Rollminder.token``: the
+    session key, the feed's token) then runs one process at a time, so several serve processes
+    starting together agree on one value instead of each keeping its own."""
 
     def secret(self, name: str) -> str | None:
-        rows = self._query("SELECT value FROM secrets WHERE profile_id = %s AND name = %s", (name,))
+        sql = "SELECT value FROM secrets WHERE profile_id = %s AND name = %s"
+        if self._conn is not None:  # a write transaction: "read, then make if missing"
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"rollminder secret {len(self.profile)}:{self.profile}:{name}",),
+            )
+        rows = self._query(sql, (name,))
         return str(rows[0][0]) if rows else None
 
     def put_secret(self, name: str, value: str) -> None:

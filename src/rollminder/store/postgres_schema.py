@@ -372,6 +372,24 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+# -- migration 4 (issue #15, several serve processes) ---------------------------------------------
+# Kept apart from the accounts' migration 3: failed sign-in attempts, counted by every serve
+# process together (store/postgres_limits.py). Not a profile's rows: no row-level security; the
+# app's role reads and writes them (grants()).
+_V4_LOGIN_FAILURES = """
+CREATE TABLE login_failures (
+    scope text NOT NULL,
+    client text NOT NULL,
+    failed_at timestamptz NOT NULL
+);
+CREATE INDEX login_failures_by_client ON login_failures (scope, client, failed_at);
+CREATE INDEX login_failures_by_at ON login_failures (scope, failed_at);
+"""
+MIGRATIONS.append(
+    Migration(4, "failed sign-ins counted by every serve process together", _V4_LOGIN_FAILURES)
+)
+
+
 def latest_version(migrations: list[Migration] | None = None) -> int:
     chosen = MIGRATIONS if migrations is None else migrations
     return chosen[-1].version if chosen else 0

@@ -82,10 +82,8 @@ def _secrets(env: Env) -> tuple[str, bool]:
     """The session-cookie key (made on first use) and whether a password is set."""
     app = env.open_app()
     try:
-        key = app.secret(security.SESSION_KEY)
-        if key is None:
-            key = security.new_token() + security.new_token()
-            app.put_secret(security.SESSION_KEY, key)
+        # Made once, in a transaction: serve processes starting together agree on one key.
+        key = app.token(security.SESSION_KEY)
         return key, app.secret(security.PASSWORD) is not None
     finally:
         app.close()
@@ -202,7 +200,12 @@ def create_app(
     app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
     app.state.password_on = password_on
-    app.state.login_limit = security.LoginLimit()
+    # Shared by every serve process on a database (the wall clock then: processes share no other).
+    app.state.login_limit = (
+        security.LoginLimit(time.time, env.failure_log)
+        if env.database_url
+        else security.LoginLimit()
+    )
     app.state.max_import_bytes = max_import_bytes
     return app
 

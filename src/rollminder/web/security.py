@@ -23,11 +23,11 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from rollminder.attempts import FailureLog, MemoryFailures
 from rollminder.errors import InvalidInput
 
 Scope = MutableMapping[str, Any]
@@ -152,40 +152,38 @@ ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW = 10, 900.0
 
 
 class RateLimit:
-    """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window)."""
+    """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window).
+
+    The failures are kept in ``log``: this process's memory by default; the database when
+    several serve processes share one (:mod:`rollminder.attempts`), whose clock must then be the
+    wall clock (``time.time``)."""
 
     def __init__(
         self,
         attempts: int = 5,
         window: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        log: FailureLog | None = None,
     ) -> None:
         self.attempts = attempts
         self.window = window
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, client: str) -> deque[float]:
-        now = self.clock()
-        failures = self._failures.setdefault(client, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+        self.log: FailureLog = MemoryFailures() if log is None else log
 
     def blocked_for(self, client: str) -> float:
         """Seconds until ``client`` may try again (0: now)."""
-        failures = self._recent(client)
+        now = self.clock()
+        failures = self.log.recent(client, now - self.window)
         if len(failures) < self.attempts:
             return 0.0
-        return max(0.0, failures[0] + self.window - self.clock())
+        return max(0.0, failures[-self.attempts] + self.window - now)
 
     def failed(self, client: str) -> None:
-        self._recent(client).append(self.clock())
-        if len(self._failures) > 10_000:  # never grow without bound
-            self._failures.pop(next(iter(self._failures)))
+        now = self.clock()
+        self.log.add(client, now, now - self.window)
 
     def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)
+        self.log.clear(client)
 
 
 class LoginLimit:
@@ -195,13 +193,25 @@ class LoginLimit:
     or what a proxy named with ``serve --trusted-proxy`` forwarded. When the account's limit is
     reached even the right password waits (at most :data:`ACCOUNT_WINDOW`): that is the price of
     capping what many addresses together can try. A successful login clears its address's count,
-    not the account's."""
+    not the account's.
+
+    ``logs`` gives each limit's failure log by name (``"address"``, ``"account"``): with several
+    serve processes on one database, the database's (:meth:`rollminder.env.Env.failure_log`),
+    so that the limits hold for all of them together; without, each process's memory."""
 
     ACCOUNT = "\0account"
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.by_address = RateLimit(ADDRESS_ATTEMPTS, ADDRESS_WINDOW, clock)
-        self.by_account = RateLimit(ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW, clock)
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        logs: Callable[[str], FailureLog] | None = None,
+    ) -> None:
+        self.by_address = RateLimit(
+            ADDRESS_ATTEMPTS, ADDRESS_WINDOW, clock, logs("address") if logs else None
+        )
+        self.by_account = RateLimit(
+            ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW, clock, logs("account") if logs else None
+        )
 
     def blocked_for(self, address: str) -> float:
         return max(self.by_address.blocked_for(address), self.by_account.blocked_for(self.ACCOUNT))
