@@ -183,6 +183,11 @@ class Env:
     monotonic: Monotonic = field(default_factory=Monotonic)
     #: A postgresql:// URL (``--database``, ``ROLLMINDER_DATABASE_URL``): the hosted store.
     database_url: str | None = field(default_factory=database_url_from_environment)
+    #: Hosted mode: the account whose profile this is (None: a profile of no account).
+    account: int | None = None
+
+    #: The hosted web app checked the schema at start: its stores skip the check.
+    _checked: bool = field(default=False, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -204,7 +209,9 @@ class Env:
             from rollminder.store.postgres import PostgresStore
 
             url = valid_database_url(self.database_url)
-            return PostgresStore.open(url, profile=self.profile, now=now)
+            return PostgresStore.open(
+                url, profile=self.profile, now=now, account=self.account, checked=self._checked
+            )
         from rollminder.store.sqlite import SqliteStore
 
         return SqliteStore.open(self.db_path, profile=self.profile, now=now)
