@@ -136,10 +136,12 @@ class Accounts:
         self.clock = clock
         self._pool = pool_for(url)
 
-    # -- transactions -----------------------------------------------------------------------------
+    # -- transactions ----------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, account: int | None = None, profile: str = "") -> Iterator[psycopg.Connection[Any]]:
+    def _tx(
+        self, account: int | None = None, profile: str = ""
+    ) -> Iterator[psycopg.Connection[Any]]:
         import psycopg
         from psycopg_pool import PoolTimeout
 
@@ -153,7 +155,7 @@ class Accounts:
         except (psycopg.Error, PoolTimeout) as exc:
             raise storage_error(exc, self.url) from exc
 
-    # -- rate limits (shared by every serve process) ------------------------------------------------
+    # -- rate limits (shared by every serve process) -----------------------------------------------
 
     def hit(self, kind: str, what: str) -> None:
         """Count one attempt of ``kind`` by ``what`` (an address, an e-mail); raise
@@ -178,7 +180,7 @@ class Accounts:
             minutes = max(1, round(wait / 60))
             raise TooMany(f"Too many tries: try again in {minutes} min.", wait)
 
-    # -- sign-up and sign-in ------------------------------------------------------------------------
+    # -- sign-up and sign-in -----------------------------------------------------------------------
 
     def sign_up(self, email: str, password: str | None) -> int | None:
         """A new account (its first profile 'default'); None when the e-mail has one already."""
@@ -239,7 +241,7 @@ class Accounts:
             tuple(Passkey(bytes(k[0]), k[1], k[2], k[3]) for k in keys),
         )  # fmt: skip
 
-    # -- sign-in records ----------------------------------------------------------------------------
+    # -- sign-in records ---------------------------------------------------------------------------
 
     def start_signin(self, account: int) -> str:
         sid = secrets.token_urlsafe(32)
@@ -267,7 +269,7 @@ class Accounts:
         with self._tx(account) as conn:
             conn.execute("DELETE FROM signins WHERE digest = %s", (digest(sid),))
 
-    # -- one-use tokens -----------------------------------------------------------------------------
+    # -- one-use tokens ----------------------------------------------------------------------------
 
     def new_token(self, account: int, purpose: str) -> str:
         hours = VERIFY_HOURS if purpose == "verify" else RESET_HOURS
@@ -319,7 +321,7 @@ class Accounts:
                 )
         return account
 
-    # -- passkeys -----------------------------------------------------------------------------------
+    # -- passkeys ----------------------------------------------------------------------------------
 
     def add_passkey(
         self, account: int, cred_id: bytes, public_key: bytes, sign_count: int, name: str
@@ -359,12 +361,11 @@ class Accounts:
             ).fetchone()
             if row is not None and not row[0] and int(row[1]) <= 1:
                 raise InvalidInput(
-                    "This is your only way to sign in: set a password or add another passkey "
-                    "first."
+                    "This is your only way to sign in: set a password or add another passkey first."
                 )
             return conn.execute("DELETE FROM credentials WHERE id = %s", (cred_id,)).rowcount > 0
 
-    # -- profiles -----------------------------------------------------------------------------------
+    # -- profiles ----------------------------------------------------------------------------------
 
     def profiles(self, account: int) -> list[str]:
         with self._tx(account) as conn:
@@ -389,7 +390,7 @@ class Accounts:
             raise InvalidInput(f"There is a profile named {name!r} already.")
         return name
 
-    # -- deletion -----------------------------------------------------------------------------------
+    # -- deletion ----------------------------------------------------------------------------------
 
     def delete(self, account: int) -> int:
         """Delete the account: every row of every profile, its profiles, passkeys, tokens and
@@ -415,7 +416,7 @@ class Accounts:
             gone += conn.execute("DELETE FROM accounts WHERE id = %s", (account,)).rowcount
         return gone
 
-    # -- the server's own secret --------------------------------------------------------------------
+    # -- the server's own secret -------------------------------------------------------------------
 
     def server_secret(self, name: str) -> str:
         """A random secret shared by every serve process (made on first use)."""

@@ -187,7 +187,7 @@ class Env:
     account: int | None = None
 
     #: The hosted web app checked the schema at start: its stores skip the check.
-    _checked: bool = field(default=False, repr=False)
+    schema_checked: bool = field(default=False, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -210,7 +210,11 @@ class Env:
 
             url = valid_database_url(self.database_url)
             return PostgresStore.open(
-                url, profile=self.profile, now=now, account=self.account, checked=self._checked
+                url,
+                profile=self.profile,
+                now=now,
+                account=self.account,
+                checked=self.schema_checked,
             )
         from rollminder.store.sqlite import SqliteStore
 
@@ -219,7 +223,10 @@ class Env:
     # -- backups of the whole data directory (every profile) -------------------------------------
 
     def backups(self) -> list[Path]:
-        """The backups in the data directory, oldest first."""
+        """The backups in the data directory, oldest first (none for a hosted database: its
+        operator's pg_dump files are no person's to list)."""
+        if self.database_url:
+            return []
         from rollminder.store.backups import list_backups
 
         return list_backups(self.backup_dir)

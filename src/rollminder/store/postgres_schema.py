@@ -472,7 +472,9 @@ $$;
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema (as SQLite's 1-5), row-level security, data stamp", _V1_INITIAL),
     Migration(2, "sessions keep their zone; the undo journal (SQLite's 6-7)", _V2_ZONES_AND_UNDO),
-    Migration(3, "accounts, passkeys, tokens, sign-ins, rate limits; profiles per account", _V3_ACCOUNTS),
+    Migration(
+        3, "accounts, passkeys, tokens, sign-ins, rate limits; profiles per account", _V3_ACCOUNTS
+    ),
 ]
 
 
