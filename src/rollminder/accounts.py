@@ -298,6 +298,16 @@ class Accounts:
             ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def token_live(self, token: str, purpose: str) -> bool:
+        """Whether ``token`` can still be spent (without spending it)."""
+        if not 20 <= len(token) <= 100:
+            return False
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT rollminder_token_live(%s, %s, %s)", (digest(token), purpose, self.clock())
+            ).fetchone()
+        return bool(row and row[0])
+
     def verify(self, token: str) -> int | None:
         account = self.use_token(token, "verify")
         if account is not None:

@@ -450,6 +450,13 @@ CREATE FUNCTION rollminder_use_token(wanted bytea, for_purpose text, at timestam
     WHERE digest = wanted AND purpose = for_purpose AND used_at IS NULL AND expires_at > at
     RETURNING account_id
 $$;
+-- Whether a one-use token can still be spent (the page behind a mailed link says so first).
+CREATE FUNCTION rollminder_token_live(wanted bytea, for_purpose text, at timestamptz)
+    RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM account_tokens WHERE digest = wanted AND purpose = for_purpose
+        AND used_at IS NULL AND expires_at > at)
+$$;
 CREATE FUNCTION rollminder_profile_by_token(secret_name text, token text)
     RETURNS TABLE (account_id bigint, profile text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$

@@ -144,6 +144,27 @@ class TargetMiddleware:
             TARGET.reset(reset)
 
 
+class StorageErrorsMiddleware:
+    """A database that cannot be reached while the gate checks a sign-in (or a token link finds
+    its profile) gives the same one-line 503 page as inside a route, not a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from rollminder.errors import StorageError
+        from rollminder.web.errors import error_response
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        except StorageError as exc:
+            response = error_response(Request(scope, receive), 503, exc.message)
+            await response(scope, receive, send)
+
+
 def signed_in(request: Request) -> int:
     signed = parse_sid(request.session.get("sid")) if request.session.get("user") else None
     if signed is None:
@@ -278,7 +299,15 @@ async def signout(request: Request) -> Response:
 # -- verification and reset -----------------------------------------------------------------------
 
 
+def _live(request: Request, purpose: str) -> str:
+    token = str(request.path_params["token"])
+    if not hosted(request).accounts.token_live(token, purpose):
+        raise HTTPException(404, "This link has been used or has expired.")
+    return token
+
+
 async def verify_page(request: Request) -> Response:
+    _live(request, "verify")
     return render(request, "account_verify.html", token=request.path_params["token"])
 
 
@@ -342,6 +371,7 @@ async def reset_request(request: Request) -> Response:
 
 
 async def new_password_page(request: Request) -> Response:
+    _live(request, "reset")
     return render(request, "account_newpassword.html", token=request.path_params["token"])
 
 

@@ -224,6 +224,7 @@ def create_app(
         ),
     ]
     if hosted_by is not None:
+        middleware.insert(-1, Middleware(account.StorageErrorsMiddleware))
         middleware.append(Middleware(account.TargetMiddleware, accounts=hosted_by.accounts))
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         RollminderError: on_rollminder_error,
