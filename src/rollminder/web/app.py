@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rollminder.accounts_mail import Mailer
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.web import account, security, signins
+from rollminder.web import account, account_gate, security, signins
 from rollminder.web.cache import Memo
 from rollminder.web.errors import (
     error_response,
@@ -93,15 +93,14 @@ def _secrets(env: Env) -> tuple[str, bool]:
         app.close()
 
 
-def _hosted(env: Env, mailer: Mailer | None, public_url: str | None) -> account.Hosted:
+def _hosted(env: Env, mailer: Mailer | None, public_url: str | None) -> account_gate.Hosted:
     """Hosted mode's accounts, once the database's schema is known to be current."""
     from rollminder.accounts import Accounts
-    from rollminder.store.postgres import PostgresStore
 
     url = env.database_url
     assert url is not None
-    PostgresStore.open(url, profile=env.profile, now=env.now()).close()  # checks the schema
-    return account.Hosted(Accounts(url, env.now), mailer, public_url)
+    env.open_store().close()  # refuses, in one line, a schema that is missing, behind or newer
+    return account_gate.Hosted(Accounts(url, env.now), mailer, public_url)
 
 
 def create_app(
@@ -133,7 +132,7 @@ def create_app(
     if public_url is not None:
         public_url, public_host = check_public_url(public_url)
         base_url = public_url
-    hosted_by: account.Hosted | None = None
+    hosted_by: account_gate.Hosted | None = None
     if env.database_url:
         hosted_by = _hosted(env, mailer, public_url)
         session_key, password_on = hosted_by.accounts.server_secret(security.SESSION_KEY), True
@@ -177,7 +176,7 @@ def create_app(
 
     def session_alive(sid: object) -> bool:
         if hosted_by is not None:
-            signed = account.parse_sid(sid)
+            signed = account_gate.parse_sid(sid)
             return signed is not None and hosted_by.accounts.signin_alive(*signed)
         return signins.session_alive(app.state.apps.get(), sid, time.time())
 
@@ -187,7 +186,7 @@ def create_app(
     if hosted_by is not None:  # its sign-in pages first: they answer /login and /logout
         pages = [
             *account.routes,
-            *(r for r in pages if getattr(r, "path", "") not in account.NOT_HOSTED),
+            *(r for r in pages if getattr(r, "path", "") not in account_gate.NOT_HOSTED),
         ]
     routes: list[BaseRoute] = [
         *pages,
@@ -220,12 +219,12 @@ def create_app(
             LoginMiddleware,
             required=login_required,
             alive=session_alive,
-            open_prefixes=account.OPEN_PREFIXES if hosted_by else (),
+            open_prefixes=account_gate.OPEN_PREFIXES if hosted_by else (),
         ),
     ]
     if hosted_by is not None:
-        middleware.insert(-1, Middleware(account.StorageErrorsMiddleware))
-        middleware.append(Middleware(account.TargetMiddleware, accounts=hosted_by.accounts))
+        middleware.insert(-1, Middleware(account_gate.StorageErrorsMiddleware))
+        middleware.append(Middleware(account_gate.TargetMiddleware, accounts=hosted_by.accounts))
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         RollminderError: on_rollminder_error,
         HTTPException: on_http_error,
@@ -239,7 +238,7 @@ def create_app(
     )
     app.state.templates = templates()
     app.state.env = env
-    app.state.apps = AppCache(env) if hosted_by is None else account.HostedApps(env)
+    app.state.apps = AppCache(env) if hosted_by is None else account_gate.HostedApps(env)
     app.state.hosted = hosted_by
     if hosted_by is not None:
         app.state.nav = (*NAV, ("/account", "Account"))
