@@ -182,9 +182,18 @@ class Accounts:
 
     # -- sign-up and sign-in -----------------------------------------------------------------------
 
-    def sign_up(self, email: str, password: str | None) -> int | None:
-        """A new account (its first profile 'default'); None when the e-mail has one already."""
+    def sign_up(
+        self,
+        email: str,
+        password: str | None,
+        passkey: tuple[bytes, bytes, int, str] | None = None,
+    ) -> int | None:
+        """A new account (its first profile 'default'), with a password or a passkey (its id,
+        public key, signature count and name), all in one transaction; None when the e-mail
+        has an account already."""
         email = check_email(email)
+        if password is None and passkey is None:
+            raise InvalidInput("Choose a password, or sign up with a passkey.")
         hashed = hash_password(password) if password is not None else None
         now = self.clock()
         with self._tx() as conn:
@@ -199,6 +208,13 @@ class Accounts:
                 "INSERT INTO profiles (name, account_id, created_at) VALUES ('default', %s, %s)",
                 (account, now),
             )
+            if passkey is not None:
+                cred_id, public_key, count, name = passkey
+                conn.execute(
+                    "INSERT INTO credentials (id, account_id, public_key, sign_count, name, "
+                    "created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (cred_id, account, public_key, count, name[:60] or "Passkey", now),
+                )
         return account
 
     def find(self, email: str) -> tuple[int, str | None] | None:

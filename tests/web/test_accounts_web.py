@@ -305,3 +305,36 @@ def test_a_mail_server_that_is_down_is_one_line(env: Env) -> None:
         assert "not confirmed yet" in page.text
         sent = web.post("/account/verification", follow_redirects=True)
         assert re.search(r"could not be sent through smtp://127\.0\.0\.1:\d+", sent.text)
+
+
+def test_sign_up_with_a_passkey_and_no_password(web: TestClient, box: Mailbox) -> None:
+    authenticator = SoftAuthenticator(BASE)
+    web.headers["X-CSRF-Token"] = csrf(web, "/signup")
+    bad = web.post("/signup/passkey-options", json={"email": "not an e-mail"})
+    assert bad.status_code == 400 and "Enter your e-mail" in bad.json()["error"]
+    options = web.post("/signup/passkey-options", json={"email": "kim@example.org"}).json()
+    made = web.post("/signup/passkey", json={"credential": authenticator.create(options)})
+    assert made.status_code == 200 and made.json()["next"] == "/welcome", made.text
+    page = web.get("/account")
+    assert "kim@example.org" in page.text and "Set the password" in page.text
+    assert box.link("kim@example.org", "/account/verify/")
+    use_session_token(web)
+    web.post("/logout")
+    assert sign_in(web, "kim@example.org", "") == 401  # no password to guess
+    web.headers["X-CSRF-Token"] = csrf(web, "/login")
+    options = web.post("/account/passkey/signin-options").json()
+    signed = web.post("/account/passkey/signin", json={"credential": authenticator.get(options)})
+    assert signed.status_code == 200
+    # Its only way in cannot be removed.
+    use_session_token(web)
+    key_id = re.findall(r'name="id" value="([^"]+)"', web.get("/account").text)[0]
+    refused = web.post("/account/passkey/remove", data={"id": key_id})
+    assert refused.status_code == 400 and "only way to sign in" in refused.text
+    # A second sign-up with the same address makes nothing.
+    other = TestClient(web.app, base_url=BASE)
+    other.headers["X-CSRF-Token"] = csrf(other, "/signup")
+    options = other.post("/signup/passkey-options", json={"email": "KIM@example.org"}).json()
+    again = other.post(
+        "/signup/passkey", json={"credential": SoftAuthenticator(BASE).create(options)}
+    )
+    assert again.status_code == 400 and "If KIM@example.org can be used" in again.json()["error"]

@@ -137,7 +137,10 @@ async def passkey_register_options(request: Request) -> Response:
     accounts = hosted(request).accounts
     info = accounts.account(account)
     options, challenge = passkeys.registration_options(
-        hosted(request).rp_id(request), account, info.email, [k.id for k in info.passkeys]
+        hosted(request).rp_id(request),
+        str(account).encode(),
+        info.email,
+        [k.id for k in info.passkeys],
     )
     request.session["passkey_challenge"] = challenge
     return Response(options, media_type="application/json")
@@ -161,6 +164,70 @@ async def passkey_register(request: Request) -> Response:
         account, found.id, found.public_key, found.sign_count, name
     )
     return JSONResponse({"ok": True, "message": "Passkey added."})
+
+
+async def signup_passkey_options(request: Request) -> Response:
+    """Sign-up with a passkey, step 1: the e-mail, checked; the registration options."""
+    import secrets
+
+    from rollminder.accounts import check_email
+    from rollminder.web import passkeys
+
+    body = await _json_body(request)
+    try:
+        hosted(request).accounts.hit("signup-ip", client_address(request))
+        email = check_email(str(body.get("email") or "")[:254])
+    except TooMany as exc:
+        return _json_error(exc.message, 429)
+    except InvalidInput as exc:
+        return _json_error(exc.message)
+    options, challenge = passkeys.registration_options(
+        hosted(request).rp_id(request), secrets.token_bytes(16), email, []
+    )
+    request.session["passkey_challenge"] = challenge
+    request.session["signup_email"] = email
+    return Response(options, media_type="application/json")
+
+
+async def signup_passkey(request: Request) -> Response:
+    """Step 2: the new passkey, verified; the account made with it (one transaction)."""
+    from rollminder.web import passkeys
+    from rollminder.web.account_gate import send_verification
+
+    body = await _json_body(request)
+    challenge = request.session.pop("passkey_challenge", None)
+    email = request.session.pop("signup_email", None)
+    if not isinstance(email, str):
+        return _json_error("Start again: type your e-mail first.")
+    try:
+        found = passkeys.verify_registration(
+            body.get("credential"), challenge, hosted(request).rp_id(request),
+            hosted(request).origin(request),
+        )  # fmt: skip
+    except InvalidInput as exc:
+        return _json_error(exc.message)
+    name = str(body.get("name") or "Passkey")[:60]
+    accounts = hosted(request).accounts
+    account = accounts.sign_up(
+        email, None, passkey=(found.id, found.public_key, found.sign_count, name)
+    )
+    if account is None:  # taken: tell the owner of the address, as the password sign-up does
+        from rollminder.web.account_gate import mail
+
+        await mail(
+            request,
+            email,
+            "Your rollminder account",
+            "Someone (perhaps you) tried to sign up with this e-mail address, which has an "
+            f"account already. Sign in at {hosted(request).origin(request)}/login.\n",
+        )
+        return _json_error(f"If {email} can be used, a mail on its way there says what to do.")
+    await begin_session(request, account)
+    problem = await send_verification(request, account, email)
+    flash(request, f"Welcome. We sent a link to {email} to confirm it.")
+    if problem:
+        flash(request, problem + " Send it again from Account.", "warn")
+    return JSONResponse({"ok": True, "next": "/welcome"})
 
 
 async def passkey_signin_options(request: Request) -> Response:
@@ -240,4 +307,6 @@ routes: list[BaseRoute] = [
     Route("/account/passkey/signin-options", passkey_signin_options, methods=["POST"]),
     Route("/account/passkey/signin", passkey_signin, methods=["POST"]),
     Route("/account/passkey/remove", passkey_remove, methods=["POST"]),
+    Route("/signup/passkey-options", signup_passkey_options, methods=["POST"]),
+    Route("/signup/passkey", signup_passkey, methods=["POST"]),
 ]

@@ -25,9 +25,10 @@ class NewPasskey:
 
 
 def registration_options(
-    rp_id: str, account: int, email: str, existing: list[bytes]
+    rp_id: str, user_id: bytes, email: str, existing: list[bytes]
 ) -> tuple[str, str]:
-    """The options (JSON for navigator.credentials.create) and the challenge (base64url)."""
+    """The options (JSON for navigator.credentials.create) and the challenge (base64url).
+    ``user_id`` is the account's user handle (random bytes at sign-up: no account yet)."""
     from webauthn import generate_registration_options, options_to_json
     from webauthn.helpers import bytes_to_base64url
     from webauthn.helpers.structs import (
@@ -41,7 +42,7 @@ def registration_options(
         rp_id=rp_id,
         rp_name="rollminder",
         user_name=email,
-        user_id=str(account).encode(),
+        user_id=user_id,
         user_display_name=email,
         timeout=TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(

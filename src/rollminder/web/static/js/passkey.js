@@ -55,25 +55,34 @@
     }).then(function (r) { window.location.assign(r.next || "/"); }, fail);
   }
 
-  function register() {
-    post("/account/passkey/register-options").then(function (o) {
+  function register(event, signup) {
+    var email = document.getElementById("email");
+    var start = signup
+      ? post("/signup/passkey-options", {email: email ? email.value : ""})
+      : post("/account/passkey/register-options");
+    start.then(function (o) {
       o.challenge = bytes(o.challenge);
       o.user.id = bytes(o.user.id);
       (o.excludeCredentials || []).forEach(function (c) { c.id = bytes(c.id); });
       return navigator.credentials.create({publicKey: o});
     }).then(function (c) {
-      return post("/account/passkey/register", {name: navigator.platform || "Passkey", credential: {
+      return post(signup ? "/signup/passkey" : "/account/passkey/register", {name: navigator.platform || "Passkey", credential: {
         id: c.id, rawId: b64url(c.rawId), type: c.type,
         response: {
           clientDataJSON: b64url(c.response.clientDataJSON),
           attestationObject: b64url(c.response.attestationObject)
         }
       }});
-    }).then(function () { window.location.reload(); }, fail);
+    }).then(function (r) {
+      if (r.next) window.location.assign(r.next); else window.location.reload();
+    }, fail);
   }
 
   document.querySelectorAll("[data-passkey]").forEach(function (button) {
     button.hidden = false;
-    button.addEventListener("click", button.dataset.passkey === "signin" ? signin : register);
+    var kind = button.dataset.passkey;
+    button.addEventListener("click", kind === "signin" ? signin : function (event) {
+      register(event, kind === "signup");
+    });
   });
 })();
