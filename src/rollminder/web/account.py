@@ -4,6 +4,8 @@ one-use links. Which data a request reaches: :mod:`.account_gate`."""
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,7 +45,7 @@ async def signin(request: Request) -> Response:
         accounts.hit("signin-email", email.strip())
     except TooMany as exc:
         return limited(request, "account_signin.html", exc, email=email)
-    account = accounts.check_password(email, password)
+    account = await asyncio.to_thread(accounts.check_password, email, password)  # argon2id
     if account is None:
         return render(
             request,
@@ -73,7 +75,7 @@ async def signup(request: Request) -> Response:
         return limited(request, "account_signup.html", exc, email=email)
     except InvalidInput as exc:
         return render(request, "account_signup.html", 400, error=exc.message, email=email)
-    account = accounts.sign_up(email, password)
+    account = await asyncio.to_thread(accounts.sign_up, email, password)  # argon2id
     if account is None:  # taken: say so to the owner of the address, not to whoever typed it
         await mail(
             request,
@@ -186,7 +188,7 @@ async def new_password(request: Request) -> Response:
     password = str(form.get("password") or "")
     token = request.path_params["token"]
     try:
-        account = hosted(request).accounts.reset(token, password)
+        account = await asyncio.to_thread(hosted(request).accounts.reset, token, password)
     except InvalidInput as exc:
         return render(request, "account_newpassword.html", 400, error=exc.message, token=token)
     if account is None:
