@@ -13,6 +13,7 @@ from rollminder.accounts import Accounts, TooMany, digest
 from rollminder.errors import InvalidInput
 from rollminder.store import postgres_schema as schema
 from rollminder.store.postgres import PostgresStore
+from tests.conftest import Runner
 from tests.pg import NOW, Cluster
 from tests.store_contract import a_session, fill
 
@@ -142,3 +143,9 @@ def test_deleting_an_account_removes_every_row_of_every_profile(
     assert accounts.find("ada@example.org") is None
     with PostgresStore.open(pg_migrated, profile="default", now=NOW, account=bo) as store:
         assert len(store.sessions()) == 1 and store.secret("password") == "hash ✓"
+
+
+def test_serve_refuses_a_bad_smtp_url_in_one_line(rm: Runner) -> None:
+    result = rm("serve", "--smtp", "http://user:s3cret@mail.example.org")
+    assert result.code != 0 and result.err.count("\n") == 1
+    assert "smtp://" in result.err and "s3cret" not in result.err
