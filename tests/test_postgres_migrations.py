@@ -70,7 +70,7 @@ def test_every_profile_table_has_its_policy_and_profile_column(
             database=pg_database,
         )
     }
-    assert secured == {*schema.PROFILE_TABLES, "profiles"}
+    assert secured == {*schema.PROFILE_TABLES, "profiles", *schema.ACCOUNT_TABLES}
     policies = {str(r[0]) for r in pg_cluster.sql("SELECT tablename FROM pg_policies", pg_database)}
     assert policies == secured
 

@@ -1,6 +1,7 @@
-"""The web app on PostgreSQL (as the app's role, row-level security on): the dashboard, logging
-a session, history; and a database that goes away mid-run: a one-line 503 page (and a one-line
-CLI error), then the same process recovers once the server is back."""
+"""The web app on PostgreSQL (hosted mode: signed in to an account; as the app's role,
+row-level security on): the dashboard, logging a session, history; and a database that goes
+away mid-run: a one-line 503 page (and a one-line CLI error), then the same process recovers
+once the server is back."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from rollminder.env import Env
 from rollminder.service import Rollminder
 from rollminder.web.app import create_app
+from tests.accounts_kit import sign_up
 from tests.conftest import Runner
 from tests.pg import Cluster, wait_until_up
 from tests.web.common import BASE, NOW
@@ -23,20 +25,31 @@ from tests.web.common import BASE, NOW
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 
 
-@pytest.fixture
-def env(tmp_path: Path, pg_migrated: str) -> Env:
-    env = Env(home=tmp_path / "home", clock=lambda: NOW, database_url=pg_migrated)
+def plan(env: Env) -> None:
     with env.open_store() as store:
         Rollminder(store, env.now).set_plan(
             needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin"
         )
+
+
+@pytest.fixture
+def env(tmp_path: Path, pg_migrated: str) -> Env:
+    env = Env(home=tmp_path / "home", clock=lambda: NOW, database_url=pg_migrated)
+    plan(env)  # the CLI's profile (of no account)
     return env
 
 
 @pytest.fixture
 def client(env: Env) -> Iterator[TestClient]:
+    """Hosted mode: signed up to an account whose profile has a plan (``env`` then opens it)."""
+    from rollminder.accounts import Accounts
+
     with TestClient(create_app(env, start_reminders=False), base_url=BASE) as c:
-        c.headers["X-CSRF-Token"] = re.findall(r'"X-CSRF-Token": "([^"]+)"', c.get("/").text)[0]
+        sign_up(c, "pg@example.org")
+        found = Accounts(str(env.database_url), env.now).find("pg@example.org")
+        assert found is not None
+        env.account = found[0]
+        plan(env)
         yield c
 
 

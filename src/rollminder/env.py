@@ -184,6 +184,11 @@ class Env:
     monotonic: Monotonic = field(default_factory=Monotonic)
     #: A postgresql:// URL (``--database``, ``ROLLMINDER_DATABASE_URL``): the hosted store.
     database_url: str | None = field(default_factory=database_url_from_environment)
+    #: Hosted mode: the account whose profile this is (None: a profile of no account).
+    account: int | None = None
+
+    #: The hosted web app checked the schema at start: its stores skip the check.
+    schema_checked: bool = field(default=False, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -205,7 +210,13 @@ class Env:
             from rollminder.store.postgres import PostgresStore
 
             url = valid_database_url(self.database_url)
-            return PostgresStore.open(url, profile=self.profile, now=now)
+            return PostgresStore.open(
+                url,
+                profile=self.profile,
+                now=now,
+                account=self.account,
+                checked=self.schema_checked,
+            )
         from rollminder.store.sqlite import SqliteStore
 
         return SqliteStore.open(self.db_path, profile=self.profile, now=now)
@@ -224,7 +235,10 @@ class Env:
     # -- backups of the whole data directory (every profile) -------------------------------------
 
     def backups(self) -> list[Path]:
-        """The backups in the data directory, oldest first."""
+        """The backups in the data directory, oldest first (none for a hosted database: its
+        operator's pg_dump files are no person's to list)."""
+        if self.database_url:
+            return []
         from rollminder.store.backups import list_backups
 
         return list_backups(self.backup_dir)

@@ -62,6 +62,12 @@ DEFAULT_PORT = 8765
     help="Serve from this PostgreSQL database (postgresql://...; env ROLLMINDER_DATABASE_URL) "
     "instead of the data directory's SQLite file.",
 )
+@click.option(
+    "--smtp",
+    metavar="URL",
+    help="Hosted mode: the SMTP server that sends verification and password-reset mail "
+    "(smtp://user:password@host:587, smtps://...:465; env ROLLMINDER_SMTP_URL).",
+)
 @pass_ctx
 def serve(
     ctx: Context,
@@ -74,6 +80,7 @@ def serve(
     public_url: str | None,
     trusted_proxies: tuple[str, ...],
     database: str | None,
+    smtp: str | None,
 ) -> None:
     """Serve the web app on http://127.0.0.1:8765 (the reminders run inside it).
 
@@ -93,6 +100,9 @@ def serve(
     if public_url is not None:
         check_public_url(public_url)
     proxies = [serving.check_proxy(p) for p in trusted_proxies]
+    from rollminder.accounts_mail import mailer_from_environment, mailer_from_url
+
+    mailer = mailer_from_url(smtp) if smtp else mailer_from_environment()
 
     ctx.close()  # the web app opens its own store per request
     scheme = "https" if cert else "http"
@@ -105,6 +115,7 @@ def serve(
         https=cert is not None,
         base_url=link_base(scheme, host, port),
         public_url=public_url,
+        mailer=mailer,
     )
     click.echo(f"rollminder is at {url}  (Ctrl-C stops it)")
     if open_browser:

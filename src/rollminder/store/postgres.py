@@ -82,10 +82,16 @@ class PostgresStore(
         profile: str,
         now: dt.datetime,
         migration_list: list[schema.Migration] | None = None,
+        account: int | None = None,
+        checked: bool = False,
     ) -> PostgresStore:
-        """A store of ``profile`` on the database at ``url``, whose schema must be current."""
+        """A store of ``profile`` (of ``account``, or of no account) on the database at ``url``,
+        whose schema must be current (``checked``: the caller has just checked it, as the hosted
+        web app does once at start)."""
         if now.tzinfo is None:
             raise ValueError("open() needs an aware 'now'")
+        if checked:
+            return cls(url, profile, now, account)
         latest = schema.latest_version(migration_list)
         state = schema_state(url, migration_list)
         if state.version == 0:
@@ -103,7 +109,7 @@ class PostgresStore(
                 f"The database {describe(url)} was written by a newer rollminder (schema "
                 f"{state.version}; this one knows up to {latest}): upgrade rollminder to use it."
             )
-        return cls(url, profile, now)
+        return cls(url, profile, now, account)
 
 
 @dataclass(frozen=True)

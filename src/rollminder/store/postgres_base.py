@@ -10,7 +10,8 @@ the maintenance role.
   pool drops its dead connections and the work is tried once more on a fresh one, so after a
   restart the first request still works.
 - Every statement runs in a transaction that starts with ``set_config('rollminder.profile',
-  <name>, true)`` (``SET LOCAL``): the row-level-security policies key on it
+  <name>, true)`` and ``set_config('rollminder.account', <id>, true)`` (``SET LOCAL``, one
+  statement): the row-level-security policies key on them
   (:mod:`.postgres_schema`). A write transaction holds one connection until it ends; nested
   blocks are savepoints.
 - psycopg's errors never reach a person: they become :class:`StorageError` with one line; a
@@ -43,6 +44,11 @@ CONNECT_TIMEOUT = 5.0
 #: Connections per pool and process.
 POOL_MAX = 10
 NO_PROFILE_YET = -1
+#: The row-level-security keys of a transaction (``SET LOCAL``): its profile, and its account
+#: ('' for the profiles of no account: the CLI's and single-household runs on a URL).
+SET_KEYS = (
+    "SELECT set_config('rollminder.profile', %s, true), set_config('rollminder.account', %s, true)"
+)
 
 
 class DatabaseUnavailable(StorageError):
@@ -94,10 +100,6 @@ def storage_error(exc: BaseException, url: str) -> StorageError:
 
 _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
-
-
-#: The profile setting the row-level-security policies key on, local to the transaction.
-SET_PROFILE = "SELECT set_config('rollminder.profile', %s, true)"
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -196,9 +198,14 @@ def take(pool: ConnectionPool, first: Callable[[psycopg.Connection[Any]], T]) ->
 class PostgresBase:
     """One profile of one PostgreSQL database: what the row methods build on."""
 
-    def __init__(self, url: str, profile: str, opened_at: dt.datetime) -> None:
+    def __init__(
+        self, url: str, profile: str, opened_at: dt.datetime, account: int | None = None
+    ) -> None:
         self.url = url
         self.profile = profile
+        #: The account owning the profile (hosted mode), or None: a profile of no account.
+        self.account = account
+        self._account_key = "" if account is None else str(int(account))
         self._pool: ConnectionPool | None = pool_for(url)
         self._pid = NO_PROFILE_YET
         self._opened_at = opened_at
@@ -230,10 +237,10 @@ class PostgresBase:
         return take(self._live_pool(), first)
 
     def _begin(self, conn: psycopg.Connection[Any]) -> None:
-        """BEGIN and the profile setting, in one round trip."""
+        """BEGIN and the row-level-security keys, in one round trip."""
         with conn.pipeline():
             conn.execute("BEGIN")
-            conn.execute(SET_PROFILE, (self.profile,))
+            conn.execute(SET_KEYS, (self.profile, self._account_key))
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -257,7 +264,7 @@ class PostgresBase:
         def run(conn: psycopg.Connection[Any]) -> list[Any]:
             with conn.pipeline():
                 conn.execute("BEGIN")
-                conn.execute(SET_PROFILE, (self.profile,))
+                conn.execute(SET_KEYS, (self.profile, self._account_key))
                 cursor = conn.execute(sql, params)
                 conn.execute("COMMIT")
             return cursor.fetchall()
@@ -300,13 +307,14 @@ class PostgresBase:
         if self._pid == NO_PROFILE_YET:
             if write:
                 conn.execute(
-                    "INSERT INTO profiles (name, created_at) VALUES (%s, %s) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    (self.profile, self._opened_at),
+                    "INSERT INTO profiles (name, account_id, created_at) VALUES (%s, %s, %s) "
+                    "ON CONFLICT ((COALESCE(account_id, 0)), name) DO NOTHING",
+                    (self.profile, self.account, self._opened_at),
                 )
                 self._made_profile = True
             row = conn.execute(
-                "SELECT id FROM profiles WHERE name = %s", (self.profile,)
+                "SELECT id FROM profiles WHERE COALESCE(account_id, 0) = %s AND name = %s",
+                (self.account or 0, self.profile),
             ).fetchone()
             if row is not None:
                 self._pid = int(row[0])
@@ -369,7 +377,7 @@ class PostgresBase:
         with self._errors(), pool.connection() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
-                conn.execute("SELECT set_config('rollminder.profile', %s, true)", (self.profile,))
+                conn.execute(SET_KEYS, (self.profile, self._account_key))
                 dump(conn, Path(dest))
             finally:
                 conn.rollback()

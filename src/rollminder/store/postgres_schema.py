@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from rollminder.store.postgres_schema_accounts import accounts_sql
+
 
 class Migration(NamedTuple):
     version: int
@@ -41,6 +43,13 @@ _V1_TABLES: tuple[str, ...] = (
 )  # fmt: skip
 #: Every table holding a profile's rows (each migration secures the ones it makes).
 PROFILE_TABLES: tuple[str, ...] = (*_V1_TABLES, "undo_steps", "routines")
+#: Every table holding an account's own rows (migration 5), under row-level security on the
+#: account: its sign-in sessions, one-use tokens, passkeys, and the account row itself last.
+ACCOUNT_TABLES: tuple[str, ...] = ("signins", "account_tokens", "credentials", "accounts")
+
+#: The account named by the transaction's ``rollminder.account`` setting (NULL without it, or
+#: empty: the profiles of no account, as the CLI and the embedded-style URL runs use).
+CURRENT_ACCOUNT = "(nullif(current_setting('rollminder.account', true), '')::bigint)"
 
 #: The profile named by the transaction's ``rollminder.profile`` setting (NULL without it). An
 #: uncorrelated subquery: PostgreSQL evaluates it once per statement.
@@ -49,13 +58,21 @@ CURRENT_PROFILE = (
 )
 
 
-def profile_table(table: str) -> str:
+PROFILE_OF_THE_ACCOUNT = (
+    "(SELECT p.id FROM profiles AS p WHERE p.name = current_setting('rollminder.profile', true)"
+    f" AND p.account_id IS NOT DISTINCT FROM {CURRENT_ACCOUNT})"
+)
+
+
+def profile_table(table: str, *, profile: str = PROFILE_OF_THE_ACCOUNT) -> str:
     """What every profile table gets: row-level security on its profile, and the trigger that
-    moves the data stamp after every write statement."""
+    moves the data stamp after every write statement. Since migration 5 the policy keys on the
+    profile of the account (:data:`PROFILE_OF_THE_ACCOUNT`); migrations 1 to 3, made before
+    accounts, pass :data:`CURRENT_PROFILE` (and migration 5 alters their policies)."""
     return f"""
 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
 CREATE POLICY {table}_of_the_profile ON {table}
-    USING (profile_id = {CURRENT_PROFILE}) WITH CHECK (profile_id = {CURRENT_PROFILE});
+    USING (profile_id = {profile}) WITH CHECK (profile_id = {profile});
 CREATE TRIGGER {table}_moves_the_stamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION rollminder_data_changed();
 """
@@ -294,7 +311,7 @@ CREATE TABLE clinician_answers (
     PRIMARY KEY (profile_id, id),
     UNIQUE (profile_id, question)
 );
-""" + "".join(profile_table(table) for table in _V1_TABLES)
+""" + "".join(profile_table(table, profile=CURRENT_PROFILE) for table in _V1_TABLES)
 
 # As SQLite's 6 and 7 (issue #11): a session keeps the zone it was done in (older sessions get
 # the zone of the plan version in force when they began); the undo journal.
@@ -318,7 +335,15 @@ CREATE TABLE undo_steps (
     PRIMARY KEY (profile_id, id)
 );
 CREATE INDEX undo_steps_by_time ON undo_steps (profile_id, created_at, seq);
-""" + profile_table("undo_steps")
+""" + profile_table("undo_steps", profile=CURRENT_PROFILE)
+
+
+_V5_ACCOUNTS = accounts_sql(
+    profile_tables=PROFILE_TABLES,
+    account_tables=ACCOUNT_TABLES,
+    current_account=CURRENT_ACCOUNT,
+    profile_of_the_account=PROFILE_OF_THE_ACCOUNT,
+)
 
 # As SQLite's 8 (issue #12): routines, each with its own plan, roller and log; pauses, holds and
 # visits name the areas they stop (empty: every routine). A profile with data gets one routine,
@@ -359,7 +384,7 @@ UPDATE plans SET routine = r.id FROM routines r WHERE r.profile_id = plans.profi
 UPDATE sessions SET routine = r.id FROM routines r WHERE r.profile_id = sessions.profile_id;
 UPDATE skips SET routine = r.id FROM routines r WHERE r.profile_id = skips.profile_id;
 UPDATE rollers SET routine = r.id FROM routines r WHERE r.profile_id = rollers.profile_id;
-""" + profile_table("routines")
+""" + profile_table("routines", profile=CURRENT_PROFILE)
 
 #: The schema, oldest first. Versions count on their own (this list is not the SQLite one):
 #: version 1 holds everything SQLite's versions 1 to 5 hold, 2 SQLite's 6 and 7, 3 SQLite's 8.
@@ -373,7 +398,7 @@ MIGRATIONS: list[Migration] = [
 
 
 # -- migration 4 (issue #15, several serve processes) ---------------------------------------------
-# Kept apart from the accounts' migration 3: failed sign-in attempts, counted by every serve
+# Kept apart from the accounts: failed sign-in attempts, counted by every serve
 # process together (store/postgres_limits.py). Not a profile's rows: no row-level security; the
 # app's role reads and writes them (grants()).
 _V4_LOGIN_FAILURES = """
@@ -387,6 +412,13 @@ CREATE INDEX login_failures_by_at ON login_failures (scope, failed_at);
 """
 MIGRATIONS.append(
     Migration(4, "failed sign-ins counted by every serve process together", _V4_LOGIN_FAILURES)
+)
+# Accounts (issue #15): after routines (3) and the shared login counts (4); it secures every
+# profile table made so far (PROFILE_TABLES) on the profile of the transaction's account.
+MIGRATIONS.append(
+    Migration(
+        5, "accounts, passkeys, tokens, sign-ins, rate limits; profiles per account", _V5_ACCOUNTS
+    )
 )
 
 

@@ -26,9 +26,10 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from rollminder.accounts_mail import Mailer
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.web import security, signins
+from rollminder.web import account, account_gate, security, signins
 from rollminder.web.cache import Memo
 from rollminder.web.errors import (
     error_response,
@@ -40,6 +41,7 @@ from rollminder.web.kit import (
     IMPORT_PATH,
     MAX_FORM_BYTES,
     MAX_IMPORT_BYTES,
+    NAV,
     STATIC,
     AppCache,
     templates,
@@ -89,6 +91,16 @@ def _secrets(env: Env) -> tuple[str, bool]:
         app.close()
 
 
+def _hosted(env: Env, mailer: Mailer | None, public_url: str | None) -> account_gate.Hosted:
+    """Hosted mode's accounts, once the database's schema is known to be current."""
+    from rollminder.accounts import Accounts
+
+    url = env.database_url
+    assert url is not None
+    env.open_store().close()  # refuses, in one line, a schema that is missing, behind or newer
+    return account_gate.Hosted(Accounts(url, env.now), mailer, public_url)
+
+
 def create_app(
     env: Env,
     *,
@@ -98,6 +110,7 @@ def create_app(
     max_import_bytes: int = MAX_IMPORT_BYTES,
     base_url: str | None = None,
     public_url: str | None = None,
+    mailer: Mailer | None = None,
 ) -> Starlette:
     """The web app for ``env``'s profile.
 
@@ -108,18 +121,28 @@ def create_app(
     reminders carry the Done and Snooze links (docs/reminders.md). ``public_url`` (checked by
     :func:`check_public_url`) is where people reach it through a proxy: its host name is
     answered (any other name gets 421 once a password is set) and the links point there.
+
+    On a PostgreSQL URL (``env.database_url``) it is hosted mode: people sign up and sign in to
+    accounts (:mod:`.account`), each request reaches the signed-in account's chosen profile, and
+    ``mailer`` sends the verification and reset mails. The reminder loop does not run here.
     """
     public_host = None
     if public_url is not None:
         public_url, public_host = check_public_url(public_url)
         base_url = public_url
-    session_key, password_on = _secrets(env)
+    hosted_by: account_gate.Hosted | None = None
+    if env.database_url:
+        hosted_by = _hosted(env, mailer, public_url)
+        session_key, password_on = hosted_by.accounts.server_secret(security.SESSION_KEY), True
+        env.schema_checked = True
+    else:
+        session_key, password_on = _secrets(env)
     if not security.is_loopback(host) and not password_on:
         raise InvalidInput(
             f"Serving on {host} lets other devices reach your data: set a password first "
             "with 'rollminder password set' (or serve on 127.0.0.1)."
         )
-    run_reminders = start_reminders
+    run_reminders = start_reminders and hosted_by is None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -150,12 +173,21 @@ def create_app(
         return bool(app.state.password_on)
 
     def session_alive(sid: object) -> bool:
+        if hosted_by is not None:
+            signed = account_gate.parse_sid(sid)
+            return signed is not None and hosted_by.accounts.signin_alive(*signed)
         return signins.session_alive(app.state.apps.get(), sid, time.time())
 
     headers = security.security_headers(https)
 
+    pages = _page_routes()
+    if hosted_by is not None:  # its sign-in pages first: they answer /login and /logout
+        pages = [
+            *account.routes,
+            *(r for r in pages if getattr(r, "path", "") not in account_gate.NOT_HOSTED),
+        ]
     routes: list[BaseRoute] = [
-        *_page_routes(),
+        *pages,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
@@ -181,8 +213,16 @@ def create_app(
             exempt=lambda path: path.startswith("/act/"),
             headers=headers,
         ),
-        Middleware(LoginMiddleware, required=login_required, alive=session_alive),
+        Middleware(
+            LoginMiddleware,
+            required=login_required,
+            alive=session_alive,
+            open_prefixes=account_gate.OPEN_PREFIXES if hosted_by else (),
+        ),
     ]
+    if hosted_by is not None:
+        middleware.insert(-1, Middleware(account_gate.StorageErrorsMiddleware))
+        middleware.append(Middleware(account_gate.TargetMiddleware, accounts=hosted_by.accounts))
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         RollminderError: on_rollminder_error,
         HTTPException: on_http_error,
@@ -196,7 +236,10 @@ def create_app(
     )
     app.state.templates = templates()
     app.state.env = env
-    app.state.apps = AppCache(env)
+    app.state.apps = AppCache(env) if hosted_by is None else account_gate.HostedApps(env)
+    app.state.hosted = hosted_by
+    if hosted_by is not None:
+        app.state.nav = (*NAV, ("/account", "Account"))
     app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
     app.state.password_on = password_on

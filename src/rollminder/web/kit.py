@@ -138,7 +138,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     base: dict[str, Any] = {
         "csrf_token": token,
         "flash": messages,
-        "nav": NAV,
+        "nav": getattr(request.app.state, "nav", NAV),  # hosted mode adds Account
         "path": request.url.path,
         "logged_in": bool(request.session.get("user")) if "session" in request.scope else False,
         "password_on": request.app.state.password_on,

@@ -25,8 +25,10 @@ class LoginMiddleware:
         *,
         required: Callable[[], bool],
         alive: Callable[[object], bool] = lambda sid: True,
+        open_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        self.open_prefixes = OPEN_PREFIXES + open_prefixes  # hosted mode adds its sign-up pages
         self.required = required
         self.alive = alive  # is this session id still recorded (not signed out, no new password)?
 
@@ -38,7 +40,7 @@ class LoginMiddleware:
         session = scope.get("session", {})
         if session.get("user") and not self.alive(session.get("sid")):
             session.clear()  # signed out elsewhere, or the password changed: the cookie is void
-        if path.startswith(OPEN_PREFIXES) or session.get("user"):
+        if path.startswith(self.open_prefixes) or session.get("user"):
             await self.app(scope, receive, send)
             return
         if scope["method"] in ("GET", "HEAD"):
