@@ -108,3 +108,17 @@ def test_rest_help_says_days(rm: Runner) -> None:
     assert "in days" in out and "48h" in out
     with pytest.raises(InvalidInput):
         parse_rest("")
+
+
+def test_a_first_plan_without_a_needle_is_refused_in_one_line() -> None:
+    """A first draft that names no needle (a web step posted alone) is refused, never a crash."""
+    import datetime as dt
+
+    from rollminder.errors import InvalidInput
+    from rollminder.service import Rollminder
+    from rollminder.store.memory import MemoryStore
+
+    app = Rollminder(MemoryStore(), lambda: dt.datetime(2026, 12, 4, tzinfo=dt.UTC))
+    with pytest.raises(InvalidInput, match="needle length"):
+        app.draft_plan(minutes=3.0)
+    assert not app.has_plan()

@@ -137,6 +137,8 @@ class PlanCases(Base):
             if isinstance(days, tuple | list):
                 given["sessions"] = len(set(days))
         if current is None:
+            if "needle_mm" not in given:
+                raise InvalidInput("Choose your roller's needle length first.")
             start = (
                 given.pop("start", None)
                 or now.astimezone(rules.check_zone(str(given.get("tz", "UTC")))).date()
