@@ -165,7 +165,7 @@ def build(rm: Runner, home: Path, tz: str) -> Scenario:
 
 
 def close(s: Scenario) -> None:
-    store = s.app.store
+    store = s.app.raw  # the profile's store under the routine view (issue 12)
     assert isinstance(store, SqliteStore)
     store.close()
 
