@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -485,3 +485,22 @@ routine_option = click.option(
     help="Only this routine (its name, see 'routine list'; default: every routine, or the "
     "only one).",
 )
+
+
+def parse_areas(text: str | None) -> tuple[str, ...] | None:
+    """``--areas`` of a pause, a visit or the check (issue 12): zone names or face, body;
+    'all' or 'everywhere' for every area (every routine). None when not given."""
+    if text is None:
+        return None
+    from rollminder.usecases.base import check_areas
+
+    words = [w.lower() for w in split_list(text)]
+    if words in (["all"], ["everywhere"]):
+        return ()
+    if not words:
+        raise InvalidInput("Give the areas, such as face or thighs (or all).")
+    return check_areas(words)
+
+
+def areas_option(help_text: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    return click.option("--areas", "areas_text", metavar="AREAS", help=help_text)
