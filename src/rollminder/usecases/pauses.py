@@ -88,7 +88,8 @@ class PauseCases(Base):
         return pause
 
     def pauses(self) -> list[Pause]:
-        return self.store.pauses()
+        """Every pause of the profile, whatever its areas (each says which it stops)."""
+        return self.raw.pauses()
 
     def resume(self) -> Pause | None:
         """End the pause that holds today (it ends yesterday; removed if it began today).
