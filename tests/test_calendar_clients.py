@@ -28,6 +28,7 @@ import pytest
 from rollminder import calendar
 from rollminder.env import Env
 from rollminder.service import Rollminder
+from rollminder.store.sqlite import SqliteStore
 from tests.conftest import Runner
 from tests.need import missing
 
@@ -164,7 +165,9 @@ def build(rm: Runner, home: Path, tz: str) -> Scenario:
 
 
 def close(s: Scenario) -> None:
-    s.app.close()  # the facade closes the store under its routine's view
+    store = s.app.raw  # the profile's store under the routine view (issue 12)
+    assert isinstance(store, SqliteStore)
+    store.close()
 
 
 @pytest.fixture(params=list(ZONES))

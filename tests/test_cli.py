@@ -354,7 +354,7 @@ def test_history_json_rows_have_one_shape_in_time_order(planned: Runner) -> None
         "2026-11-26T21:00:00+01:00",
     ]
     keys = {"type", "id", "start", "tz", "minutes", "zones", "reaction", "note", "roller"}
-    keys.add("reason")
+    keys |= {"reason", "routine"}  # every row names its routine (issue 12)
     assert all(set(r) == keys for r in rows)
     assert rows[2]["reason"] == "sore skin" and rows[2]["minutes"] is None
     assert {r["tz"] for r in rows} == {"Europe/Berlin"}

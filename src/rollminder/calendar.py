@@ -276,28 +276,80 @@ def session_event(plan: Plan, session: Session, tag: str) -> CalEvent:
 
 
 def collect(app: Rollminder, *, weeks: int = 8, include_history: bool = False) -> Feed:
-    """The feed's events as plain values, sorted by start then UID."""
+    """The feed's events as plain values, sorted by start then UID.
+
+    Every routine's slots (issue 12) unless the facade is bound to one (``--routine``): the
+    routine in the summary ("Roll: thighs") when the profile has several. The first routine's
+    UIDs are those of a one-routine profile; another's slot UIDs carry its id. The tag (and the
+    zone of the VTIMEZONE) are the first routine's, so a push recognises every routine's events."""
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         raise InvalidInput(f"--weeks must be a whole number from 1 to {MAX_WEEKS}.")
     plan = app.plan()
+    several = app.several_routines()
+    head = app.for_routine(None) if several else app
+    main = head.plan() if head.has_plan() else plan
+    tag = plan_tag(head.plan_versions(), main)
+    if several and app.routine_id is None:
+        first = app.routines()[0].routine.id
+        each = [(r, one) for r, one in app.each_routine() if r is not None]
+        parts = [(one, r.name, "" if r.id == first else r.id) for r, one in each]
+    else:
+        routine = app.routine() if several else None
+        first_id = app.routines()[0].routine.id if several else ""
+        rid = "" if routine is None or routine.id == first_id else routine.id
+        parts = [(app, routine.name if routine is not None else "", rid)]
+    tz = ZoneInfo(main.tz)
+    events: list[CalEvent] = []
+    visits: dict[str, Visit] = {}
+    for one, name, rid in parts:
+        found, seen = _routine_events(
+            one, weeks=weeks, include_history=include_history, tag=tag, name=name, rid=rid
+        )
+        events += [e._replace(start=e.start.astimezone(tz)) for e in found]
+        for v in seen:
+            visits.setdefault(v.id, v)
+    now = app.now()
+    today = dt.datetime.combine(now.astimezone(tz).date(), dt.time(0), tz)
+    for visit in visits.values():
+        if include_history or visit.at >= today:
+            events.append(visit_event(main, visit, tag))
+    events.sort(key=lambda e: (e.start, e.uid))
+    return Feed(main.tz, tag, tuple(events))
+
+
+def _routine_events(
+    app: Rollminder, *, weeks: int, include_history: bool, tag: str, name: str, rid: str
+) -> tuple[list[CalEvent], list[Visit]]:
+    """One routine's slot events (and its sessions with ``include_history``), and the visits
+    that concern it (the caller writes each visit once)."""
+    plan = app.plan()
     now = app.now()
     versions = app.plan_versions()
-    tag = plan_tag(versions, plan)
     revision = sum(1 for v in versions if v.id != plan.id and v.created_at <= plan.created_at)
     # The "start soaking your roller" alarm: as far ahead as the prep reminder (0: none).
     prep = app.settings().prep_minutes
     log = app.log_for(plan, now, full=include_history)
     events = slot_events(plan, log, now, weeks=weeks, revision=revision, tag=tag, prep_minutes=prep)
-    today = dt.datetime.combine(
-        now.astimezone(ZoneInfo(plan.tz)).date(), dt.time(0), ZoneInfo(plan.tz)
-    )
-    for visit in log.visits:
-        if include_history or visit.at >= today:
-            events.append(visit_event(plan, visit, tag))
+    if name:
+        events = [_named(e, name, rid) for e in events]
     if include_history:
-        events += [session_event(plan, s, tag) for s in log.sessions]
-    events.sort(key=lambda e: (e.start, e.uid))
-    return Feed(plan.tz, tag, tuple(events))
+        done = [session_event(plan, s, tag) for s in log.sessions]
+        if name:
+            done = [e._replace(summary=f"Roll: {name} (done)") for e in done]
+        events += done
+    return events, list(log.visits)
+
+
+def _named(event: CalEvent, name: str, rid: str) -> CalEvent:
+    """A slot event of a profile with several routines: the routine in the summary and, for a
+    routine other than the first, its id in the UID."""
+    catch_up = event.summary.endswith("(catch-up)")
+    summary = f"Roll: {name}" + (" (catch-up)" if catch_up else "")
+    uid_text = event.uid
+    if rid:
+        key, _, rest = uid_text.partition(".")
+        uid_text = f"{key}-{rid[:12].lower()}.{rest}"
+    return event._replace(summary=summary, uid=uid_text)
 
 
 # ----------------------------------------------------------------------------- writing

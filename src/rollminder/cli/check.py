@@ -42,11 +42,44 @@ def _treatment_time(app: Rollminder, text: str) -> dt.datetime:
 # ------------------------------------------------------------------ the questions
 
 
+#: The stop questions that ask where (issue 12): a sunburn on the thighs does not stop the face.
+ASKS_WHERE = ("sun",)
+
+
+def ask_where(app: Rollminder, terminal: bool) -> tuple[str, ...] | None:
+    """Where a sunburn is, with several routines (None: one routine, nothing to ask). On a
+    terminal a question (Enter: everywhere); from a pipe the next line (empty: everywhere)."""
+    if not app.several_routines():
+        return None
+    prompt = "Where? Areas such as face or thighs (Enter: everywhere)"
+    while True:
+        if terminal:
+            text = click.prompt(f"  {prompt}", default="", show_default=False)
+        else:
+            click.echo(f"Check: {prompt}")
+            line = read_line()
+            if line is None:
+                raise InvalidInput(
+                    "No answer to 'where?' on standard input (areas, or an empty line for "
+                    "everywhere): nothing was changed."
+                )
+            text = line
+        if not text.strip():
+            return ()
+        try:
+            return fmt.parse_areas(text) or ()
+        except RollminderError as exc:
+            if not terminal:
+                raise
+            click.secho(f"  {exc.message}", fg="red", err=True)
+
+
 def ask_stop_questions(
-    app: Rollminder, terminal: bool
-) -> tuple[dict[str, bool], dict[str, dt.datetime]]:
-    """The stop questions, until the first yes. From a pipe: one 'y' or 'n' line each; a dated
-    question takes 'y DATE' ('y 2026-11-24 21:00', 'y yesterday')."""
+    app: Rollminder, terminal: bool, areas: tuple[str, ...] | None = None
+) -> tuple[dict[str, bool], dict[str, dt.datetime], tuple[str, ...] | None]:
+    """The stop questions, until the first yes, and where (a sunburn, with several routines,
+    unless ``areas`` says). From a pipe: one 'y' or 'n' line each; a dated question takes
+    'y DATE' ('y 2026-11-24 21:00', 'y yesterday'); where is one more line."""
     from rollminder.rules import STOP_QUESTIONS
 
     answers: dict[str, bool] = {}
@@ -67,8 +100,10 @@ def ask_stop_questions(
                 dates[question.key] = when
         answers[question.key] = yes
         if yes:
+            if areas is None and question.key in ASKS_WHERE:
+                areas = ask_where(app, terminal)
             break
-    return answers, dates
+    return answers, dates, areas
 
 
 def _ask_when(app: Rollminder, question: CheckQuestion) -> dt.datetime | None:
@@ -165,8 +200,14 @@ def ask_clinician_questions(app: Rollminder) -> None:
 )
 @click.option("--holds", "show_holds", is_flag=True, help="List the holds not over yet.")
 @click.option("--lift", metavar="ID", help="Remove a hold (a date given by mistake).")
+@fmt.areas_option(
+    "Where a yes applies, e.g. thighs (with several routines: the others go on; "
+    "default: asked for a sunburn, else everywhere)."
+)
 @pass_ctx
-def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> None:
+def check(
+    ctx: Context, clinician: bool, show_holds: bool, lift: str | None, areas_text: str | None
+) -> None:
     """The "don't roll today" questions. A yes skips today's session with the reason and
     reschedules; a retinoid, peel, Botox or filler date holds rolling off until its interval has
     passed. Exit status 0: roll when ready; 1: not today.
@@ -187,7 +228,7 @@ def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> 
         for h in holds:
             click.echo(
                 f"{fmt.short_id(h.id)}  until {fmt.slot_time(h.until.astimezone(now.tzinfo), now)}"
-                f"  {h.reason}"
+                f"  {h.reason}" + (f" ({', '.join(h.areas)})" if h.areas else "")
             )
         return
     if clinician:
@@ -195,9 +236,10 @@ def check(ctx: Context, clinician: bool, show_holds: bool, lift: str | None) -> 
             raise InvalidInput("'check --clinician' needs a terminal to ask its questions.")
         ask_clinician_questions(app)
         return
+    areas = fmt.parse_areas(areas_text)
     app.plan()
-    answers, dates = ask_stop_questions(app, has_terminal())
-    outcome = app.run_check(answers, dates)
+    answers, dates, areas = ask_stop_questions(app, has_terminal(), areas)
+    outcome = app.run_check(answers, dates, areas)
     if outcome.ok:
         click.echo("All clear: roll when ready ('rollminder start --no-check').")
         return

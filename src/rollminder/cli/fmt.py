@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -445,26 +445,6 @@ def join(items: Iterable[str]) -> str:
     return ", ".join(items)
 
 
-def echo_why(plan: Any) -> None:
-    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
-    text)."""
-    from rollminder import guide, rules
-
-    rule = rules.needle_rule(plan.needle_mm)
-    click.echo()
-    click.echo("Why? Where these rules come from:")
-    for label, text in (
-        ("How often", rule.source),
-        ("Rest", "Rest counts in whole days from the day of your last session."),
-        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
-        ("Aftercare", guide.AFTERCARE_SOURCE),
-        ("Clinic", rules.BLACKOUT_SOURCE),
-        ("Roller", rules.ROLLER_SOURCE),
-        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
-    ):
-        click.echo(f"  {label + ':':11s}{text}")
-
-
 def _take_routine(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is None:
         return
@@ -485,3 +465,22 @@ routine_option = click.option(
     help="Only this routine (its name, see 'routine list'; default: every routine, or the "
     "only one).",
 )
+
+
+def parse_areas(text: str | None) -> tuple[str, ...] | None:
+    """``--areas`` of a pause, a visit or the check (issue 12): zone names or face, body;
+    'all' or 'everywhere' for every area (every routine). None when not given."""
+    if text is None:
+        return None
+    from rollminder.usecases.base import check_areas
+
+    words = [w.lower() for w in split_list(text)]
+    if words in (["all"], ["everywhere"]):
+        return ()
+    if not words:
+        raise InvalidInput("Give the areas, such as face or thighs (or all).")
+    return check_areas(words)
+
+
+def areas_option(help_text: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    return click.option("--areas", "areas_text", metavar="AREAS", help=help_text)

@@ -14,6 +14,8 @@ from rollminder.errors import Conflict
 from rollminder.model import REACTIONS
 
 if TYPE_CHECKING:
+    from rollminder.model import Session, Skip
+    from rollminder.schedule import PastSlot
     from rollminder.service import Rollminder
 
 
@@ -130,13 +132,20 @@ def skip(ctx: Context, slot_text: str | None, reason: str, catch_up: bool) -> No
     "--until", "last", required=True, metavar="DATE", help="Last day of the pause (included)."
 )
 @click.option("--reason", default="", help="Why, e.g. travel or a breakout.")
+@fmt.areas_option(
+    "Pause only the routines rolling these areas, e.g. face or thighs (default: every routine)."
+)
 @pass_ctx
-def pause(ctx: Context, first: str, last: str, reason: str) -> None:
+def pause(ctx: Context, first: str, last: str, reason: str, areas_text: str | None) -> None:
     """Pause sessions and reminders for a few days (both days included)."""
     app = ctx.app
-    p = app.pause(fmt.day(app, first), fmt.day(app, last), reason)  # type: ignore[arg-type]
+    areas = fmt.parse_areas(areas_text) or ()
+    p = app.pause(fmt.day(app, first), fmt.day(app, last), reason, areas)  # type: ignore[arg-type]
     today = app.local_now().date()
-    fmt.echo(f"Paused from {fmt.day_text(p.first, today)} through {fmt.day_text(p.last, today)}.")
+    where = f" for {', '.join(p.areas)}" if p.areas else ""
+    fmt.echo(
+        f"Paused{where} from {fmt.day_text(p.first, today)} through {fmt.day_text(p.last, today)}."
+    )
 
 
 @click.command()
@@ -153,6 +162,7 @@ def pauses(ctx: Context, as_json: bool) -> None:
                     "from": p.first.isoformat(),
                     "until": p.last.isoformat(),
                     "reason": p.reason,
+                    "areas": list(p.areas),
                 }
                 for p in rows
             ]
@@ -210,7 +220,7 @@ def resume(ctx: Context, pause_id: str | None) -> None:
     is_flag=True,
     help="A JSON array of {type, id, start, tz, minutes, zones, reaction, note, roller, reason}; "
     "type is 'session', 'skip' or 'missed' (a past slot with no session or skip); a session's "
-    "start and tz are those of the zone it was done in.",
+    "start and tz are those of the zone it was done in; routine names the routine.",
 )
 @fmt.routine_option
 @pass_ctx
@@ -224,15 +234,33 @@ def history(
     tz = app.zone()
     first = fmt.day(app, since, prefer="past")
     since_at = dt.datetime.combine(first, dt.time(0), tz) if first else None
-    sessions = app.history(since_at)
-    skipped = app.skips(since_at) if with_skips else []
-    slots = app.slot_history(first) if with_missed else []
-    missed = [x for x in slots if x.outcome == "missed"]
-    partial = app.partial_sessions(sessions)
+    # Every routine's rows without --routine (issue 12); each row names its routine.
+    if ctx.routine is None and app.several_routines():
+        each = [(r.name, one) for r, one in app.each_routine() if r is not None]
+    else:
+        routine = app.routine()
+        each = [(routine.name if routine is not None else "", app)]
+    sessions: list[Session] = []
+    skipped: list[Skip] = []
+    missed: list[PastSlot] = []
+    partial: set[str] = set()
+    named: dict[int, str] = {}  # id() of a row -> its routine's name
+    for name, one in each:
+        mine = one.history(since_at)
+        theirs = one.skips(since_at) if with_skips else []
+        gone = [x for x in one.slot_history(first) if x.outcome == "missed"] if with_missed else []
+        partial |= one.partial_sessions(mine)
+        for row in (*mine, *theirs, *gone):
+            named[id(row)] = name
+        sessions += mine
+        skipped += theirs
+        missed += gone
     if as_json:
-        entries = [(s.start, fmt.session_json(s, tz)) for s in sessions]
-        entries += [(k.slot, fmt.skip_json(k, tz)) for k in skipped]
-        entries += [(m.at, fmt.missed_json(m.at, tz)) for m in missed]
+        entries = [
+            (s.start, {**fmt.session_json(s, tz), "routine": named[id(s)]}) for s in sessions
+        ]
+        entries += [(k.slot, {**fmt.skip_json(k, tz), "routine": named[id(k)]}) for k in skipped]
+        entries += [(m.at, {**fmt.missed_json(m.at, tz), "routine": named[id(m)]}) for m in missed]
         entries.sort(key=lambda e: e[0])  # by the instant: offsets differ across DST
         fmt.echo_json([row for _, row in entries])
         return

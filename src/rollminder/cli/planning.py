@@ -357,7 +357,27 @@ def plan(cctx: click.Context, as_json: bool, why: bool) -> None:
     describe_plan(current, ctx.app.local_now())
     echo_travel_note(ctx.app)
     if why:
-        fmt.echo_why(current)
+        _why(current)
+
+
+def _why(plan: Any) -> None:
+    """The detailed sources of the plan's rules (DOMAIN.md: behind a "Why?", not in the main
+    text)."""
+    from rollminder import guide, rules
+
+    rule = rules.needle_rule(plan.needle_mm)
+    click.echo()
+    click.echo("Why? Where these rules come from:")
+    for label, text in (
+        ("How often", rule.source),
+        ("Rest", "Rest counts in whole days from the day of your last session."),
+        ("Session", "About 3 minutes, 10 s a step at least. " + guide.PREP_SOURCE),
+        ("Aftercare", guide.AFTERCARE_SOURCE),
+        ("Clinic", rules.BLACKOUT_SOURCE),
+        ("Roller", rules.ROLLER_SOURCE),
+        ("Safety", "; ".join(f"{q.key}: {q.source}" for q in rules.STOP_QUESTIONS)),
+    ):
+        click.echo(f"  {label + ':':11s}{text}")
 
 
 @plan.command("set", short_help="Change your plan: only the options you give change.")

@@ -29,8 +29,12 @@ def remind(ctx: Context, quiet: bool) -> None:
     configs = app.active_channels(probe)
     result = engine.run_pass(app, configs)
     engine.heartbeat(app, "remind", desktop=present[-1] if present else None)
-    for s in result.sent:
-        fmt.echo(f"Sent {_what_was_sent(s.reminder.kind, s.late)} via {s.channel}.")
+    said: set[str] = set()
+    for s in result.sent:  # two routines due together share one message: said once
+        line = f"Sent {_what_was_sent(s.reminder.kind, s.late)} via {s.channel}."
+        if line not in said:
+            said.add(line)
+            fmt.echo(line)
     for name, error in result.failed:
         fmt.echo(f"Could not send via {name}: {error}. Retrying later.", err=True)
     if not configs:

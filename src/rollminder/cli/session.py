@@ -154,6 +154,10 @@ def _ask_reaction(terminal: bool) -> tuple[str, str]:
 @click.option(
     "--again", is_flag=True, help="Roll a second session today without being asked (counts once)."
 )
+@fmt.areas_option(
+    "Where the check's yes applies (a sunburn on the thighs): the routines rolling other areas "
+    "go on (default: asked, with several routines)."
+)
 @fmt.routine_option
 @pass_ctx
 def start(
@@ -163,42 +167,110 @@ def start(
     quiet: bool,
     no_check: bool,
     again: bool,
+    areas_text: str | None,
 ) -> None:
     """A guided session: the safety check, then every zone in every direction on a timer with a
     cue at each step, aftercare, and the session logged with the time really rolled.
 
+    With two routines due (a face roller and a body roller), one after the other, with a prompt
+    to switch rollers between them; each is logged to its own routine.
+
     Keys: space pauses and resumes, n skips to the next step, q quits (and asks whether to log
     what was rolled). Without a terminal it prints one timestamped line per cue.
     """
-    from rollminder.cli.routines import choose_due
     from rollminder.guide import build_guide
-    from rollminder.service import rolled_zones
+    from rollminder.model import concerns
 
+    areas = fmt.parse_areas(areas_text)
     ctx.live = True  # the session takes minutes: its log reads the clock as it goes
-    choose_due(ctx, "start")
-    app = ctx.app
-    plan = app.plan()
-    guide = build_guide(
-        plan, zones=fmt.parse_zones(zones) if zones is not None else None, minutes=minutes
-    )
+    apps = _due_routines(ctx)
+    if len(apps) > 1 and (zones is not None or minutes is not None):
+        raise InvalidInput(
+            "Several routines are due: give --zones or --minutes with 'start --routine NAME'."
+        )
+    first = apps[0]
+    guides = [
+        build_guide(
+            one.plan(), zones=fmt.parse_zones(zones) if zones is not None else None, minutes=minutes
+        )
+        for one in apps
+    ]
     terminal = has_terminal()
     if not again:
-        _second_today(app, terminal)
+        for one in apps:
+            _second_today(one, terminal)
     # With a terminal the roller comes first (asked once when there is none); from a pipe a
     # missing roller is added only once the check has passed, so bad input changes nothing.
-    roller = _roller(app, terminal) if terminal or app.current_roller() else None
-    notes = app.clinician_notes()
+    roller = _roller(first, terminal) if terminal or first.current_roller() else None
+    notes = first.clinician_notes()
     show_notes(notes)
-    _warn_state(app)
-    if not no_check and app.settings().session_check:
-        answers, dates = ask_stop_questions(app, terminal)
-        outcome = app.run_check(answers, dates)
+    _warn_state(first)
+    if not no_check and first.settings().session_check:
+        answers, dates, areas = ask_stop_questions(first, terminal, areas)
+        outcome = first.run_check(answers, dates, areas)
         if not outcome.ok:
-            report_stop(app, outcome)
-            raise click.exceptions.Exit(ExitCode.REFUSED)
-    if not terminal and roller is None:
-        roller = _roller(app, terminal)
+            report_stop(first, outcome)
+            # A sunburn on the thighs stops the thighs: the face goes on (issue 12).
+            going = [
+                (one, g)
+                for one, g in zip(apps, guides, strict=True)
+                if areas and not concerns(areas, one.home_plan().zones)
+            ]
+            if not going:
+                raise click.exceptions.Exit(ExitCode.REFUSED)
+            apps, guides = [a for a, _ in going], [g for _, g in going]
+            click.echo(f"Your {fmt.join([_name(a) for a in apps])} routine goes on.")
+    for i, (one, guide) in enumerate(zip(apps, guides, strict=True)):
+        if i:
+            plan = one.plan()
+            click.echo(
+                f"Next: {_name(one)}. Switch to your {plan.needle_mm:g} mm roller for your "
+                f"{fmt.join(plan.zones)}."
+            )
+            if terminal:
+                click.prompt(
+                    "  Press Enter when it is in your hand", default="", show_default=False
+                )
+            _warn_state(one)
+        if one is not first:  # its own roller (asked for on a terminal when there is none)
+            roller = _roller(one, terminal) if terminal or one.current_roller() else None
+        if not terminal and roller is None:
+            roller = _roller(one, terminal)
+        completed = _session(ctx, one, guide, roller, terminal, quiet, tuple(notes))
+        if not completed and i + 1 < len(apps):
+            rest = fmt.join([_name(a) for a in apps[i + 1 :]])
+            click.echo(f"Stopped before {rest}: start it when you are ready.")
+            return
 
+
+def _name(app: Rollminder) -> str:
+    routine = app.routine()
+    return routine.name if routine is not None else "your"
+
+
+def _due_routines(ctx: Context) -> list[Rollminder]:
+    """The routines ``start`` runs: the one named by --routine, else those due now (one after
+    the other, the first routine first), else the only or first one (as before routines)."""
+    app = ctx.app
+    if ctx.routine is not None or not app.several_routines():
+        return [app]
+    from rollminder.state import Due
+
+    due = [one for r, one in app.each_routine() if isinstance(one.outlook(1).state, Due)]
+    return due or [app]
+
+
+def _session(
+    ctx: Context,
+    app: Rollminder,
+    guide: Guide,
+    roller: Roller | None,
+    terminal: bool,
+    quiet: bool,
+    notes: tuple[str, ...],
+) -> bool:
+    """One routine's guided session, logged to it; True when it was rolled to the end."""
+    from rollminder.service import rolled_zones
     from rollminder.term.keys import Terminated, terminate_as_exception
     from rollminder.term.runner import Run
 
@@ -210,7 +282,7 @@ def start(
     with terminate_as_exception():
         try:
             if terminal:
-                result = _live(run, quiet, tuple(notes))
+                result = _live(run, quiet, notes)
             else:
                 result = run.lines(sys.stdout, lambda: app.local_now().isoformat("T", "seconds"))
         except KeyboardInterrupt:
@@ -229,7 +301,7 @@ def start(
         if result.rolled <= 0 or not started:
             click.echo("Nothing was rolled: nothing logged.")
             _exit_for(interrupted, exit_code[0])
-            return
+            return False
         rolled = _duration(result.rolled)
         if not result.completed and interrupted != "terminated" and terminal:
             try:
@@ -241,7 +313,7 @@ def start(
             if not keep:
                 click.echo("Not logged.")
                 _exit_for(interrupted, exit_code[0])
-                return
+                return False
         logged = app.log_guided(
             started=started[0],
             rolled_seconds=result.rolled,
@@ -264,7 +336,7 @@ def start(
             click.secho(f"Note: {warning}", fg="yellow")
         if interrupted:
             _exit_for(interrupted, exit_code[0])
-            return
+            return False
         reaction, note = _ask_reaction(terminal)
         app.record_reaction(logged.session.id, reaction, note)
         if reaction in ("moderate", "strong"):
@@ -272,6 +344,7 @@ def start(
                 "A strong reaction is a reason to rest longer and to ask a dermatologist.",
                 fg="yellow",
             )
+        return bool(result.completed)
 
 
 def _keep_quietly(

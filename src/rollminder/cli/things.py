@@ -232,13 +232,25 @@ def visit() -> None:
     metavar="NAME|ID",
     help="The series it belongs to, by name or id (see 'visit series').",
 )
+@fmt.areas_option(
+    "The areas treated, e.g. face or thighs (default: the face); its blackout stops the "
+    "routines rolling them, not the others."
+)
 @pass_ctx
-def visit_add(ctx: Context, when_text: str, clinic: str, note: str, series_id: str | None) -> None:
+def visit_add(
+    ctx: Context,
+    when_text: str,
+    clinic: str,
+    note: str,
+    series_id: str | None,
+    areas_text: str | None,
+) -> None:
     """Record a clinic visit (past or booked)."""
     app = ctx.app
+    areas = fmt.parse_areas(areas_text)
     at = fmt.when(app, when_text, prefer="future")
     assert at is not None
-    v = app.add_visit(at=at, clinic=clinic, note=note, series_ref=series_id)
+    v = app.add_visit(at=at, clinic=clinic, note=note, series_ref=series_id, areas=areas)
     now = app.local_now()
     fmt.echo(
         f"Visit on {fmt.slot_time(v.at.astimezone(now.tzinfo), now)} recorded "

@@ -78,11 +78,15 @@ class _Desktop:
         try:
             app = self.env.open_app(live=True)
             try:
+                # One reminder can name two routines due together (issue 12): its buttons act
+                # on every routine it named that is open now.
                 if action == "done":
-                    app.log_from_reminder()
-                    log.info("logged a session from the notification's Done button")
+                    logged = engine.done_open(app, slot)
+                    log.info(
+                        "logged %d session(s) from the notification's Done button", len(logged)
+                    )
                 elif action == "snooze":
-                    engine.snooze(app)
+                    engine.snooze_open(app, slot=slot)
                     log.info("snoozed from the notification's Snooze button")
             finally:
                 app.close()

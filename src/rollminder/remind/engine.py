@@ -35,15 +35,19 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from rollminder.errors import InvalidInput, NotFound
 from rollminder.remind import planner
+from rollminder.remind.actions import SNOOZE_MAX as SNOOZE_MAX
+from rollminder.remind.actions import done_open as done_open
+from rollminder.remind.actions import key_id as key_id
+from rollminder.remind.actions import open_now as open_now
+from rollminder.remind.actions import snooze as snooze
+from rollminder.remind.actions import snooze_open as snooze_open
 from rollminder.remind.channels import Channel, ChannelError, build, scrub
 from rollminder.remind.flights import SEND_DEADLINE as SEND_DEADLINE
 from rollminder.remind.flights import Item, Outcome, _Flight
 from rollminder.remind.flights import Senders as Senders
-from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
+from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -59,9 +63,8 @@ BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(minutes=30)
 #: How far back the ledger is read (reminders older than this are stale anyway).
 LEDGER_DAYS = 3
-#: Snooze limits.
+#: How long a snooze lasts unless the person says.
 SNOOZE_DEFAULT = dt.timedelta(minutes=30)
-SNOOZE_MAX = dt.timedelta(hours=12)
 
 _HOST = socket.gethostname()
 _NONCE = uuid.uuid4().hex[:8]
@@ -119,8 +122,27 @@ class PassResult:
 
 
 def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
-    """Every reminder due now or later for the profile (without a plan, a clinic-only
-    person's visit and booking reminders, at 09:00 in their zone)."""
+    """Every reminder due now or later for the profile: every routine's (issue 12), each
+    routine's slots keyed by :func:`planner.slot_key` with its id unless it is the first; without
+    a plan, a clinic-only person's visit and booking reminders, at 09:00 in their zone."""
+    if not app.several_routines():
+        return _compute_one(app, now)
+    first = app.routines()[0].routine.id if app.routines() else ""
+    found: dict[tuple[str, str], planner.Reminder] = {}
+    for routine, one in app.each_routine():
+        if routine is None:
+            continue
+        rid = "" if routine.id == first else routine.id
+        for r in _compute_one(one, now, routine=routine.name, routine_id=rid):
+            found.setdefault((r.slot, r.kind), r)  # a visit or a series is the profile's: once
+    if not found and not app.has_plan():
+        return _compute_one(app, now)
+    return sorted(found.values(), key=lambda r: (r.at, r.kind, r.slot))
+
+
+def _compute_one(
+    app: Rollminder, now: dt.datetime, *, routine: str = "", routine_id: str = ""
+) -> list[planner.Reminder]:
     if not app.has_plan():
         if not app.clinic_only():
             return []
@@ -139,7 +161,39 @@ def compute(app: Rollminder, now: dt.datetime) -> list[planner.Reminder]:
         snoozes=app.store.snoozes(),
         roller=wear,
         series=app.series_status(),
+        routine=routine,
+        routine_id=routine_id,
     )
+
+
+def ahead(found: Sequence[planner.Reminder], now: dt.datetime) -> list[planner.Reminder]:
+    """The reminders not due yet that may go out now with one that is (issue 12): another
+    routine's prep or session reminder for a slot within the hour on the same day
+    (:func:`planner.joinable`), so two routines due the same evening get one message, not two a
+    few minutes apart. A pass sends one only with a due reminder it sends on that channel."""
+    due = planner.due(found, now)
+    return [
+        r
+        for r in found
+        if r.at > now
+        and r.kind in (planner.PREP, planner.SESSION)
+        and (r.until is None or now < r.until)
+        and any(planner.joinable(d, r) for d in due)
+    ]
+
+
+def groups(reminders: Sequence[planner.Reminder]) -> list[list[planner.Reminder]]:
+    """The messages one channel sends for ``reminders`` (in order): routines' reminders due
+    together (:func:`planner.joinable`) share one; every other reminder is a message of its own."""
+    out: list[list[planner.Reminder]] = []
+    for r in reminders:
+        for g in out:
+            if all(planner.joinable(m, r) for m in g):
+                g.append(r)
+                break
+        else:
+            out.append([r])
+    return out
 
 
 #: ``links(app)``: label -> URL of the actions a session reminder offers (the web app's Done and
@@ -151,6 +205,21 @@ def linked(reminder: planner.Reminder) -> bool:
     """Whether a reminder carries the action links: a session reminder (or its catch-up) and its
     snoozes. A prep reminder comes before the slot opens, when neither Done nor Snooze applies."""
     return reminder.kind == planner.SESSION or reminder.kind.startswith(planner.SNOOZE + "-")
+
+
+def render_group(
+    group: Sequence[planner.Reminder], now: dt.datetime, actions: Mapping[str, str], kind: str
+) -> tuple[str, str, str]:
+    """:func:`render` for one message naming several routines' reminders (issue 12): its Done
+    and Snooze act on every slot it names (their keys joined by :data:`planner.SEPARATOR`)."""
+    if len(group) == 1:
+        return render(group[0], now, actions, kind)
+    title, body = planner.together(group, now)
+    if not linked(group[0]):
+        return title, body, ""
+    if actions and kind != "desktop":
+        body = with_links(body, actions)
+    return title, body, planner.SEPARATOR.join(r.slot for r in group)
 
 
 def render(
@@ -215,6 +284,7 @@ def run_pass(
     statuses = app.store.channel_statuses()
     found = compute(app, now)
     due = planner.due(found, now)
+    early = ahead(found, now)
     result.next_at = planner.next_at(found, now)
     me = owner()
     ledger = {(d.slot, d.kind, d.channel): d for d in app.store.deliveries(since=None)}
@@ -243,12 +313,29 @@ def run_pass(
             nxt = status.retry_at
             result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
             continue
-        for r in due:
-            key = (r.slot, r.kind, config.id)
-            held = ledger.get(key)
+
+        def held_by(r: planner.Reminder, cid: str = config.id) -> Delivery | bool | None:
+            """The ledger row to replace (None: none yet), or False: not this reminder."""
+            held = ledger.get((r.slot, r.kind, cid))
             st = planner.stage(r.kind)
-            if held is None and st is not None and st < reached.get((r.slot, config.id), -1):
-                continue  # a later reminder of this slot already went out on this channel
+            if held is None and st is not None and st < reached.get((r.slot, cid), -1):
+                return False  # a later reminder of this slot already went out on this channel
+            if held is None:
+                return None
+            if held.state == "claimed" and (
+                _owner_dead(held.owner) or now - held.claimed_at > LEASE
+            ):
+                return held
+            return False
+
+        mine = [r for r in due if held_by(r) is not False]
+        mine += [
+            r
+            for r in early
+            if any(planner.joinable(d, r) for d in mine) and held_by(r) is not False
+        ]
+        for r in mine:
+            held = held_by(r)
             claim = Delivery(
                 slot=r.slot,
                 kind=r.kind,
@@ -261,9 +348,7 @@ def run_pass(
             )
             if held is None:
                 taken = app.store.claim_delivery(claim)
-            elif held.state == "claimed" and (
-                _owner_dead(held.owner) or now - held.claimed_at > LEASE
-            ):
+            elif isinstance(held, Delivery):
                 taken = app.store.claim_delivery(claim, replacing=held.owner)
             else:
                 continue
@@ -279,25 +364,28 @@ def run_pass(
                 log.warning("the action links could not be made (%s)", type(exc).__name__)
 
         def deliver(items: list[Item]) -> Outcome:
-            """One channel's sends, in order; stops at the first failure."""
+            """One channel's sends, in order, routines due together in one message (each claim
+            gets that message's outcome); stops at the first failure."""
             config = items[0][0]
             channel = channel_for(config)
             out: Outcome = []
             failed: str | None = None
-            for _, r, claim in items:
+            claims = {(r.slot, r.kind): claim for _, r, claim in items}
+            for group in groups([r for _, r, _ in items]):
+                mine = [claims[(r.slot, r.kind)] for r in group]
                 if failed is not None:
-                    out.append((claim, failed))
+                    out += [(claim, failed) for claim in mine]
                     continue
-                title, body, slot = render(r, now, actions, config.kind)
+                title, body, slot = render_group(group, now, actions, config.kind)
                 try:
                     channel.send(title, body, slot=slot)
-                    out.append((claim, None))
+                    out += [(claim, None) for claim in mine]
                 except ChannelError as exc:
                     failed = hide_links(str(exc) or "failed", actions)
-                    out.append((claim, failed))
+                    out += [(claim, failed) for claim in mine]
                 except Exception as exc:  # a channel must not take the pass down
                     failed = hide_links(scrub(f"{type(exc).__name__}: {exc}", config.url), actions)
-                    out.append((claim, failed))
+                    out += [(claim, failed) for claim in mine]
             return out
 
         deadline = time.monotonic() + senders.deadline
@@ -391,39 +479,3 @@ def heartbeat(app: Rollminder, what: str, **facts: object) -> None:
     """Note that ``what`` (daemon, remind) ran now: ``rollminder next`` and ``service status``
     read it."""
     app.store.put_reminder_state(what, json.dumps({"at": app.now().isoformat(), **facts}))
-
-
-# ----------------------------------------------------------------------------- snooze
-
-
-def snooze(app: Rollminder, minutes: float = 30) -> Snooze:
-    """Remind of the open slot once more, ``minutes`` from now (the slot must be open now)."""
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes != minutes:
-        raise InvalidInput("Snooze for a number of minutes, e.g. 30.")
-    length = dt.timedelta(minutes=minutes)
-    if not dt.timedelta(minutes=1) <= length <= SNOOZE_MAX:
-        raise InvalidInput("Snooze for 1 minute to 12 hours (default 30 minutes).")
-    from rollminder import schedule
-
-    plan = app.plan()
-    now = app.now()
-    tz = ZoneInfo(plan.tz)
-    slots = schedule.upcoming(plan, app.log_for(plan, now), now, count=1)
-    if not slots or not slots[0].due:
-        raise NotFound("No session is open now: there is nothing to snooze.")
-    slot = slots[0]
-    until = now + length
-    end = schedule.local_slot(slot.start.date() + dt.timedelta(days=1), dt.time(0), tz)
-    if until >= end:
-        left = int((end - now).total_seconds() // 60)
-        raise InvalidInput(
-            f"Today's slot closes at midnight, {left} minutes from now: snooze for less."
-        )
-    key = planner.slot_key(slot.start)
-    with app.store.transaction():
-        mine = [z for z in app.store.snoozes() if z.slot == key]
-        pending = [z for z in mine if z.until > now]
-        n = pending[-1].n if pending else (max((z.n for z in mine), default=0) + 1)
-        snoozed = Snooze(slot=key, n=n, until=until.astimezone(dt.UTC), created_at=now)
-        app.store.put_snooze(snoozed)
-    return snoozed

@@ -56,6 +56,10 @@ class Reminder(NamedTuple):
     title: str
     body: str
     slot_start: dt.datetime | None = None  # the slot (or visit) it is about, plan's zone
+    # With several routines (issue 12): the routine's name and needle ("thighs (0.5 mm)") and
+    # what it rolls ("thighs, about 5 min"), so one message can name two routines due together.
+    routine: str = ""
+    what: str = ""
 
     def due(self, now: dt.datetime) -> bool:
         return self.at <= now and (self.until is None or now < self.until)
@@ -83,11 +87,74 @@ class Reminder(NamedTuple):
         if self.late(now) and self.slot_start is not None:
             when = f"{self.slot_start:%H:%M}"
             return (
-                "Catch-up: your session is still open",
+                "Catch-up: your session is still open"
+                + (f": {self.routine}" if self.routine else ""),
                 f"Your {when} session was due while this computer was asleep or off; it is "
                 f"still open today. {self.body}",
             )
         return self.title, self.body
+
+
+#: Two routines' slots this close on one day get one reminder that names both (issue 12).
+TOGETHER = dt.timedelta(hours=1)
+
+
+def family(kind: str) -> str | None:
+    """What reminders go out together for routines due together: preps with preps, a session
+    reminder with a session reminder or a snooze; None for the others (roller, visit, book)."""
+    if kind == PREP:
+        return PREP
+    if kind == SESSION or kind.startswith(SNOOZE + "-"):
+        return SESSION
+    return None
+
+
+def joinable(a: Reminder, b: Reminder) -> bool:
+    """Whether two routines' reminders go out as one message: the same family, different
+    slots (routines) and slot times within :data:`TOGETHER` on one local day."""
+    fa = family(a.kind)
+    if fa is None or fa != family(b.kind) or a.slot == b.slot:
+        return False
+    if a.slot_start is None or b.slot_start is None:
+        return False
+    if a.slot_start.date() != b.slot_start.astimezone(a.slot_start.tzinfo).date():
+        return False
+    return abs(a.slot_start - b.slot_start) <= TOGETHER
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def together(group: Sequence[Reminder], now: dt.datetime) -> tuple[str, str]:
+    """Title and body of one message for several routines' reminders due together (issue 12):
+    "Time to roll: face (0.25 mm) and thighs (0.5 mm)"; the body says what each rolls and to
+    switch rollers between them. One reminder: its own words (:meth:`Reminder.text`)."""
+    if len(group) == 1:
+        return group[0].text(now)
+    group = sorted(group, key=lambda r: (r.slot_start or r.at, r.routine))
+    names = _and([r.routine or r.what for r in group])
+    each = " ".join(f"{r.routine}: {r.what}." for r in group)
+    first = group[0].slot_start
+    assert first is not None
+    if family(group[0].kind) == PREP:
+        times = sorted({f"{r.slot_start:%H:%M}" for r in group if r.slot_start is not None})
+        return (
+            f"Sessions at {_and(times)}: start soaking your rollers",
+            f"In {say_left((first - now).total_seconds())}: {names}. {each} Soak each roller in "
+            "70% isopropyl alcohol for about 10 minutes and let it air-dry; cleanse your skin.",
+        )
+    if any(r.late(now) for r in group):
+        return (
+            f"Catch-up: still open today: {names}",
+            f"Your {first:%H:%M} sessions were due while this computer was asleep or off; they "
+            f"are still open today. {each} Switch rollers between them. {_aftercare()}",
+        )
+    snoozed = all(r.kind.startswith(SNOOZE + "-") for r in group)
+    return (
+        ("Snoozed: time to roll: " if snoozed else "Time to roll: ") + names,
+        f"{each} One after the other, switching rollers between them. {_aftercare()}",
+    )
 
 
 def _today(text: str, tomorrow: str, today: str) -> str:
@@ -95,9 +162,22 @@ def _today(text: str, tomorrow: str, today: str) -> str:
     return today + text[len(tomorrow) :] if text.startswith(tomorrow) else text
 
 
-def slot_key(start: dt.datetime) -> str:
-    """The ledger key of a session slot: its instant in UTC, to the minute."""
-    return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+def slot_key(start: dt.datetime, routine: str = "") -> str:
+    """The ledger key of a session slot: its instant in UTC, to the minute; for a routine other
+    than the profile's first, followed by ``/`` and the routine's id (issue 12), so two routines'
+    slots at one instant never share a key, and the keys of a one-routine person never change."""
+    key = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return f"{key}/{routine}" if routine else key
+
+
+def slot_keys(text: str) -> tuple[str, ...]:
+    """The slot keys a reminder's actions name: one key, or several joined by ``+`` (one
+    reminder for two routines due together)."""
+    return tuple(k for k in text.split(SEPARATOR) if k)
+
+
+#: Joins the slot keys of the routines one reminder names (the desktop's Done and Snooze).
+SEPARATOR = "+"
 
 
 def _what(plan: Plan) -> str:
@@ -118,8 +198,13 @@ def reminders(
     snoozes: Sequence[Snooze] = (),
     roller: RollerWear | None = None,
     series: Sequence[SeriesStatus] = (),
+    routine: str = "",
+    routine_id: str = "",
 ) -> list[Reminder]:
-    """The reminders that are due now or later (stale ones are left out), sorted by ``at``."""
+    """The reminders that are due now or later (stale ones are left out), sorted by ``at``.
+
+    ``routine`` (a name, for a profile with several routines) goes into the words; ``routine_id``
+    (for a routine other than the first) into the slot keys (:func:`slot_key`)."""
     tz = ZoneInfo(plan.tz)
     utc = dt.UTC
     out: list[Reminder] = []
@@ -138,8 +223,10 @@ def reminders(
             slots = [moved[0]._replace(due=moved[0].start <= now), *slots]
     lead = dt.timedelta(minutes=max(0, settings.prep_minutes))
     what = _what(plan)
+    label = f"{routine} ({plan.needle_mm:g} mm)" if routine else ""
+    named = f"{label}: {what}" if label else what
     for slot in slots:
-        key = slot_key(slot.start)
+        key = slot_key(slot.start, routine_id)
         start = slot.start.astimezone(utc)
         end = _day_end(slot.start, tz).astimezone(utc)
         local = slot.start.astimezone(tz)
@@ -150,13 +237,21 @@ def reminders(
                     PREP,
                     start - lead,
                     start,
-                    f"Session at {local:%H:%M}: start soaking your roller",
-                    f"{what}. Soak the roller in 70% "
+                    f"{routine} at {local:%H:%M}: start soaking your {plan.needle_mm:g} mm roller"
+                    if routine
+                    else f"Session at {local:%H:%M}: start soaking your roller",
+                    f"{named}. Soak the roller in 70% "
                     "isopropyl alcohol for about 10 minutes and let it air-dry; cleanse your skin.",
                     local,
+                    label,
+                    what,
                 )
             )
-        out.append(Reminder(key, SESSION, start, end, f"Time to roll: {what}", _aftercare(), local))
+        out.append(
+            Reminder(
+                key, SESSION, start, end, f"Time to roll: {named}", _aftercare(), local, label, what
+            )
+        )
         for z in snoozes:
             if z.slot == key:
                 out.append(
@@ -165,9 +260,11 @@ def reminders(
                         f"{SNOOZE}-{z.n}",
                         z.until.astimezone(utc),
                         end,
-                        f"Snoozed: time to roll: {what}",
+                        f"Snoozed: time to roll: {named}",
                         _aftercare(),
                         local,
+                        label,
+                        what,
                     )
                 )
     paused = any(p.covers(today) for p in log.pauses)

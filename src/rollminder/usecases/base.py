@@ -56,6 +56,24 @@ def find(rows: Sequence[HasId], ref: object, what: str) -> str:
     return hits[0]
 
 
+def check_areas(areas: object, what: str = "areas") -> tuple[str, ...]:
+    """Areas a pause, a hold or a visit stops (issue 12): zone names or the words face and body;
+    () stands for every area (every routine)."""
+    from rollminder.model import ALL_ZONES, AREA_GROUPS
+
+    if isinstance(areas, str):
+        areas = areas.split(",")
+    if not isinstance(areas, list | tuple) or not all(isinstance(a, str) for a in areas):
+        raise InvalidInput(f"The {what} are names, such as face or thighs.")
+    out = tuple(dict.fromkeys(a.strip().lower() for a in areas if a.strip()))
+    known = (*AREA_GROUPS, *ALL_ZONES)
+    for a in out:
+        if a not in known:
+            shown = a[:40].encode("unicode_escape").decode("ascii")
+            raise InvalidInput(f"Unknown area {shown!r}: choose from {', '.join(known)}.")
+    return out
+
+
 def current_roller(rollers: Sequence[Roller]) -> Roller | None:
     active = [r for r in rollers if r.retired is None]
     return active[-1] if active else None

@@ -19,14 +19,15 @@ web app call. The questions themselves are data in :mod:`rollminder.rules` (``ST
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules, schedule
 from rollminder.errors import InvalidInput, NotFound
-from rollminder.model import ClinicianAnswer, Hold, Plan, Skip
-from rollminder.usecases.base import Base
+from rollminder.model import ClinicianAnswer, Hold, Plan, Skip, concerns
+from rollminder.usecases.base import Base, check_areas
 
 #: A treatment date may be given up to this far in the future (a clock a little off).
 _FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -101,10 +102,16 @@ class CheckCases(Base):
         self,
         answers: Mapping[str, bool],
         dates: Mapping[str, dt.datetime] = {},
+        areas: Sequence[str] | None = None,
     ) -> CheckOutcome:
         """Apply the answers to the stop questions (see the module doc). Questions not answered
-        count as "no"; a date given for a question answered "no" is ignored."""
+        count as "no"; a date given for a question answered "no" is ignored.
+
+        ``areas`` (issue 12: a sunburn on the thighs): where the stop applies. The holds get
+        them, and the open slot of every routine rolling them is skipped (this routine's
+        outcome, or the first such routine's). None: this routine, and holds for every area."""
         given = _answers(answers, rules.STOP_QUESTIONS, "check")
+        where = () if areas is None else check_areas(areas, "check's areas")
         if not isinstance(dates, Mapping):
             raise InvalidInput("The check's dates must map question keys to dates.")
         plan = self.plan()
@@ -124,34 +131,66 @@ class CheckCases(Base):
             if hold is not None:
                 if hold.until <= now:
                     continue  # the date says its interval has passed
-                holds.append(hold)
+                holds.append(replace(hold, areas=where))
             stopped_by = stopped_by or question
         if stopped_by is None:
             return CheckOutcome(True, None, None, None, None)
 
-        skip = None
+        found = self.raw.routines()
+        if areas is None or len(found) < 2:
+            targets = [self]
+        else:
+            mine = self.routine_id or found[0].id
+            targets = [type(self)(self.raw, self.clock, r.id) for r in found]
+            targets = [
+                one
+                for one in targets
+                if one.store.plan() is not None and concerns(where, one.home_plan().zones)
+            ]
+            # This routine's outcome first (the one the person is about to roll).
+            targets.sort(key=lambda one: one.routine_id != mine)
+        outcomes = []
         with self.store.transaction():
-            slot = _open_slot(schedule.upcoming(plan, self.log_for(plan, now), now, 1), plan, now)
+            # The open slots as they were before the holds (a hold would hide them).
+            opened = [(one, one._open_now(now)) for one in targets]
             for hold in holds:
                 self.store.put_hold(hold)
-            if slot is not None:
-                skip = Skip(  # a stop is the check's, not a choice: caught up
-                    catch_up=True,
-                    slot=slot.start.astimezone(dt.UTC),
-                    reason=stopped_by.reason,
-                    created_at=now,
-                )
-                self.store.put_skip(skip)
-            log = self.log_for(plan, now)
-            upcoming = schedule.upcoming(plan, log, now, 1)
+            for one, slot in opened:
+                outcomes.append(one._stopped(stopped_by, slot, now))
+        if not outcomes:  # the areas concern no routine: this one's next slot, nothing skipped
+            plan = self.plan()
+            upcoming = schedule.upcoming(plan, self.log_for(plan, now), now, 1)
+            outcomes.append((None, upcoming[0] if upcoming else None))
+        skip, next_slot = outcomes[0]
         hold_until = max((h.until for h in holds), default=None)
         return CheckOutcome(
             False,
             stopped_by.key,
             skip,
             hold_until.astimezone(tz) if hold_until else None,
-            upcoming[0] if upcoming else None,
+            next_slot,
         )
+
+    def _open_now(self, now: dt.datetime) -> schedule.Slot | None:
+        plan = self.plan()
+        return _open_slot(schedule.upcoming(plan, self.log_for(plan, now), now, 1), plan, now)
+
+    def _stopped(
+        self, stopped_by: rules.CheckQuestion, slot: schedule.Slot | None, now: dt.datetime
+    ) -> tuple[Skip | None, schedule.Slot | None]:
+        """Skip this routine's open ``slot`` (caught up: a stop is the check's, not a choice)."""
+        plan = self.plan()
+        skip = None
+        if slot is not None:
+            skip = Skip(
+                catch_up=True,
+                slot=slot.start.astimezone(dt.UTC),
+                reason=stopped_by.reason,
+                created_at=now,
+            )
+            self.store.put_skip(skip)
+        upcoming = schedule.upcoming(plan, self.log_for(plan, now), now, 1)
+        return skip, upcoming[0] if upcoming else None
 
     def holds(self, *, active: bool = True) -> list[Hold]:
         """The holds recorded (only those not over yet, unless ``active`` is False)."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
 from rollminder import limits, rules
 from rollminder.errors import Conflict, InvalidInput, NotFound
 from rollminder.model import Series, Visit
-from rollminder.usecases.base import Base, find
+from rollminder.usecases.base import Base, check_areas, find
 from rollminder.usecases.undo import KEEP, Keep, journal
 
 
@@ -59,9 +60,18 @@ class ClinicCases(Base):
         return name
 
     def add_visit(
-        self, *, at: dt.datetime, clinic: str = "", note: str = "", series_ref: str | None = None
+        self,
+        *,
+        at: dt.datetime,
+        clinic: str = "",
+        note: str = "",
+        series_ref: str | None = None,
+        areas: Sequence[str] | None = None,
     ) -> Visit:
-        """Record a visit; ``series_ref`` names its series by name or by (a prefix of) its id."""
+        """Record a visit; ``series_ref`` names its series by name or by (a prefix of) its id.
+        ``areas``: what was treated (issue 12), whose routines its blackout stops; default the
+        face (in-office micro-needling is a facial treatment): the thighs go on."""
+        treated = ("face",) if areas is None else check_areas(areas, "visit's areas")
         at = limits.instant(at, "visit's time")
         now = self.now()
         with self.store.transaction():
@@ -72,6 +82,7 @@ class ClinicCases(Base):
                 note=limits.NOTE.check(note, "note"),
                 series_id=series_id,
                 created_at=now,
+                areas=treated,
             )
             _one_at_a_time(visit, self.store.visits())
             self.store.put_visit(visit)

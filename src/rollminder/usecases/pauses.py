@@ -9,7 +9,7 @@ from dataclasses import replace
 from rollminder import limits
 from rollminder.errors import Conflict, InvalidInput
 from rollminder.model import Pause
-from rollminder.usecases.base import Base, find, says_day
+from rollminder.usecases.base import Base, check_areas, find, says_day
 from rollminder.usecases.undo import KEEP, Keep, journal
 
 
@@ -24,7 +24,13 @@ def _checked(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _no_overlap(pause: Pause, pauses: Sequence[Pause]) -> None:
+    """Two pauses of the same areas never overlap (a face pause and a thighs pause may)."""
+    from rollminder.model import expand_areas
+
+    mine = expand_areas(pause.areas)
     for p in pauses:
+        if p.areas and pause.areas and not (expand_areas(p.areas) & mine):
+            continue
         if p.id != pause.id and p.first <= pause.last and pause.first <= p.last:
             raise Conflict(
                 f"That overlaps your pause from {says_day(p.first)} through "
@@ -33,16 +39,20 @@ def _no_overlap(pause: Pause, pauses: Sequence[Pause]) -> None:
 
 
 class PauseCases(Base):
-    def pause(self, first: dt.date, last: dt.date, reason: str = "") -> Pause:
+    def pause(
+        self, first: dt.date, last: dt.date, reason: str = "", areas: Sequence[str] = ()
+    ) -> Pause:
+        """A pause of the routines rolling ``areas`` (issue 12; default: every routine)."""
         first, last = _checked(first, last)
         pause = Pause(
             first=first,
             last=last,
             reason=limits.REASON.check(reason, "reason"),
             created_at=self.now(),
+            areas=check_areas(areas, "pause's areas"),
         )
         with self.store.transaction():
-            _no_overlap(pause, self.store.pauses())
+            _no_overlap(pause, self.raw.pauses())
             self.store.put_pause(pause)
         return pause
 
@@ -78,7 +88,8 @@ class PauseCases(Base):
         return pause
 
     def pauses(self) -> list[Pause]:
-        return self.store.pauses()
+        """Every pause of the profile, whatever its areas (each says which it stops)."""
+        return self.raw.pauses()
 
     def resume(self) -> Pause | None:
         """End the pause that holds today (it ends yesterday; removed if it began today).

@@ -190,14 +190,20 @@ async def act(request: Request) -> Response:
     if action not in ACTIONS:
         raise HTTPException(404)
     _check(app, security.ACTION_TOKEN, tok)
-    if action == "done":
-        logged = app.log_from_reminder()
-        local = logged.session.start.astimezone(app.zone())
-        message = f"Logged a session at {local:%H:%M}."
-        for warning in logged.warnings:
-            message += f" {warning}"
+    if action == "done":  # a reminder can name two routines due together: both (issue 12)
+        found = engine.done_open(app)
+        local = found[0].session.start.astimezone(app.zone())
+        message = (
+            f"Logged a session at {local:%H:%M}."
+            if len(found) == 1
+            else (f"Logged {len(found)} sessions at {local:%H:%M}.")
+        )
+        for logged in found:
+            for warning in logged.warnings:
+                message += f" {warning}"
     else:
-        message = snooze(app)
+        snoozed = engine.snooze_open(app)
+        message = f"Snoozed: reminded again at {snoozed[0].until.astimezone(app.zone()):%H:%M}."
     if request.headers.get("accept", "").startswith("text/plain"):
         return Response(message + "\n", media_type="text/plain")
     flash(request, message)
