@@ -58,6 +58,7 @@ def _page_routes() -> list[BaseRoute]:
         onboarding,
         pages,
         remindsetup,
+        routines,
         settings,
         why,
     )
@@ -73,6 +74,7 @@ def _page_routes() -> list[BaseRoute]:
         *why.routes,
         *logbook.routes,
         *history.routes,
+        *routines.routes,
         *settings.routes,
         *session_routes,
     ]

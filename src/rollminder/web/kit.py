@@ -63,21 +63,30 @@ class AppCache:
         self._local = threading.local()
         self._open: weakref.WeakSet[Rollminder] = weakref.WeakSet()
 
-    def get(self) -> Rollminder:
+    def get(self, routine: str | None = None) -> Rollminder:
+        """The open facade; with ``routine`` (a routine's id), the facade of that routine on the
+        same store (kept too, so figures cached for it are found again)."""
         day = self.env.now().astimezone(dt.UTC).date()
         entry: tuple[Rollminder, dt.date] | None = getattr(self._local, "entry", None)
-        if entry is not None and entry[1] == day:
+        if entry is None or entry[1] != day:
+            self.reset()
+            app = self.env.open_app(live=True)  # a server runs on: its clock is read per use case
+            self._local.entry = (app, day)
+            self._local.routines = {}
+            self._open.add(app)
+            entry = (app, day)
+        if routine is None:
             return entry[0]
-        self.reset()
-        app = self.env.open_app(live=True)  # a server runs on: its clock is read per use case
-        self._local.entry = (app, day)
-        self._open.add(app)
-        return app
+        kept: dict[str, Rollminder] = self._local.routines
+        if routine not in kept:
+            kept[routine] = entry[0].for_routine(routine)
+        return kept[routine]
 
     def reset(self) -> None:
         """Close this thread's store; the next request opens a fresh one."""
         entry = getattr(self._local, "entry", None)
         self._local.entry = None
+        self._local.routines = {}
         if entry is not None:
             self._open.discard(entry[0])
             with contextlib.suppress(Exception):
@@ -91,13 +100,53 @@ class AppCache:
 
 
 def service(request: Request) -> Rollminder:
-    """The :class:`Rollminder` for this request."""
+    """The :class:`Rollminder` for this request, bound to the routine chosen (issue 12): the
+    ``?routine=`` query (a routine's name or id; an unknown one is a one-line 404), which is then
+    remembered in the signed session cookie, else the one remembered, else the first."""
     app = request.scope.get(_APP_KEY)
     if app is None:
-        app = request.app.state.apps.get()
+        apps: AppCache = request.app.state.apps
+        app = apps.get(chosen_routine(request, apps.get()))
         request.scope[_APP_KEY] = app
     assert isinstance(app, Rollminder)
     return app
+
+
+ROUTINE_KEY = "routine"
+
+
+def chosen_routine(request: Request, app: Rollminder) -> str | None:
+    """The id of the routine this request works on (None: the first, or the profile has no
+    routine yet). Checked against the profile's routines on every request."""
+    found = app.raw.routines()
+    has_session = "session" in request.scope
+    asked = request.query_params.get(ROUTINE_KEY)
+    if asked is not None and found:
+        rid = app.find_routine(asked).id  # NotFound: "No routine X: your routines are ..."
+        if has_session:
+            request.session[ROUTINE_KEY] = rid
+        return None if rid == found[0].id else rid
+    kept = request.session.get(ROUTINE_KEY) if has_session else None
+    if isinstance(kept, str) and kept:
+        ids = [r.id for r in found]
+        if kept in ids[1:]:
+            return kept
+        if kept not in ids:
+            request.session.pop(ROUTINE_KEY, None)  # removed since: back to the first
+    return None
+
+
+def routine_switch(request: Request) -> list[tuple[str, bool]]:
+    """The switcher's entries, (name, current), when the profile has several routines; [] with
+    one (a person with one routine sees no switcher)."""
+    app = request.scope.get(_APP_KEY)
+    if not isinstance(app, Rollminder):
+        return []
+    found = app.raw.routines()
+    if len(found) < 2:
+        return []
+    current = app.routine_id or found[0].id
+    return [(r.name, r.id == current) for r in found]
 
 
 def reset_store(request: Request) -> None:
@@ -145,6 +194,11 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     }
     if "app" not in context and _APP_KEY in request.scope:
         base["app"] = request.scope[_APP_KEY]
+    if _APP_KEY in request.scope and not is_htmx(request):
+        try:
+            base["routine_switch"] = routine_switch(request)
+        except Exception:  # the switcher must never break the page it sits on
+            base["routine_switch"] = []
     if _APP_KEY in request.scope and not keep:
         warning = skipped_warning(request.scope[_APP_KEY])
         if warning:

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from rollminder.errors import InvalidInput
 from rollminder.guide import ZONE_LABELS
-from rollminder.model import REACTIONS, ZONES, Session, Skip
+from rollminder.model import ALL_ZONES, REACTIONS, Session, Skip
 from rollminder.service import Rollminder, check_reaction
 from rollminder.web import forms, words
 from rollminder.web.kit import flash, redirect, render, service
@@ -86,7 +86,7 @@ async def log_page(request: Request) -> Response:
         everything=everything,
         recent_days=RECENT_DAYS,
         now_input=_local_input(app, app.now()),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         reactions=REACTIONS,
     )
 
@@ -143,7 +143,7 @@ def _reaction(value: str) -> str | None:
 async def add_session(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    zones = forms.choices(form, "zones", ZONES, "zone")
+    zones = forms.choices(form, "zones", ALL_ZONES, "zone")
     logged = app.log_session(
         at=forms.local_instant(form, "at", "session's time", app.zone()),
         minutes=forms.number(form, "minutes", "Minutes"),
@@ -195,7 +195,7 @@ async def edit_page(request: Request) -> Response:
         kind=kind,
         row=row,
         when=_local_input(app, when),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         reactions=REACTIONS,
     )
 
@@ -208,7 +208,7 @@ async def edit(request: Request) -> Response:
     _find_entry(app, kind, rid)
     form = await request.form()
     if kind == "session":
-        zones = forms.choices(form, "zones", ZONES, "zone")
+        zones = forms.choices(form, "zones", ALL_ZONES, "zone")
         logged = app.edit_session(
             rid,
             at=forms.local_instant(form, "at", "session's time", app.zone()),

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from rollminder import limits, rules
 from rollminder.errors import ImportFailed, InvalidInput, RollminderError
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS
-from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS
 from rollminder.service import Rollminder
 from rollminder.web import forms, security
 from rollminder.web.kit import (
@@ -103,7 +103,7 @@ def page(
         plan=plan,
         settings=app.settings(),
         weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         chosen_zones=typed.get("zones", plan.zones),
         chosen_days=typed.get("days", [WEEKDAYS[d] for d in plan.weekdays]),
         directions=[(d, DIRECTION_LABELS[d]) for d in ALL_DIRECTIONS],
