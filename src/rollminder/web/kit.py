@@ -173,6 +173,12 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages
 
 
+def flash_undo(request: Request, message: str) -> None:
+    """A message after an edit or a deletion: the next page shows it with an Undo button (a
+    small form posting to /undo), for that page view only."""
+    flash(request, message, "undo")
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
