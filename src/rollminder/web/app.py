@@ -40,6 +40,7 @@ from rollminder.web.kit import (
     IMPORT_PATH,
     MAX_FORM_BYTES,
     MAX_IMPORT_BYTES,
+    PUBLIC_URL_KEY,
     STATIC,
     AppCache,
     templates,
@@ -80,15 +81,21 @@ def _page_routes() -> list[BaseRoute]:
     ]
 
 
-def _secrets(env: Env) -> tuple[str, bool]:
-    """The session-cookie key (made on first use) and whether a password is set."""
+def _secrets(env: Env) -> tuple[str, bool, str | None]:
+    """The session-cookie key (made on first use), whether a password is set, and the public
+    URL set in Settings (None when there is none, or it no longer reads as one)."""
     app = env.open_app()
     try:
         key = app.secret(security.SESSION_KEY)
         if key is None:
             key = security.new_token() + security.new_token()
             app.put_secret(security.SESSION_KEY, key)
-        return key, app.secret(security.PASSWORD) is not None
+        stored = app.secret(PUBLIC_URL_KEY)
+        try:
+            public = check_public_url(stored)[0] if stored else None
+        except InvalidInput:
+            public = None
+        return key, app.secret(security.PASSWORD) is not None, public
     finally:
         app.close()
 
@@ -117,7 +124,10 @@ def create_app(
     if public_url is not None:
         public_url, public_host = check_public_url(public_url)
         base_url = public_url
-    session_key, password_on = _secrets(env)
+    session_key, password_on, stored_public = _secrets(env)
+    names = [public_host] if public_host else []
+    if stored_public is not None:  # set in Settings: answered too (the command line's wins)
+        names.append(check_public_url(stored_public)[1])
     if not security.is_loopback(host) and not password_on:
         raise InvalidInput(
             f"Serving on {host} lets other devices reach your data: set a password first "
@@ -127,7 +137,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        links = action_links(base_url) if base_url else None
+        links = action_links(base_url, fixed=public_url is not None) if base_url else None
         stopper = run_reminder_loop(env, links=links) if run_reminders else None
         try:
             yield
@@ -167,7 +177,7 @@ def create_app(
             HostMiddleware,
             loopback_only=lambda: not app.state.password_on,
             bound=host,
-            names=[public_host] if public_host else [],
+            names=names,
             headers={k.decode(): v.decode() for k, v in headers},
         ),
         Middleware(
@@ -203,6 +213,7 @@ def create_app(
     app.state.apps = AppCache(env)
     app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
+    app.state.public_url = public_url  # serve --public-url: wins over the one in Settings
     app.state.password_on = password_on
     app.state.login_limit = security.LoginLimit()
     app.state.max_import_bytes = max_import_bytes

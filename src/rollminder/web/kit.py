@@ -232,6 +232,33 @@ def skipped_warning(app: Rollminder) -> str:
     )
 
 
+#: Where the public URL set in Settings is kept: a "web:" row of the profile's settings (never
+#: exported: it is where this server is reached, not the person's data).
+PUBLIC_URL_KEY = "public_url"
+
+
+def stored_public_url(app: Rollminder) -> str | None:
+    """The public URL set in Settings, or None."""
+    value = app.secret(PUBLIC_URL_KEY)
+    return value.rstrip("/") if value else None
+
+
+def public_base(request: Request, app: Rollminder) -> str:
+    """The address links to this app start with (Done/Snooze, the feed, QR codes): ``serve
+    --public-url``, else the one set in Settings, else the address of this request."""
+    fixed = getattr(request.app.state, "public_url", None)
+    if fixed:
+        return str(fixed)
+    return stored_public_url(app) or str(request.base_url).rstrip("/")
+
+
+def only_this_computer(request: Request, app: Rollminder) -> bool:
+    """Whether a phone cannot reach this app: bound to loopback and no public URL."""
+    if getattr(request.app.state, "public_url", None) or stored_public_url(app):
+        return False
+    return security.is_loopback(str(getattr(request.app.state, "host", "127.0.0.1")))
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
