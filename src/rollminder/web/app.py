@@ -19,6 +19,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,8 +44,11 @@ from rollminder.web.kit import (
     PUBLIC_URL_KEY,
     STATIC,
     AppCache,
+    check_public_url,
     templates,
 )
+
+__all__ = ["check_public_url", "create_app"]
 from rollminder.web.middleware import HostMiddleware, LoginMiddleware
 from rollminder.web.reminders import action_links, run_reminder_loop
 
@@ -61,6 +65,7 @@ def _page_routes() -> list[BaseRoute]:
         remindsetup,
         routines,
         settings,
+        undo,
         why,
     )
     from rollminder.web.session import routes as session_routes
@@ -76,6 +81,7 @@ def _page_routes() -> list[BaseRoute]:
         *logbook.routes,
         *history.routes,
         *routines.routes,
+        *undo.routes,
         *settings.routes,
         *session_routes,
     ]
@@ -170,7 +176,12 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *_page_routes(),
-        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        # Static files only are compressed: a page carries the CSRF token (BREACH).
+        Mount(
+            "/static",
+            app=GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=1024),
+            name="static",
+        ),
     ]
     middleware = [
         Middleware(
@@ -218,29 +229,3 @@ def create_app(
     app.state.login_limit = security.LoginLimit()
     app.state.max_import_bytes = max_import_bytes
     return app
-
-
-def check_public_url(text: str) -> tuple[str, str]:
-    """``serve --public-url``: an http(s) URL with a host name; returns it without a trailing
-    slash, and its host name. Anything else raises :class:`InvalidInput` (one line)."""
-    from urllib.parse import urlsplit
-
-    from rollminder.limits import shown
-
-    bad = InvalidInput(
-        f"The public URL must be an http:// or https:// address such as "
-        f"https://roll.example.org, not {shown(text)[:200]!r}."
-    )
-    if len(text) > 2000 or not text.isprintable() or any(c.isspace() for c in text):
-        raise bad
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise bad from None
-    host = (parts.hostname or "").rstrip(".")
-    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
-        raise bad
-    if port is not None and not 0 < port < 65536:
-        raise bad
-    return text.rstrip("/"), host

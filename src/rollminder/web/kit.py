@@ -237,6 +237,33 @@ def skipped_warning(app: Rollminder) -> str:
 PUBLIC_URL_KEY = "public_url"
 
 
+def check_public_url(text: str) -> tuple[str, str]:
+    """``serve --public-url``: an http(s) URL with a host name; returns it without a trailing
+    slash, and its host name. Anything else raises :class:`InvalidInput` (one line)."""
+    from urllib.parse import urlsplit
+
+    from rollminder.errors import InvalidInput
+    from rollminder.limits import shown
+
+    bad = InvalidInput(
+        f"The public URL must be an http:// or https:// address such as "
+        f"https://roll.example.org, not {shown(text)[:200]!r}."
+    )
+    if len(text) > 2000 or not text.isprintable() or any(c.isspace() for c in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise bad from None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
+        raise bad
+    if port is not None and not 0 < port < 65536:
+        raise bad
+    return text.rstrip("/"), host
+
+
 def stored_public_url(app: Rollminder) -> str | None:
     """The public URL set in Settings, or None."""
     value = app.secret(PUBLIC_URL_KEY)

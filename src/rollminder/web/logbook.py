@@ -19,7 +19,7 @@ from rollminder.guide import ZONE_LABELS
 from rollminder.model import ALL_ZONES, REACTIONS, Session, Skip
 from rollminder.service import Rollminder, check_reaction
 from rollminder.web import forms, words
-from rollminder.web.kit import back_path, flash, flash_undo, redirect, render, service
+from rollminder.web.kit import flash, flash_undo, redirect, render, service
 
 #: How far back the log page lists entries unless asked for everything.
 RECENT_DAYS = 120
@@ -371,35 +371,7 @@ async def add_series(request: Request) -> Response:
     return redirect("/log/visits")
 
 
-# -- undo ----------------------------------------------------------------------------------------
-
-
-async def undo(request: Request) -> Response:
-    """The Undo toast's button: take back the newest edit or deletion, then back to the page
-    the toast was on (a same-site path)."""
-    from rollminder.errors import RollminderError
-    from rollminder.usecases.undo import said
-
-    app = service(request)
-    form = await request.form()
-    back = str(form.get("back", ""))
-    if not back.startswith("/") or back.startswith("//") or "\\" in back or len(back) > 300:
-        back = back_path(request, "/log")
-    try:
-        step = app.undo()
-    except RollminderError as exc:
-        flash(request, exc.message, "error")
-        return redirect(back)
-    if step is None:
-        flash(request, "Nothing to undo.", "warn")
-    else:
-        what = said(step.main.before, app.zone())
-        flash(request, f"Undone: {what} is back as it was.")
-    return redirect(back)
-
-
 routes: list[BaseRoute] = [
-    Route("/undo", undo, methods=["POST"]),
     Route("/log", log_page, methods=["GET"]),
     Route("/log/pauses", pauses_page, methods=["GET"]),
     Route("/log/rollers", rollers_page, methods=["GET"]),

@@ -21,6 +21,7 @@ from rollminder.web import forms, security
 from rollminder.web.kit import (
     IMPORT_PATH,
     PUBLIC_URL_KEY,
+    check_public_url,
     flash,
     only_this_computer,
     public_base,
@@ -259,8 +260,6 @@ async def save_public_url(request: Request) -> Response:
     """The address people reach this app at (as ``serve --public-url``; that one wins): used by
     the Done/Snooze links, the feed and the QR codes. Empty removes it. A refused one shows the
     page again with it as typed and the message next to the field."""
-    from rollminder.web.app import check_public_url
-
     app = service(request)
     form = await request.form()
     text = forms.text(form, "public_url")
