@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from rollminder import limits
 from rollminder.errors import InvalidInput
-from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS
 from rollminder.zonenames import zone_name
 
 MAX_FIELD = 4000
@@ -131,7 +131,7 @@ def plan_choices(form: FormData) -> dict[str, Any]:
     if minutes is not None:
         out["minutes"] = float(minutes)
     if "zones_given" in form:
-        zones = choices(form, "zones", ZONES, "zone")
+        zones = choices(form, "zones", ALL_ZONES, "zone")
         if not zones:
             raise InvalidInput("Choose at least one zone.")
         out["zones"] = zones

@@ -20,7 +20,7 @@ from rollminder import rules
 from rollminder.env import system_zone
 from rollminder.errors import InvalidInput, NoHomePlan, RollminderError
 from rollminder.guide import ZONE_LABELS, pace_note
-from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
+from rollminder.model import ALL_ZONES, DEFAULT_ZONES, WEEKDAYS
 from rollminder.service import Rollminder
 from rollminder.web import forms
 from rollminder.web.kit import flash, redirect, render, service
@@ -163,7 +163,7 @@ def check(app: Rollminder, answers: Answers) -> tuple[dict[str, Any], dict[str, 
     def zones() -> tuple[str, ...] | None:
         if "zones_given" not in answers:
             return None
-        chosen = forms.choices(form, "zones", ZONES, "area")
+        chosen = forms.choices(form, "zones", ALL_ZONES, "area")
         if not chosen:
             raise InvalidInput("Choose at least one area.")
         return chosen
@@ -240,7 +240,7 @@ def render_step(
         "needles": NEEDLES,
         "rules": rules,
         "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        "zones": [(z, ZONE_LABELS[z]) for z in ZONES],
+        "zones": [(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         "chosen_zones": answers["zones"] if "zones_given" in answers else DEFAULT_ZONES,
         "questions": rules.CLINICIAN_QUESTIONS,
         "not_medical_advice": rules.NOT_MEDICAL_ADVICE,
