@@ -28,9 +28,9 @@ APT_PACKAGES += postgresql
 # Node.js for the npm-based calendar readers (ical.js, node-ical): Debian's, only if none is here.
 ifeq ($(shell command -v node 2>/dev/null),)
 APT_PACKAGES += nodejs npm
+endif
 # The skin journal's report tests read the PDF back (pdftotext) and render its pages (pdftoppm).
 APT_PACKAGES += poppler-utils
-endif
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean vendor docs
