@@ -274,6 +274,14 @@ class JournalCases(Base):
                     skipped += 1
         return LoopImport(chosen.name, added, skipped, unchanged)
 
+    # -- the report for the dermatologist ------------------------------------------------------
+
+    def report_pdf(self, weeks: object, pairs: list[tuple[str, str]] | None = None) -> bytes:
+        """The report's PDF over the last ``weeks`` weeks (see :mod:`rollminder.report`)."""
+        from rollminder import report
+
+        return report.render(report.gather(self, weeks, pairs))  # type: ignore[arg-type]
+
     # -- export and import with photos -----------------------------------------------------------
 
     def export_zip(self) -> bytes:
