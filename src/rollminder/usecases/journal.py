@@ -126,8 +126,8 @@ class JournalCases(Base):
 
     def photo(self, ref: str) -> Photo:
         rows = self.photos()
-        photo: Photo = next(p for p in rows if p.id == find(rows, ref, "photo"))
-        return photo
+        wanted = find(rows, ref, "photo")
+        return next(p for p in rows if p.id == wanted)
 
     def photo_image(self, ref: str, kind: str = "image") -> bytes:
         photo = self.photo(ref)
