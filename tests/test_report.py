@@ -28,7 +28,9 @@ def test_the_report_holds_the_figures_and_its_pages_are_not_blank(
     if not (shutil.which("pdftotext") and shutil.which("pdftoppm")):
         missing("poppler-utils (pdftotext, pdftoppm) are not installed: make system-deps")
     assert planned("done", "--at", "2026-11-16 21:00", "--reaction", "strong").code == 0
-    assert planned("done", "--at", "2026-11-19 21:05", "--minutes", "1", "--note", "tingly").code == 0
+    assert (
+        planned("done", "--at", "2026-11-19 21:05", "--minutes", "1", "--note", "tingly").code == 0
+    )
     assert planned("done", "--at", "2026-11-23 21:00", "--reaction", "mild").code == 0
     for day in ("2026-11-10T10:00+01:00", "2026-11-25T10:00+01:00"):
         src = tmp_path / "p.jpg"
@@ -39,8 +41,19 @@ def test_the_report_holds_the_figures_and_its_pages_are_not_blank(
     assert result.code == 0, result.err
     assert pdf.read_bytes().startswith(b"%PDF")
     text = _text(pdf)
-    for words in ("Routine: face", "Sessions kept: 2", "Partial: 1", "Missed: 4", "strong", "tingly",
-                  "Needle 0.25 mm", "Holds", "Clinic visits", "Photos compared", "Front"):
+    for words in (
+        "Routine: face",
+        "Sessions kept: 2",
+        "Partial: 1",
+        "Missed: 4",
+        "strong",
+        "tingly",
+        "Needle 0.25 mm",
+        "Holds",
+        "Clinic visits",
+        "Photos compared",
+        "Front",
+    ):
         assert words in " ".join(text.split()), text
     out = tmp_path / "page"
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(out)], check=True)

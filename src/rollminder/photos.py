@@ -203,3 +203,11 @@ def next_photo_day(
 def good_photo_day(day: dt.date, rolling_days: set[dt.date]) -> bool:
     """Neither a rolling day nor the day after one."""
     return day not in rolling_days and (day - dt.timedelta(days=1)) not in rolling_days
+
+
+def pairs_of(photos: list[Photo]) -> list[tuple[Photo, Photo]]:
+    """For each angle, its first and its newest photo (the pair a report shows by default)."""
+    by: dict[str, list[Photo]] = {}
+    for p in photos:
+        by.setdefault(f"{p.angle}:{p.area}", []).append(p)
+    return [(rows[0], rows[-1]) for rows in by.values() if len(rows) > 1]

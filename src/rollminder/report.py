@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rollminder import limits, rules
 from rollminder.errors import InvalidInput
-from rollminder.photos import Photo
+from rollminder.photos import Photo, pairs_of
 
 if TYPE_CHECKING:
     from rollminder.service import Rollminder
@@ -75,7 +75,6 @@ def gather(app: Rollminder, weeks: object, pair_ids: list[tuple[str, str]] | Non
     """The report's figures over the last ``weeks`` weeks; ``pair_ids`` chooses the photo
     pairs (by id), else each angle's first and newest photo of the period."""
     from rollminder import schedule
-    from rollminder.usecases.journal import pairs_of
 
     if isinstance(weeks, str):
         n = WEEKS.parse(weeks, "number of weeks")
@@ -92,9 +91,11 @@ def gather(app: Rollminder, weeks: object, pair_ids: list[tuple[str, str]] | Non
             continue
         plan = one.home_plan()
         slots = one.slot_history(first)
-        counts = {k: 0 for k in (schedule.KEPT, schedule.PARTIAL, schedule.MISSED, schedule.SKIPPED)}
-        for s in slots:
-            counts[s.outcome] = counts.get(s.outcome, 0) + 1
+        counts = {
+            k: 0 for k in (schedule.KEPT, schedule.PARTIAL, schedule.MISSED, schedule.SKIPPED)
+        }
+        for past in slots:
+            counts[past.outcome] = counts.get(past.outcome, 0) + 1
         sessions = [s for s in one.store.sessions(since=since) if s.start <= now]
         partial = one.partial_sessions(sessions) if sessions else set()
         reactions: dict[str, int] = {}
@@ -131,10 +132,10 @@ def gather(app: Rollminder, weeks: object, pair_ids: list[tuple[str, str]] | Non
         if h.until >= since
     )
     answers = app.clinician_answers()
-    clinician = tuple((q.text, answers[q.key]) for q in rules.CLINICIAN_QUESTIONS if q.key in answers)
-    visits = tuple(
-        (v.at.astimezone(zone), v.clinic, v.note) for v in app.visits() if v.at >= since
+    clinician = tuple(
+        (q.text, answers[q.key]) for q in rules.CLINICIAN_QUESTIONS if q.key in answers
     )
+    visits = tuple((v.at.astimezone(zone), v.clinic, v.note) for v in app.visits() if v.at >= since)
     photos = app.photos()
     by_id = {p.id: p for p in photos}
     if pair_ids:
@@ -151,6 +152,8 @@ def gather(app: Rollminder, weeks: object, pair_ids: list[tuple[str, str]] | Non
 
 def render(data: ReportData) -> bytes:
     """The PDF (A4, one column, large type)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -164,7 +167,6 @@ def render(data: ReportData) -> bytes:
         Table,
         TableStyle,
     )
-    from xml.sax.saxutils import escape
 
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=12, leading=16)
@@ -274,4 +276,4 @@ def render(data: ReportData) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["ReportData", "gather", "render", "ZoneInfo"]
+__all__ = ["ReportData", "ZoneInfo", "gather", "render"]

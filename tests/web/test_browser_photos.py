@@ -63,14 +63,17 @@ def _new_page(browser: Any, server: LiveServer) -> Any:
     page = context.new_page()
 
     class Watch:
-        console: list[str] = []
-        errors: list[str] = []
+        def __init__(self) -> None:
+            self.console: list[str] = []
+            self.errors: list[str] = []
 
     page.watch = Watch()
     page.on("console", lambda m: page.watch.console.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.watch.errors.append(str(e)))
-    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                         " e => window.__csp.push(e.violatedDirective));")
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective));"
+    )
     return page
 
 

@@ -99,10 +99,14 @@ def _from_sqlite(path: Path) -> list[Habit]:
             raise _Bad("it is an SQLite file but not a Loop Habit Tracker backup")
         columns = {r[1] for r in conn.execute("PRAGMA table_info(Repetitions)")}
         notes = "notes" if "notes" in columns else "''"
+        habit_columns = {r[1] for r in conn.execute("PRAGMA table_info(Habits)")}
+        order = "position, id" if "position" in habit_columns else "id"
+        query = (
+            f"SELECT timestamp, value, {notes} FROM Repetitions WHERE habit = ? ORDER BY timestamp"
+        )
         habits = []
-        for hid, hname in conn.execute("SELECT id, name FROM Habits ORDER BY position, id"):
+        for hid, hname in conn.execute(f"SELECT id, name FROM Habits ORDER BY {order}"):
             entries = []
-            query = f"SELECT timestamp, value, {notes} FROM Repetitions WHERE habit = ? ORDER BY timestamp"  # noqa: S608
             for stamp, value, note in conn.execute(query, (hid,)):
                 what = meaning(value)
                 if what:

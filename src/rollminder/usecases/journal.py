@@ -13,10 +13,9 @@ import io
 import json
 import uuid
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollminder import limits
@@ -31,6 +30,9 @@ from rollminder.photos import (
     next_photo_day,
 )
 from rollminder.usecases.base import Base, find
+
+if TYPE_CHECKING:
+    from rollminder.store.photo_store import PhotoStore
 
 #: A fixed namespace: an imported Loop day gets the same id every time (importing twice
 #: changes nothing).
@@ -80,19 +82,13 @@ class LoopImport:
 class JournalCases(Base):
     # -- photos ----------------------------------------------------------------------------------
 
-    def _photo_store(self) -> object:
+    def _photos(self) -> PhotoStore:
+        """The store's photo role; a store without one (hosted, until ported) says so."""
         from rollminder.store.photo_store import PhotoStore
 
         if not isinstance(self.raw, PhotoStore):
             raise StorageError("Photos are not available with this store yet.")
         return self.raw
-
-    def _photos(self):  # type: ignore[no-untyped-def]  # the PhotoStore role
-        from rollminder.store.photo_store import PhotoStore
-
-        store = self._photo_store()
-        assert isinstance(store, PhotoStore)
-        return store
 
     def add_photo(
         self, data: bytes, *, angle: str, area: str = "", note: str = "", tz: str | None = None
@@ -267,9 +263,7 @@ class JournalCases(Base):
                     reason = "Skipped in Loop Habit Tracker" + (
                         f": {entry.note}" if entry.note else ""
                     )
-                    self.store.put_skip(
-                        Skip(slot=at, reason=reason[:480], id=rid, created_at=now)
-                    )
+                    self.store.put_skip(Skip(slot=at, reason=reason[:480], id=rid, created_at=now))
                     skip_days.add(entry.day)
                     skipped += 1
         return LoopImport(chosen.name, added, skipped, unchanged)
@@ -319,7 +313,7 @@ class JournalCases(Base):
             raise ImportFailed(f"{bad} ({type(exc).__name__}) Nothing was changed.") from None
         from rollminder.photos import THUMB_SIDE, metadata_blocks
 
-        for photo, image in items:
+        for _photo, image in items:
             if metadata_blocks(image) not in ([], ["APP0"]):
                 raise ImportFailed(f"{bad} A photo holds metadata. Nothing was changed.")
         report = self.import_json(text, source=source)  # type: ignore[attr-defined]
@@ -388,12 +382,4 @@ def _thumb(image: bytes, side: int) -> bytes:
         return _jpeg(small)
 
 
-def pairs_of(photos: Sequence[Photo]) -> list[tuple[Photo, Photo]]:
-    """For each angle, its first and its newest photo (the pair a report shows by default)."""
-    by: dict[str, list[Photo]] = {}
-    for p in photos:
-        by.setdefault(f"{p.angle}:{p.area}", []).append(p)
-    return [(rows[0], rows[-1]) for rows in by.values() if len(rows) > 1]
-
-
-__all__ = ["JournalCases", "LoopImport", "ReactionTrend", "pairs_of", "replace"]
+__all__ = ["JournalCases", "LoopImport", "ReactionTrend"]
