@@ -32,6 +32,7 @@ from rollminder.photos import (
 from rollminder.usecases.base import Base, find
 
 if TYPE_CHECKING:
+    from rollminder.remind.planner import Reminder
     from rollminder.store.photo_store import PhotoStore
 
 #: A fixed namespace: an imported Loop day gets the same id every time (importing twice
@@ -169,6 +170,26 @@ class JournalCases(Base):
         last = max((p.local_day() for p in taken), default=None)
         rolling = self.rolling_days(today - dt.timedelta(days=2), today + dt.timedelta(days=90))
         return next_photo_day(last, today, rolling, PHOTO_EVERY_DAYS)
+
+    def photo_reminders(self, now: dt.datetime) -> list[Reminder]:
+        """The progress photo's reminder through the same channels and ledger as the session
+        reminders (our default: every 4 weeks after the last one). The first photo is the
+        person's to take (the baseline): before it, and without a plan, none."""
+        from rollminder.remind import planner
+        from rollminder.store.photo_store import PhotoStore
+
+        if not isinstance(self.raw, PhotoStore) or not self.has_plan():
+            return []
+        taken = self.photos()
+        if not taken:
+            return []
+        plan = self.plan()
+        tz = ZoneInfo(plan.tz)
+        last = max(taken, key=lambda p: p.taken)
+        start = last.local_day() + dt.timedelta(days=PHOTO_EVERY_DAYS)
+        rolling = self.rolling_days(start - dt.timedelta(days=2), start + dt.timedelta(days=90))
+        day = next_photo_day(None, start, rolling, PHOTO_EVERY_DAYS)
+        return [planner.photo_reminder(last.id, day, plan.time, tz)]
 
     # -- reactions over time ----------------------------------------------------------------------
 
