@@ -174,3 +174,18 @@ def test_a_foreign_zip_is_one_line(planned: Runner, tmp_path: Path) -> None:
     result = planned("import", str(bad))
     assert result.code != 0 and len(result.err.strip().splitlines()) == 1
     assert "Nothing was changed" in result.err
+
+
+def test_two_strong_reactions_in_a_row_suggest_more_rest_never_change_it() -> None:
+    clock = [NOW]
+    app = Rollminder(MemoryStore(), lambda: clock[0])
+    app.set_plan(needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin")
+    for days, reaction in ((9, "strong"), (5, "mild"), (2, "strong")):
+        app.log_session(at=NOW - dt.timedelta(days=days), minutes=3, reaction=reaction)
+    (trend,) = app.reaction_trends()
+    assert [p.reaction for p in trend.points] == ["strong", "mild", "strong"]
+    assert trend.suggest_rest_days is None
+    app.log_session(at=NOW - dt.timedelta(hours=1), minutes=3, reaction="strong")
+    (trend,) = app.reaction_trends()
+    assert trend.suggest_rest_days == trend.rest_days + 7
+    assert app.plan().rest_hours == 48  # a suggestion only: the plan is unchanged
