@@ -70,6 +70,8 @@ def _page_routes() -> list[BaseRoute]:
         undo,
         why,
     )
+    from rollminder.web import photos as journal_photos
+    from rollminder.web import report as journal_report
     from rollminder.web.session import routes as session_routes
 
     return [
@@ -86,6 +88,8 @@ def _page_routes() -> list[BaseRoute]:
         *undo.routes,
         *settings.routes,
         *session_routes,
+        *journal_photos.routes,  # the skin journal (issue 17)
+        *journal_report.routes,
     ]
 
 
@@ -174,7 +178,17 @@ def create_app(
                 stopper()
             app.state.apps.close_all()
 
+    from rollminder.web import photos as journal_photos
+    from rollminder.web import report as journal_report
+
+    uploads = {
+        journal_photos.UPLOAD_PATH: journal_photos.UPLOAD_BYTES,
+        journal_report.LOOP_PATH: journal_report.LOOP_BYTES,
+    }
+
     def max_body(path: str) -> int:
+        if path in uploads:
+            return uploads[path]
         return max_import_bytes if path == IMPORT_PATH else MAX_FORM_BYTES
 
     async def refuse(scope: Scope, status: int, message: str) -> ASGIApp:
