@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from rollminder.photos import metadata_blocks
-from tests.need import missing
 from tests.test_photos import gps_jpeg
 from tests.web.conftest import CHROMIUM, LAUNCH_ARGS, LiveServer, page_problems
 
@@ -32,13 +31,7 @@ def write_y4m(path: Path, width: int = 320, height: int = 240, frames: int = 10)
 
 
 @pytest.fixture
-def camera_browser(tmp_path: Path) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright package is not installed")
-    if not CHROMIUM.exists():
-        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+def camera_browser(tmp_path: Path, playwright_driver: Any) -> Iterator[Any]:
     video = write_y4m(tmp_path / "face.y4m")
     args = [
         *LAUNCH_ARGS,
@@ -46,12 +39,13 @@ def camera_browser(tmp_path: Path) -> Iterator[Any]:
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=args
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def _new_page(browser: Any, server: LiveServer) -> Any:

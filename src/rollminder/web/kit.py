@@ -99,14 +99,17 @@ class AppCache:
                 app.close()
 
 
-def service(request: Request) -> Rollminder:
+def service(request: Request, *, per_routine: bool = True) -> Rollminder:
     """The :class:`Rollminder` for this request, bound to the routine chosen (issue 12): the
     ``?routine=`` query (a routine's name or id; an unknown one is a one-line 404), which is then
-    remembered in the signed session cookie, else the one remembered, else the first."""
+    remembered in the signed session cookie, else the one remembered, else the first.
+
+    ``per_routine=False`` (the feed and the action links, whose token is the credential): the
+    profile's facade, whatever the cookie says; the session is not read (no ``Vary: Cookie``)."""
     app = request.scope.get(_APP_KEY)
     if app is None:
         apps: AppCache = request.app.state.apps
-        app = apps.get(chosen_routine(request, apps.get()))
+        app = apps.get(chosen_routine(request, apps.get()) if per_routine else None)
         request.scope[_APP_KEY] = app
     assert isinstance(app, Rollminder)
     return app
