@@ -59,7 +59,7 @@ def _keep(request: Request, answers: Answers) -> None:
 
 def _draft(app: Rollminder, choices: dict[str, Any]) -> Plan:
     """The plan a new routine would get from ``choices`` (no current plan to build on)."""
-    return app._build_plan(None, {"tz": app.plan().tz, **choices}, app.now())
+    return app.draft_new_plan(tz=app.plan().tz, **choices)
 
 
 def check(app: Rollminder, answers: Answers) -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -78,46 +78,9 @@ def check(app: Rollminder, answers: Answers) -> tuple[str, dict[str, Any], dict[
                 raise InvalidInput(f"There is a routine named {taken[0]} already.")
         except InvalidInput as exc:
             errors["name"] = exc.message
-    parsed: list[tuple[str, str, Any]] = []
-
-    def read(field: str, key: str, fn: Any) -> None:
-        if field not in answers and not (field == "zones" and "zones_given" in answers):
-            return
-        try:
-            value = fn()
-        except InvalidInput as exc:
-            errors[field] = exc.message
-            return
-        if value is not None:
-            parsed.append((field, key, value))
-
-    def needle() -> float:
-        value = forms.number(form, "needle_mm", "The needle length")
-        if value is None:
-            raise InvalidInput("Choose the roller's needle length.")
-        return float(value)
-
-    def time() -> Any:
-        value = forms.wall_time(form, "time", "time")
-        if value is None:
-            raise InvalidInput("Give the time of day, such as 21:00.")
-        return value
-
-    def zones() -> tuple[str, ...]:
-        chosen = forms.choices(form, "zones", ALL_ZONES, "area")
-        if not chosen:
-            raise InvalidInput("Choose at least one area.")
-        return chosen
-
-    def minutes() -> float | None:
-        value = forms.number(form, "minutes", "Minutes")
-        return None if value is None else float(value)
-
-    read("needle_mm", "needle_mm", needle)
-    read("days", "weekdays", lambda: forms.weekdays(form))
-    read("time", "time", time)
-    read("minutes", "minutes", minutes)
-    read("zones", "zones", zones)
+    fields = forms.PlanFields(form, answers, "the roller's").read(needle_always=False)
+    errors.update(fields.errors)
+    parsed = fields.parsed
     choices: dict[str, Any] = {}
     for field, key, value in parsed:
         trial = {**choices, key: value}
