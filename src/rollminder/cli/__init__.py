@@ -107,6 +107,7 @@ COMMANDS = {
     "doctor": "doctor:doctor",
     # hosted mode (issue #15)
     "db": "db:db",
+    "worker": "worker:worker",  # issue 16
 }
 
 
