@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 
 from rollminder.env import Env
-from rollminder.errors import RollminderError
+from rollminder.errors import InvalidInput, RollminderError
 from rollminder.remind import due, engine
 from rollminder.remind.metrics import REGISTRY, Registry, backlog_reader
 
@@ -71,9 +71,10 @@ class Worker:
         send_deadline: float = engine.SEND_DEADLINE,
         registry: Registry = REGISTRY,
         idle: float = IDLE,
+        lease: dt.timedelta = LEASE,
     ) -> None:
         if not env.database_url:
-            raise RollminderError(
+            raise InvalidInput(
                 "Workers claim reminders from a PostgreSQL database: pass --database "
                 "postgresql://... (with a SQLite file, 'rollminder daemon' or 'serve' sends them)."
             )
@@ -87,6 +88,7 @@ class Worker:
         self.send_deadline = send_deadline
         self.registry = registry
         self.idle = idle
+        self.lease = lease
         self.stats = Stats()
         self._lock = threading.Lock()
         self.owner = engine.owner()
@@ -119,7 +121,7 @@ class Worker:
         """One claim and its passes; the number of rows claimed."""
         now = self.env.now()
         started = time.perf_counter()
-        claims = self.queue.claim(now, self.batch, self.owner, LEASE)
+        claims = self.queue.claim(now, self.batch, self.owner, self.lease)
         took = time.perf_counter() - started
         self.registry.claim(took, len(claims))
         with self._lock:
@@ -180,7 +182,7 @@ def rebuild(env: Env) -> int:
     """Recompute the due index of every profile the connection's role sees (after a restore:
     the index is derived data, not in a dump). Returns the profiles done."""
     if not env.database_url:
-        raise RollminderError("--rebuild needs a PostgreSQL database (--database).")
+        raise InvalidInput("--rebuild needs a PostgreSQL database (--database).")
     from rollminder.store.postgres_due import DueQueue
 
     done = 0
