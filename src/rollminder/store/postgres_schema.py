@@ -466,6 +466,10 @@ CREATE TABLE due_reminders (
     PRIMARY KEY (profile, routine)
 );
 CREATE INDEX due_reminders_by_due ON due_reminders (due_at);
+-- Every row-level-security policy looks the transaction's profile up by name (CURRENT_PROFILE,
+-- PROFILE_OF_THE_ACCOUNT), once per statement; the unique index leads with the account, so at
+-- 100,000 profiles each statement scanned the profiles table (bench/workers.py, docs/scaling.md).
+CREATE INDEX profiles_by_name ON profiles (name);
 
 CREATE FUNCTION rollminder_claim_due(at_ timestamptz, batch integer, who text, lease interval)
 RETURNS TABLE (profile_id bigint, profile_name text, account_id bigint, routine text,
