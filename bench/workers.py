@@ -119,8 +119,8 @@ def _load(cluster: object, name: str, owner: str, due: int) -> None:
             cols = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                    "AND table_name = %s "
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = %s "
                     "AND column_name NOT IN ('profile_id', 'seq') AND is_generated = 'NEVER' "
                     "ORDER BY ordinal_position",
                     (table,),
@@ -195,7 +195,7 @@ def _drain(url: str, workers: int, rx: Receiver, due: int) -> dict[str, float]:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for _ in range(workers)
     ]
     while rx.total() < due and time.time() - start < DRAIN_LIMIT:
@@ -334,9 +334,7 @@ def report(
         "processes (--batch 100 --threads 16), lateness counted at the receiver from the "
         "minute's start (worker start-up included):\n\n"
         + common.markdown_table(header, rows)
-        + "\n\nWhere one worker's time goes (cProfile of 200 profiles' passes on one thread, by own time):\n\n"
-        + "```\n"
-        + top
-        + "\n```\n"
+        + "\n\nWhere one worker's time goes (cProfile of 200 profiles' passes on one "
+        "thread, by own time):\n\n" + "```\n" + top + "\n```\n"
     )
     return Result(NAME, text, markdown, misses, errors)
