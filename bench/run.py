@@ -32,6 +32,7 @@ BENCHES: dict[str, str] = {
     "web": "bench.web",
     "idle": "bench.idle",
     "hosted": "bench.hosted",
+    "workers": "bench.workers",
     "lighthouse": "bench.lighthouse",
     "journal": "bench.journal",
 }

@@ -1029,3 +1029,24 @@ def test_the_same_keys_in_two_profiles_are_two_rows(make_store: MakeStore) -> No
         assert delete(bob) is True, name
     assert everything(alice) == everything(make_store("alice")) != NOTHING
     assert len(list(iter_all(alice))) == 10
+
+
+# -- the due index (issue 16) ---------------------------------------------------------------------
+
+
+def test_the_due_index_is_replaced_whole_and_kept_per_profile(
+    make_store: Callable[..., Store],
+) -> None:
+    a, b = make_store("default"), make_store("other")
+    assert a.due_index() == {}
+    at = dt.datetime(2026, 11, 25, 21, tzinfo=NY)
+    a.put_due_index({"": at, "r2": at + dt.timedelta(hours=1)})
+    b.put_due_index({"": at + dt.timedelta(days=1)})
+    got = a.due_index()
+    assert got == {"": at, "r2": at + dt.timedelta(hours=1)}
+    assert all(v.tzinfo is not None and v.utcoffset() == dt.timedelta(0) for v in got.values())
+    a.put_due_index({"r2": at})  # "" has nothing due any more
+    assert a.due_index() == {"r2": at}
+    assert b.due_index() == {"": at + dt.timedelta(days=1)}
+    with pytest.raises(ValueError):
+        a.put_due_index({"": dt.datetime(2026, 11, 25, 21)})

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rollminder.store import (
+    DueIndex,
     LogStore,
     Maintenance,
     PlanStore,
@@ -98,6 +99,7 @@ def test_every_store_member_is_in_exactly_one_role() -> None:
         SecretStore,
         UndoJournal,
         RoutineRoles,
+        DueIndex,
         Maintenance,
     )
     members = [name for role in roles for name in vars(role) if not name.startswith("_")]

@@ -8,7 +8,10 @@ what they return; none of them opens or touches the store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from rollminder.model import Plan
 from rollminder.usecases.checks import CheckCases, CheckOutcome
@@ -30,6 +33,10 @@ from rollminder.usecases.routines import RoutineCases, RoutineInfo
 from rollminder.usecases.travel import Travel, TravelCases
 from rollminder.usecases.undo import KEEP, Change, Step, UndoCases
 from rollminder.usecases.upkeep import Upkeep
+
+if TYPE_CHECKING:
+    from rollminder.remind.due import Tracked
+    from rollminder.store.roles import Store
 
 __all__ = [
     "DOUBLE_TAP",
@@ -68,7 +75,21 @@ class Rollminder(
     RoutineCases,
     JournalCases,
 ):
-    """Every use case for one profile. ``clock`` returns an aware ``datetime``."""
+    """Every use case for one profile. ``clock`` returns an aware ``datetime``.
+
+    The profile's store is wrapped once (:class:`rollminder.remind.due.Tracked`): every write
+    that can move a reminder recomputes the due index in its transaction (issue 16)."""
+
+    def __init__(
+        self, store: Store, clock: Callable[[], dt.datetime], routine: str | None = None
+    ) -> None:
+        from rollminder.remind import due
+        from rollminder.store.routines import RoutineView
+
+        raw = store.inner if isinstance(store, RoutineView) else store
+        if not isinstance(raw, due.Tracked):
+            raw = cast("Store", due.Tracked(raw, lambda t: _keep_index(type(self)(t, clock))))
+        super().__init__(raw, clock, routine)
 
     def set_up(self, *, clinician: Mapping[str, bool], **choices: object) -> Plan:
         """The first set-up: the plan and the answers to the clinician questions, together
@@ -77,3 +98,23 @@ class Rollminder(
             plan = self.set_plan(**choices)
             self.set_clinician_answers(clinician)
         return plan
+
+
+def _keep_index(app: Rollminder) -> None:
+    """Recompute the due index after a write (issue 16). Should the planner fail on odd data,
+    the profile is marked due now rather than the write refused: the next delivery pass
+    recomputes everything (and says what went wrong)."""
+    from rollminder.errors import StorageError
+    from rollminder.remind import due
+
+    try:
+        due.refresh(app)
+    except StorageError:
+        raise
+    except Exception as exc:
+        logging.getLogger("rollminder.remind").warning(
+            "the due index could not be computed (%s): marked due now", type(exc).__name__
+        )
+        tracked: Tracked = app.raw  # type: ignore[assignment]
+        with tracked.quiet(refresh=False):
+            app.raw.put_due_index({"": app.now()})

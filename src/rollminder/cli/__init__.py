@@ -110,6 +110,7 @@ COMMANDS = {
     "doctor": "doctor:doctor",
     # hosted mode (issue #15)
     "db": "db:db",
+    "worker": "worker:worker",  # issue 16
 }
 
 

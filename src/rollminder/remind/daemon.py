@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from rollminder.env import Env
 from rollminder.errorlog import log_unexpected
 from rollminder.errors import RollminderError
-from rollminder.remind import engine
+from rollminder.remind import due, engine
 from rollminder.remind.channels import (
     DESKTOP_ID,
     Channel,
@@ -27,6 +27,7 @@ from rollminder.remind.channels import (
     build,
     desktop_available,
 )
+from rollminder.remind.metrics import REGISTRY
 from rollminder.remind.records import ChannelConfig
 
 if TYPE_CHECKING:
@@ -107,6 +108,19 @@ class _Desktop:
             self.channel.close()
 
 
+def _count(result: engine.PassResult, configs: list[ChannelConfig], now: object) -> None:
+    """The pass's deliveries and failures in this process's figures (``/metrics``)."""
+    import datetime as dt
+
+    kinds = {c.name: c.kind for c in configs}
+    for s in result.sent:
+        late = (now - s.reminder.at).total_seconds() if isinstance(now, dt.datetime) else 0.0
+        REGISTRY.sent(kinds.get(s.channel, "?"), late)
+    for name, _ in result.failed:
+        REGISTRY.failure(kinds.get(name, "?"))
+    REGISTRY.passed()
+
+
 def _sleep(stop: threading.Event, seconds: float, senders: engine.Senders) -> None:
     """Sleep ``seconds``, or until ``stop``; while a channel is sending, also until it finishes
     or misses its deadline (the next pass records it)."""
@@ -157,15 +171,17 @@ def run(
                 if app is None:
                     app = env.open_app(live=True)
                 configs = app.active_channels(desktop.available)
-                result = engine.run_pass(
-                    app,
-                    configs,
-                    channel_for=desktop.build,
-                    links=links,
-                    senders=senders,
-                    wait=SETTLE,
-                    stop=stop,
-                )
+                with due.quiet(app):  # the due index, once after the pass (issue 16)
+                    result = engine.run_pass(
+                        app,
+                        configs,
+                        channel_for=desktop.build,
+                        links=links,
+                        senders=senders,
+                        wait=SETTLE,
+                        stop=stop,
+                    )
+                _count(result, configs, app.now())
                 unreachable = not configs
                 if unreachable and not warned:
                     log.warning(NO_CHANNEL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rollminder.store.roles import (
+    DueIndex,
     LogStore,
     Maintenance,
     PlanStore,
@@ -26,6 +27,7 @@ from rollminder.store.roles import (
 )
 
 __all__ = [
+    "DueIndex",
     "LogStore",
     "Maintenance",
     "PlanStore",

@@ -27,6 +27,7 @@ from rollminder.store.postgres_base import (
     pool_for,
     storage_error,
 )
+from rollminder.store.postgres_due import PostgresDueIndex
 from rollminder.store.postgres_ledger import PostgresReminderLedger
 from rollminder.store.postgres_log import (
     PostgresLogStore,
@@ -67,6 +68,7 @@ class PostgresStore(
     PostgresRoutines,
     PostgresReminderLedger,
     PostgresSecretStore,
+    PostgresDueIndex,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one PostgreSQL database.
 

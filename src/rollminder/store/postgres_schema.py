@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rollminder.store.postgres_schema_accounts import accounts_sql
+from rollminder.store.postgres_schema_due import V6_DUE_INDEX
 
 
 class Migration(NamedTuple):
@@ -445,3 +446,9 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role};
 """
+
+
+# -- migration 6 (issue #16): the due index; see postgres_schema_due.
+MIGRATIONS.append(
+    Migration(6, "the due index of reminders, claimed by workers (issue 16)", V6_DUE_INDEX)
+)

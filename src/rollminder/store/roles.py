@@ -22,6 +22,7 @@ Rules for every role:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 
 __all__ = [
+    "DueIndex",
     "LogStore",
     "Maintenance",
     "PlanStore",
@@ -215,6 +217,22 @@ class ReminderLedger(Protocol):
     def put_reminder_state(self, key: str, value: str) -> None: ...
 
 
+class DueIndex(Protocol):
+    """The due index (issue 16): each routine's next reminder instant, by routine id ("" is the
+    profile's first routine and what belongs to the whole profile: visits, bookings). Kept by
+    :mod:`rollminder.remind.due` after every write that can move it and after every delivery pass;
+    the workers claim its due rows (PostgreSQL: :mod:`rollminder.store.postgres_due`)."""
+
+    def due_index(self) -> dict[str, dt.datetime]:
+        """Every routine's next instant (UTC), sorted by routine id; none: nothing to remind."""
+        ...
+
+    def put_due_index(self, entries: Mapping[str, dt.datetime]) -> None:
+        """Replace the profile's index by ``entries`` (a routine not named has nothing due). A
+        routine whose instant did not change keeps its row (and a worker's lease on it)."""
+        ...
+
+
 class SecretStore(Protocol):
     """The web app's secrets (password hash, session key, feed and action tokens), by name.
 
@@ -297,6 +315,7 @@ class Store(
     SecretStore,
     UndoJournal,
     RoutineRoles,
+    DueIndex,
     Maintenance,
     Protocol,
 ):

@@ -38,6 +38,7 @@ from rollminder.store.backups import (
     restore_backup,
     storage_error,
 )
+from rollminder.store.due_state import DueInState
 from rollminder.store.photo_store import SqlitePhotos
 from rollminder.store.rows import TABLES, instant
 from rollminder.store.sqlite_base import BUSY_TIMEOUT, retrying
@@ -72,6 +73,7 @@ class SqliteStore(
     SqliteUndoJournal,
     SqliteRoutines,
     SqlitePhotos,
+    DueInState,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 

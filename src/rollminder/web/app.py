@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rollminder.accounts_mail import Mailer
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.web import account, account_gate, security, signins
+from rollminder.web import account, account_gate, metrics, security, signins
 from rollminder.web.cache import Memo
 from rollminder.web.errors import (
     error_response,
@@ -229,6 +229,7 @@ def create_app(
         ),
     ]
     middleware = [
+        Middleware(metrics.MetricsMiddleware, env=env),  # /metrics: loopback or operator token
         Middleware(
             HostMiddleware,
             loopback_only=lambda: not app.state.password_on,

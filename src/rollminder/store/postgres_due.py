@@ -1,0 +1,122 @@
+"""The due index on PostgreSQL (issue 16): the profile's rows (:class:`PostgresDueIndex`, mixed
+into :class:`~rollminder.store.postgres.PostgresStore`) and the queue the workers claim from
+across every profile (:class:`DueQueue`).
+
+A claim is ``rollminder_claim_due()`` (schema 6): the due rows, oldest first, ``FOR UPDATE SKIP
+LOCKED`` (two workers never take the same row, and never wait for each other), leased to the
+worker for a while; the worker runs the profile's delivery pass, writes the profile's new
+instants (the lease stays on an unchanged row) and releases its leases. A worker killed holding
+a lease loses nothing: the row is claimed again when the lease ends, and the delivery ledger
+decides what was sent (see rollminder.remind.engine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rollminder.store.postgres_base import PostgresBase, give_back, pool_for, storage_error, take
+from rollminder.store.postgres_rows import instant, utc
+
+
+class PostgresDueIndex(PostgresBase):
+    """The profile's rows of ``due_reminders``."""
+
+    def due_index(self) -> dict[str, dt.datetime]:
+        rows = self._query(
+            "SELECT routine, due_at FROM due_reminders WHERE profile = %s ORDER BY routine"
+        )
+        return {str(r[0]): utc(r[1]) for r in rows}
+
+    def put_due_index(self, entries: Mapping[str, dt.datetime]) -> None:
+        routines = sorted(entries)
+        values = [(r, instant(entries[r])) for r in routines]
+        with self.transaction():
+            self._write(
+                "DELETE FROM due_reminders WHERE profile = %s AND NOT (routine = ANY(%s::text[]))",
+                (routines,),
+            )
+            if values:
+                self._write_many(
+                    "INSERT INTO due_reminders (profile, routine, due_at) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (profile, routine) DO UPDATE SET due_at = excluded.due_at "
+                    "WHERE due_reminders.due_at IS DISTINCT FROM excluded.due_at",
+                    values,
+                )
+
+
+@dataclass(frozen=True)
+class DueClaim:
+    """A due row a worker holds: whose (the profile's name and account), which routine, when."""
+
+    profile_id: int
+    profile: str
+    account: int | None
+    routine: str
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # rows due now
+    leased: int  # of which a worker holds
+    oldest: dt.datetime | None  # the oldest due instant
+
+
+class DueQueue:
+    """What the workers claim, across every profile of the database at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pool = pool_for(url)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        def run(conn: Any) -> list[Any]:
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+        try:
+            conn, rows = take(self.pool, run)
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                raise storage_error(exc, self.url) from exc
+            raise
+        give_back(self.pool, conn)
+        return rows
+
+    def claim(
+        self, now: dt.datetime, batch: int, owner: str, lease: dt.timedelta
+    ) -> list[DueClaim]:
+        """Up to ``batch`` due rows, oldest first, leased to ``owner`` until ``now + lease``."""
+        rows = self._run(
+            "SELECT profile_id, profile_name, account_id, routine, due_at FROM rollminder_claim_due"
+            "(%s, %s, %s, %s)",
+            (instant(now), batch, owner, lease),
+        )
+        return [DueClaim(int(r[0]), str(r[1]), r[2], str(r[3]), utc(r[4])) for r in rows]
+
+    def release(self, owner: str, claims: Sequence[DueClaim]) -> None:
+        """End ``owner``'s leases on the rows of the profiles of ``claims``."""
+        if not claims:
+            return
+        ids = sorted({c.profile_id for c in claims})
+        self._run(
+            "UPDATE due_reminders SET leased_until = NULL, leased_by = '' "
+            "WHERE profile = ANY(%s::bigint[]) AND leased_by = %s",
+            (ids, owner),
+        )
+
+    def backlog(self, now: dt.datetime) -> Backlog:
+        rows = self._run("SELECT due, leased, oldest FROM rollminder_due_backlog(%s)", (now,))
+        due, leased, oldest = rows[0] if rows else (0, 0, None)
+        return Backlog(int(due or 0), int(leased or 0), utc(oldest) if oldest else None)
+
+    def profiles(self) -> list[tuple[str, int | None]]:
+        """Every profile (name, account) the connection's role can see: for ``--rebuild``,
+        which runs as a role that sees them all (the schema's owner)."""
+        rows = self._run("SELECT name, account_id FROM profiles ORDER BY id", ())
+        return [(str(r[0]), r[1]) for r in rows]

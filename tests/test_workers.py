@@ -1,0 +1,198 @@
+"""`rollminder worker` on PostgreSQL (issue 16): N workers claim the due index with FOR UPDATE
+SKIP LOCKED and deliver to a loopback receiver exactly once: a worker SIGKILLed at random points
+over several runs loses nothing, and repeats a reminder only where the ledger shows a takeover
+(a kill between the channel accepting and the `sent` commit); killed at each step it gives 1, 2
+and 1 copies; SIGTERM drains within two seconds; DST and downtime cases go through the workers."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from rollminder.env import Env
+from rollminder.remind import worker as workers
+from rollminder.remind.metrics import Registry
+from tests.pg import Cluster
+from tests.remind_receivers import HttpReceiver, http_receiver
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SETUP_AT = dt.datetime(2026, 11, 25, 10, tzinfo=BERLIN)  # Wed
+SLOT = "2026-11-25T21:00:02+01:00"  # Wed 21:00: the session reminder is due, the prep stale
+
+
+def _profiles(url: str, home: Path, rx: HttpReceiver, names: list[str]) -> None:
+    def one(name: str) -> None:
+        env = Env(home=home, profile=name, database_url=url, clock=lambda: SETUP_AT)
+        app = env.open_app()
+        try:
+            app.set_up(
+                clinician={}, needle_mm=0.25, sessions=2, weekdays=(0, 2), time=dt.time(21),
+                tz="Europe/Berlin", zones=("forehead", "cheeks"),
+            )  # fmt: skip
+            app.add_channel(f"json://{rx.base}/{name}", "hook")
+        finally:
+            app.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, names))
+
+
+def _worker(url: str, home: Path, now: str, *args: str, **extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLMINDER_")}
+    env.update({"ROLLMINDER_NOW": now, "PYTHONUNBUFFERED": "1", **extra})
+    return subprocess.Popen(
+        [sys.executable, "-m", "rollminder", "--home", str(home), "worker", "--database", url,
+         "--lease", "1", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[int, str, str, float]:
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=15)
+    return proc.returncode, out, err, time.monotonic() - started
+
+
+def _counts(rx: HttpReceiver) -> collections.Counter[str]:
+    with rx.lock:
+        return collections.Counter(r.path.strip("/") for r in rx.received)
+
+
+def _attempts(cluster: Cluster, database: str) -> dict[str, int]:
+    rows = cluster.sql(
+        "SELECT p.name, d.attempts FROM deliveries d JOIN profiles p ON p.id = d.profile_id",
+        database,
+    )
+    return {str(name): int(n) for name, n in rows}
+
+
+def _wait_all(rx: HttpReceiver, names: list[str], timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if all(_counts(rx)[n] >= 1 for n in names):
+            return
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("step", "copies"), [("claimed", 1), ("sent", 2), ("recorded", 1)])
+def test_a_worker_killed_at_each_step_loses_nothing_and_repeats_at_most_once(
+    pg_cluster: Cluster, pg_database: str, pg_migrated: str, tmp_path: Path, step: str,
+    copies: int,
+) -> None:  # fmt: skip
+    names = ["a", "b", "c"]
+    with http_receiver() as rx:
+        _profiles(pg_migrated, tmp_path, rx, names)
+        killed = _worker(pg_migrated, tmp_path, SLOT, "--threads", "1", ROLLMINDER_FAULT=step)
+        killed.communicate(timeout=60)
+        assert killed.returncode == -signal.SIGKILL
+        assert sum(_counts(rx).values()) == (0 if step == "claimed" else 1)
+        again = _worker(pg_migrated, tmp_path, SLOT)
+        _wait_all(rx, names, 30)
+        time.sleep(1.5)  # room for a wrong extra copy
+        code, _out, err, _took = _stop(again)
+    assert code == 0, err
+    got = _counts(rx)
+    assert sorted(got.values()) == sorted([1, 1, copies]), got
+    attempts = _attempts(pg_cluster, pg_database)
+    assert sorted(attempts.values()) == sorted([1, 1, 1 if step == "recorded" else 2])
+
+
+@pytest.mark.slow
+def test_n_workers_killed_at_random_points_lose_nothing(
+    pg_cluster: Cluster, pg_database: str, pg_migrated: str, tmp_path: Path
+) -> None:
+    rng = random.Random(16)
+    runs, per_run, kills = 3, 30, 0
+    with http_receiver() as rx:
+        for run in range(runs):
+            names = [f"r{run}-{i}" for i in range(per_run)]
+            _profiles(pg_migrated, tmp_path, rx, names)
+            procs = [
+                _worker(pg_migrated, tmp_path, SLOT, "--threads", "4", "--batch", "4")
+                for _ in range(3)
+            ]
+            time.sleep(rng.uniform(0.8, 2.5))  # python's start-up, then somewhere in the work
+            victim = procs.pop(rng.randrange(len(procs)))
+            victim.kill()
+            victim.communicate(timeout=10)
+            kills += 1
+            procs.append(_worker(pg_migrated, tmp_path, SLOT, "--threads", "4", "--batch", "4"))
+            _wait_all(rx, names, 40)
+            time.sleep(1.5)
+            for p in procs:
+                code, _out, err, took = _stop(p)
+                assert code == 0, err
+                assert took < 4.0  # SIGTERM drains within two seconds (plus the interpreter)
+            got = _counts(rx)
+            lost = [n for n in names if got[n] == 0]
+            assert lost == [], (run, lost)
+            attempts = _attempts(pg_cluster, pg_database)
+            for n in names:
+                assert got[n] <= 2, (run, n)
+                if got[n] == 2:  # only where a worker died between sending and recording
+                    assert attempts[n] == 2, (run, n)
+
+
+def _in_process(url: str, home: Path, clock: list[dt.datetime]) -> workers.Worker:
+    env = Env(home=home, database_url=url, clock=lambda: clock[0])
+    return workers.Worker(env, threads=2, registry=Registry())
+
+
+def test_dst_and_downtime_through_a_worker(pg_migrated: str, tmp_path: Path) -> None:
+    """Spring forward in Berlin (29 Mar 2026): a 02:30 slot fires once, at 03:30 CEST, after its
+    prep at 03:15; a worker started two hours after a slot sends one catch-up and no prep."""
+    clock = [dt.datetime(2026, 3, 27, 12, tzinfo=BERLIN)]
+    with http_receiver() as rx:
+        for name, time_ in (("dst", dt.time(2, 30)), ("down", dt.time(21))):
+            env = Env(home=tmp_path, profile=name, database_url=pg_migrated,
+                      clock=lambda: clock[0])  # fmt: skip
+            app = env.open_app()
+            app.set_up(
+                clinician={}, needle_mm=0.25, sessions=1,
+                weekdays=(6,) if name == "dst" else (4,), time=time_, tz="Europe/Berlin",
+                zones=("forehead",),
+            )  # fmt: skip
+            app.add_channel(f"json://{rx.base}/{name}", "hook")
+            app.close()
+        w = _in_process(pg_migrated, tmp_path, clock)
+        drain = threading.Event()
+        with ThreadPoolExecutor(2) as pool:
+            # Friday 27 March 21:00 slot of "down": the worker is off until 23:00.
+            clock[0] = dt.datetime(2026, 3, 27, 23, tzinfo=BERLIN)
+            assert w.step(pool, drain) == 1
+            for hh, mm in ((3, 14), (3, 15), (3, 29), (3, 30), (3, 31), (4, 0)):
+                clock[0] = dt.datetime(2026, 3, 29, hh, mm, tzinfo=BERLIN)
+                while w.step(pool, drain):
+                    pass
+        got = [(r.path.strip("/"), r.json()["title"], r.at) for r in rx.received]
+    down = [t for p, t, _ in got if p == "down"]
+    assert len(down) == 1 and down[0].startswith("Catch-up"), down
+    dst = [t for p, t, _ in got if p == "dst"]
+    assert len(dst) == 2, dst
+    assert "soak" in dst[0].lower() and dst[1].startswith("Time to roll"), dst
+    assert w.stats.sent == 3
+
+
+def test_the_worker_refuses_sqlite_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rollminder.cli import main
+
+    monkeypatch.delenv("ROLLMINDER_DATABASE_URL", raising=False)
+    assert main(["--home", str(tmp_path), "worker"]) != 0
+    err = capsys.readouterr().err
+    assert "PostgreSQL" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
