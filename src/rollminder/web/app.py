@@ -59,6 +59,7 @@ def _page_routes() -> list[BaseRoute]:
         logbook,
         onboarding,
         pages,
+        push,
         remindsetup,
         settings,
         why,
@@ -77,6 +78,7 @@ def _page_routes() -> list[BaseRoute]:
         *history.routes,
         *settings.routes,
         *session_routes,
+        *push.routes,
     ]
 
 
