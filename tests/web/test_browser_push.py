@@ -92,7 +92,8 @@ def test_a_pushed_reminder_shows_with_done_and_snooze_and_done_logs_the_session(
     worker.evaluate(
         """async () => {
           const [n] = await self.registration.getNotifications();
-          self.dispatchEvent(new NotificationEvent("notificationclick", {notification: n, action: "done"}));
+          self.dispatchEvent(
+            new NotificationEvent("notificationclick", {notification: n, action: "done"}));
         }"""
     )
     logged = _wait(page, lambda: server.read(lambda app: app.store.last_session()))
@@ -119,7 +120,8 @@ def test_a_pushed_reminder_shows_with_done_and_snooze_and_done_logs_the_session(
         """async () => {
           const ns = await self.registration.getNotifications();
           const n = ns.find(x => x.actions.length);
-          self.dispatchEvent(new NotificationEvent("notificationclick", {notification: n, action: "done"}));
+          self.dispatchEvent(
+            new NotificationEvent("notificationclick", {notification: n, action: "done"}));
         }"""
     )
     again = _wait(
@@ -133,7 +135,8 @@ def test_a_pushed_reminder_shows_with_done_and_snooze_and_done_logs_the_session(
         """async () => {
           const urls = [];
           for (const name of await caches.keys()) {
-            for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+            const cache = await caches.open(name);
+            for (const r of await cache.keys()) urls.push(new URL(r.url).pathname);
           }
           return urls;
         }"""
@@ -149,7 +152,7 @@ def test_a_payload_without_actions_shows_no_buttons_and_its_tap_opens_the_app(
     page.context.grant_permissions(["notifications"], origin=server.url)
     page.goto("/")
     page.evaluate("navigator.serviceWorker.ready")
-    (worker,) = _wait(page, lambda: page.context.service_workers)
+    assert _wait(page, lambda: page.context.service_workers)
     data = webpush.payload("In 15 min: start soaking your roller", "Soak it in alcohol.", "", "")
     cdp = page.context.new_cdp_session(page)
     registrations: list[dict[str, Any]] = []
