@@ -177,7 +177,7 @@ def test_links_from_the_web_apps_loop_leave_the_text_and_become_the_buttons(
 ) -> None:
     _, clock, app = world
     device = receiver.device()
-    app.add_push_device(device.subscription(), "Safari on iPhone")
+    app.add_push_device(device.subscription(), "Safari on iPhone", "https://roll.example:8443")
     token = app.token(security.ACTION_TOKEN)
 
     def links(a: Rollminder) -> dict[str, str]:
@@ -190,6 +190,7 @@ def test_links_from_the_web_apps_loop_leave_the_text_and_become_the_buttons(
     engine.run_pass(app, app.active_channels(lambda: False), links=links, wait=10)
     (got,) = receiver.wait(1)
     assert "example" not in got.data["body"] and len(got.data["actions"]) == 2
+    assert got.claims["sub"] == "https://roll.example"  # the app's https address, without port
 
 
 @pytest.mark.parametrize("status", [404, 410])

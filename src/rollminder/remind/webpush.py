@@ -28,6 +28,7 @@ import asyncio
 import base64
 import binascii
 import json
+import re
 import threading
 import urllib.parse
 from collections.abc import Mapping
@@ -126,6 +127,8 @@ class Subscription:
 
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: A host name that makes a valid ``https:`` VAPID subject.
+_SUB_HOST = re.compile(r"localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 def _key(value: object, size: int, what: str) -> str:
@@ -174,9 +177,10 @@ def _origin(origin: str) -> str:
         parts = urllib.parse.urlsplit(origin)
     except ValueError:
         return ""
-    if parts.scheme != "https" or not parts.hostname or len(origin) > 300:
+    host = parts.hostname or ""
+    if parts.scheme != "https" or len(origin) > 300 or not _SUB_HOST.fullmatch(host):
         return ""
-    return f"https://{parts.netloc}"
+    return f"https://{host}"  # no port: push services (and py-vapid) take none in ``sub``
 
 
 def subscription(config: ChannelConfig) -> Subscription:
@@ -294,6 +298,7 @@ class WebPushChannel:
         if not self._vapid:
             raise ChannelError("no Web Push key is set up for this profile")
         import aiohttp
+        from py_vapid import VapidException
         from pywebpush import WebPushException
 
         data = payload(title, body, slot, self._token)
@@ -309,6 +314,8 @@ class WebPushChannel:
                 ) from None
             shown = f" ({status})" if status else ""
             raise ChannelError(f"the push service refused the notification{shown}") from None
+        except VapidException as exc:  # a key or subject the signer refuses
+            raise ChannelError(f"the Web Push signature could not be made ({exc})") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise ChannelError(
                 f"the push service could not be reached ({type(exc).__name__})"
