@@ -32,6 +32,8 @@ APT_PACKAGES += caddy
 ifeq ($(shell command -v node 2>/dev/null),)
 APT_PACKAGES += nodejs npm
 endif
+# The skin journal's report tests read the PDF back (pdftotext) and render its pages (pdftoppm).
+APT_PACKAGES += poppler-utils
 
 .DEFAULT_GOAL := help
 .PHONY: help run test system-deps bench lint fmt lock clean vendor docs

@@ -33,6 +33,7 @@ BENCHES: dict[str, str] = {
     "idle": "bench.idle",
     "hosted": "bench.hosted",
     "lighthouse": "bench.lighthouse",
+    "journal": "bench.journal",
 }
 
 

@@ -149,3 +149,12 @@ def test_serve_refuses_a_bad_smtp_url_in_one_line(rm: Runner) -> None:
     result = rm("serve", "--smtp", "http://user:s3cret@mail.example.org")
     assert result.code != 0 and result.err.count("\n") == 1
     assert "smtp://" in result.err and "s3cret" not in result.err
+
+
+def test_serve_takes_smtp_only_in_hosted_mode(rm: Runner) -> None:
+    """An empty --smtp is refused (it once started the server), and a good one needs --database:
+    the embedded app sends no account mail."""
+    empty = rm("serve", "--smtp", "")
+    assert empty.code == 1 and "smtp://" in empty.err
+    alone = rm("serve", "--smtp", "smtp://user:s3cret@mail.example.org:587")
+    assert alone.code == 1 and "hosted mode" in alone.err and "s3cret" not in alone.err

@@ -104,7 +104,7 @@ def test_todays_database_migrates_into_one_routine_keeping_every_row(tmp_path: P
         assert {s.routine for s in store.sessions()} == {routine.id}
         assert [p.areas for p in store.pauses()] == [()]
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_migrations")]
-        assert versions[-1] == 8
+        assert 8 in versions and versions[-1] == migrations.latest_version()
         app = Rollminder(store, Clock(NOW))
         assert [i.routine.name for i in app.routines()] == ["thighs"]
         assert [s.id for s in app.history()] == ["s1"]

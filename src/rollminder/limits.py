@@ -171,6 +171,8 @@ BLACKOUT_BEFORE = Whole(0, 60, _BLACKOUT)
 BLACKOUT_AFTER = Whole(0, 90, _BLACKOUT)
 #: Weeks of slots in a calendar feed or push.
 CALENDAR_WEEKS = Whole(1, 104, "The calendar covers 1 to 104 weeks.")
+#: The dermatologist report (issue 17).
+REPORT_WEEKS = Whole(1, 104, "The report covers 1 to 104 weeks.")
 #: A TCP port to serve on.
 PORT = Whole(1, 65535, "The port must be from 1 to 65535.")
 #: Uses a roller had before it was added.

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from rollminder.model import Plan
 from rollminder.usecases.checks import CheckCases, CheckOutcome
 from rollminder.usecases.clinic import ClinicCases, SeriesStatus, series_window
+from rollminder.usecases.journal import JournalCases
 from rollminder.usecases.logbook import (
     DOUBLE_TAP,
     LogCases,
@@ -65,6 +66,7 @@ class Rollminder(
     UndoCases,
     Upkeep,
     RoutineCases,
+    JournalCases,
 ):
     """Every use case for one profile. ``clock`` returns an aware ``datetime``."""
 

@@ -161,7 +161,9 @@ class Watch:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """One Playwright for the whole run: a second sync_playwright() while one is open fails
+    ("Sync API inside the asyncio loop"), so every browser of the suite is launched from it."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -169,13 +171,18 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    chromium = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @pytest.fixture

@@ -68,6 +68,8 @@ def test_sign_up_verify_sign_out_and_in(web: TestClient, box: Mailbox, env: Env)
     assert mail["To"] == "Ada@Example.org" and mail["From"] == "rm@example.org"
     page = web.get("/account")
     assert "not confirmed yet" in page.text
+    # Every page's header names the Account page in hosted mode.
+    assert 'class="quiet account" href="/account"' in web.get("/settings").text
     link = box.link("Ada@Example.org", "/account/verify/")
     assert "Confirm my e-mail" in web.get(link).text
     assert "e-mail address is confirmed" in web.post(link).text

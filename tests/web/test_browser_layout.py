@@ -44,7 +44,10 @@ PAGES = (
     "/log/visits",
     "/history",
     "/settings",
+    "/settings/routine/new",
 )
+#: With two routines: the switcher, Today's list of every routine's slots, the roller prompt.
+ROUTINE_PAGES = ("/", "/session", "/log", "/history", "/settings")
 
 #: Runs in the page; returns a list of problems (strings).
 MEASURE = """
@@ -161,6 +164,18 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     yield from serve(env)
 
 
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A face routine with years of history and a thighs routine (issue 12)."""
+    env = Env(home=tmp_path_factory.mktemp("two") / "home", clock=Clock(DUE))
+    _fill(env)
+    with env.open_store() as store:
+        Rollminder(store, env.now).add_routine(
+            "thighs", needle_mm=0.5, zones=("thighs", "abdomen"), weekdays=(5,), sessions=1
+        )
+    yield from serve(env)
+
+
 def _slug(path: str) -> str:
     return path.strip("/").replace("/", "-") or "today"
 
@@ -190,6 +205,12 @@ def test_every_page_fits_every_size(
     problems = _walk(open_page, full, PAGES, dark, "")
     problems += _walk(open_page, fresh, ("/welcome",), dark, "")
     problems += _walk(open_page, empty, ("/", "/log", "/log/rollers", "/history"), dark, "empty-")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_two_routines_fit_every_size(open_page: Any, two: LiveServer, dark: bool) -> None:
+    problems = _walk(open_page, two, ROUTINE_PAGES, dark, "routines-")
     assert problems == [], "\n".join(problems)
 
 

@@ -214,7 +214,6 @@ def test_the_permission_is_asked_after_a_tap_and_the_device_is_listed_and_remove
           window.__subscription = sub;
           const main = document.querySelector("main");
           main.insertAdjacentHTML("beforeend", html);
-          window.htmx.process(document.getElementById("push"));
           const s = document.createElement("script");
           s.src = "/static/js/push.js";
           document.body.appendChild(s);

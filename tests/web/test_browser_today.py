@@ -79,7 +79,7 @@ def test_a_delete_asks_first(open_page: Any, due: LiveServer) -> None:
     assert not confirm.is_visible()
     delete.click()
     assert confirm.is_visible()
-    assert "This cannot be undone." in entry.inner_text()
+    assert "Undo on the next page brings it back." in entry.inner_text()
     check_axe(page, "log-confirm")
     shoot(page, "log-delete-confirm")
     assert len(due.read(lambda app: app.history())) == 1  # nothing deleted yet
@@ -88,4 +88,60 @@ def test_a_delete_asks_first(open_page: Any, due: LiveServer) -> None:
     assert "Deleted the session." in page.locator(".flash").inner_text()
     assert page.locator(".entry", has_text="by mistake").count() == 0
     assert due.read(lambda app: app.history()) == []
+    assert page_problems(page) == []
+
+
+def test_a_mistake_deleted_and_undone(open_page: Any, due: LiveServer) -> None:
+    """A session deleted by mistake comes back with the Undo toast, from the keyboard."""
+    with due.env.open_store() as store:
+        Rollminder(store, due.env.now).log_session(at=DUE - dt.timedelta(days=3), note="real one")
+    (kept,) = due.read(lambda app: app.history())
+    page = open_page(due)
+    page.goto("/log")
+    entry = page.locator(".entry", has_text="real one")
+    entry.locator("summary", has_text="Delete").click()
+    entry.get_by_role("button", name="Yes, delete it").click()
+    page.wait_for_url("**/log")
+    assert due.read(lambda app: app.history()) == []
+    toast = page.locator("#undo-toast")
+    assert toast.is_visible()
+    assert "Deleted the session." in toast.inner_text()
+    assert page.locator(".flash[role=status]").count() == 1  # announced
+    undo = toast.get_by_role("button", name="Undo")
+    box = undo.bounding_box()
+    assert box and box["height"] >= 44 and box["width"] >= 44, box
+    check_axe(page, "log-undo-toast")
+    shoot(page, "log-undo-toast")
+    # Keyboard: Tab reaches the Undo button, Enter presses it.
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.textContent") == "Undo":
+            break
+    else:
+        raise AssertionError("Tab never reached the Undo button")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.locator(".flash", has_text="Undone").wait_for()
+    assert "is back as it was" in page.locator(".flash").inner_text()
+    assert page.locator("#undo-toast").count() == 0
+    assert page.locator(".entry", has_text="real one").count() == 1
+    assert due.read(lambda app: app.history()) == [kept]
+    assert page_problems(page) == []
+
+
+def test_done_twice_asks_before_logging_another(open_page: Any, due: LiveServer) -> None:
+    """Today open on one device while the session was logged on another: Done asks first."""
+    page = open_page(due)
+    page.goto("/")
+    assert page.locator("h2.state").inner_text().lower() == "due now"
+    with due.env.open_store() as store:  # logged meanwhile (a reminder's Done link, the CLI)
+        Rollminder(store, due.env.now).log_session(at=DUE - dt.timedelta(minutes=1))
+    page.get_by_role("button", name="Done").click()
+    page.get_by_text("You already rolled today at 21:04 — log another? It counts once.").wait_for()
+    check_axe(page, "today-again")
+    shoot(page, "today-again")
+    assert len(due.read(lambda app: app.history())) == 1
+    page.get_by_role("link", name="No, keep the one I logged").click()
+    page.wait_for_url("**/")
+    assert len(due.read(lambda app: app.history())) == 1
     assert page_problems(page) == []

@@ -105,7 +105,7 @@ def test_a_bad_subscription_gets_one_line_and_every_post_needs_the_csrf_token(
 def test_the_settings_partial_renders_the_section_and_loads_the_list(client: TestClient) -> None:
     templates = client.app.state.templates  # type: ignore[attr-defined]
     html = templates.get_template("_push_devices.html").render(csrf_field=lambda: "")
-    assert 'id="push-on"' in html and 'hx-get="/push/devices"' in html
+    assert 'id="push-on"' in html and 'id="push-devices"' in html
     assert "/static/js/push.js" in html and "Notification.requestPermission" not in html
 
 

@@ -92,6 +92,9 @@ COMMANDS = {
     "export": "data:export",
     "import": "data:import_",
     "backup": "data:backup",
+    # the skin journal (issue 17)
+    "photo": "journal:photo",
+    "report": "journal:report",
     "calendar": "calendar:calendar",
     # reminders (issue #5)
     "remind": "remind:remind",

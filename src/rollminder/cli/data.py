@@ -75,15 +75,57 @@ def export(ctx: Context, form: str, output: str | None) -> None:
 
 @click.command("import", short_help="Import a JSON export (importing twice changes nothing).")
 @click.argument("file", type=fmt.FilePath(dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["rollminder", "loop"]),
+    default="rollminder",
+    show_default=True,
+    help="rollminder: a JSON export, or a zip with photos; loop: Loop Habit Tracker's CSV "
+    "export (zip) or its backup (.db).",
+)
+@click.option("--habit", help="With --from loop: the habit that holds your sessions.")
 @pass_ctx
-def import_(ctx: Context, file: Path) -> None:
-    """Import a JSON export (merges by id; importing twice changes nothing)."""
+def import_(ctx: Context, file: Path, source: str, habit: str | None) -> None:
+    """Import a JSON export (merges by id; importing twice changes nothing).
+
+    With --from loop, a Loop Habit Tracker file: each day done by hand becomes a session at your
+    plan's time (Loop keeps no time of day), each skip a skip; notes carry over."""
     from rollminder import transfer
 
+    if source == "loop":
+        done = ctx.app.import_loop(file, habit)
+        click.echo(fmt.safe(done.summary(file.name)))
+        return
+    if habit is not None:
+        raise InvalidInput("--habit goes with --from loop.")
+    if _is_zip(file):
+        data = _read_zip(file)
+        report, added, same = ctx.app.import_zip(data, source=str(file))
+        click.echo(fmt.safe(report.summary()))  # type: ignore[attr-defined]
+        click.echo(f"Photos: {added} added, {same} already here.")
+        return
     # Only a regular file of at most 20 MB: a FIFO or a device never blocks the command.
     text = transfer.read_export(file)
     report = ctx.app.import_json(text, source=str(file))
     click.echo(fmt.safe(report.summary()))
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _read_zip(path: Path) -> bytes:
+    most = 2 * 1024 * 1024 * 1024
+    if path.stat().st_size > most:
+        raise InvalidInput(f"{path} is larger than 2 GB.")
+    return path.read_bytes()
 
 
 @click.group(short_help="Backups of your data: list, now, restore.")

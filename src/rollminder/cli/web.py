@@ -102,7 +102,9 @@ def serve(
     proxies = [serving.check_proxy(p) for p in trusted_proxies]
     from rollminder.accounts_mail import mailer_from_environment, mailer_from_url
 
-    mailer = mailer_from_url(smtp) if smtp else mailer_from_environment()
+    mailer = mailer_from_url(smtp) if smtp is not None else mailer_from_environment()
+    if smtp is not None and not ctx.env.database_url:
+        raise InvalidInput("--smtp is for hosted mode: give --database postgresql://... too.")
 
     ctx.close()  # the web app opens its own store per request
     scheme = "https" if cert else "http"

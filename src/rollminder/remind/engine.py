@@ -282,7 +282,7 @@ def run_pass(
     statuses = app.store.channel_statuses()
     _settle(app, senders, result, statuses)  # what earlier passes' senders did since
     statuses = app.store.channel_statuses()
-    found = compute(app, now)
+    found = compute(app, now) + app.photo_reminders(now)  # the skin journal (issue 17)
     due = planner.due(found, now)
     early = ahead(found, now)
     result.next_at = planner.next_at(found, now)

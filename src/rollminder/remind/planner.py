@@ -40,6 +40,7 @@ SNOOZE = "snooze"
 ROLLER = "roller"
 VISIT = "visit"
 BOOK = "book"
+PHOTO = "photo"  # the progress photo (issue 17): see photo_reminder
 
 #: A session reminder sent later than this after its time is a catch-up.
 GRACE = dt.timedelta(minutes=3)
@@ -376,3 +377,20 @@ def next_at(found: Sequence[Reminder], now: dt.datetime) -> dt.datetime | None:
     """The next instant after ``now`` at which a reminder becomes due."""
     ahead = [r.at for r in found if r.at > now]
     return min(ahead) if ahead else None
+
+
+def photo_reminder(key: str, day: dt.date, at_time: dt.time, tz: ZoneInfo) -> Reminder:
+    """The progress photo's reminder (issue 17): on ``day`` (never a rolling day or the day
+    after: :func:`rollminder.photos.next_photo_day`) at the plan's time, once per photo taken
+    (``key`` names the last one), so a late machine sends it once, never daily."""
+    at = schedule.local_slot(day, at_time, tz)
+    return Reminder(
+        f"photo:{key}",
+        PHOTO,
+        at.astimezone(dt.UTC),
+        None,
+        "Time for your progress photos",
+        "Same place and light, no makeup, before rolling: front, left and right (and your "
+        "close-up). Compare them with your first ones in the journal.",
+        at,
+    )

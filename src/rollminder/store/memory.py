@@ -38,6 +38,7 @@ from rollminder.model import (
 )
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery, Snooze
 from rollminder.store import memory_file
+from rollminder.store.photo_store import MemoryPhotos
 
 if TYPE_CHECKING:
     from rollminder.store.roles import Store
@@ -159,7 +160,7 @@ def _sorted(rows: Iterable[T], key: Callable[[T], Any]) -> list[T]:
     return sorted(rows, key=key)  # stable: ties keep insertion order
 
 
-class MemoryStore:
+class MemoryStore(MemoryPhotos):
     def __init__(self, profile: str = "default", *, database: MemoryDatabase | None = None) -> None:
         self.profile = profile
         self.database = database if database is not None else MemoryDatabase()

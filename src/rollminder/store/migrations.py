@@ -310,6 +310,24 @@ UPDATE rollers SET routine =
     (SELECT r.id FROM routines r WHERE r.profile_id = rollers.profile_id);
 """
 
+# -- the skin journal (issue 17): progress photos; the images are files beside the database.
+_V9_PHOTOS = """
+CREATE TABLE photos (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    id TEXT NOT NULL,
+    taken TEXT NOT NULL,
+    angle TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    area TEXT NOT NULL,
+    tz TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile_id, id)
+);
+CREATE INDEX photos_by_taken ON photos (profile_id, taken);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _V1_INITIAL),
     Migration(2, "reminders: channels, delivery ledger, snoozes", _V2_REMINDERS),
@@ -319,6 +337,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "sessions: the time zone each was done in", _V6_SESSION_ZONES),
     Migration(7, "undo journal: edits and deletions undo can take back", _V7_UNDO),
     Migration(8, "routines: each with its own plan, roller and log", _V8_ROUTINES),
+    Migration(9, "progress photos", _V9_PHOTOS),
 ]
 
 

@@ -38,6 +38,7 @@ from rollminder.store.backups import (
     restore_backup,
     storage_error,
 )
+from rollminder.store.photo_store import SqlitePhotos
 from rollminder.store.rows import TABLES, instant
 from rollminder.store.sqlite_base import BUSY_TIMEOUT, retrying
 from rollminder.store.sqlite_ledger import SqliteReminderLedger
@@ -70,6 +71,7 @@ class SqliteStore(
     SqliteSecretStore,
     SqliteUndoJournal,
     SqliteRoutines,
+    SqlitePhotos,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 

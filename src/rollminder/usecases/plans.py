@@ -123,6 +123,11 @@ class PlanCases(Base):
         """Every version of the plan, oldest first (stats judge each week by its own)."""
         return self.store.plans()
 
+    def draft_new_plan(self, **choices: object) -> Plan:
+        """The plan ``choices`` make on their own (a new routine's: nothing to build on), checked
+        by every rule but not stored."""
+        return self._build_plan(None, choices, self.now())
+
     def _build_plan(
         self, current: Plan | None, choices: dict[str, object], now: dt.datetime
     ) -> Plan:

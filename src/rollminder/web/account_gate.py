@@ -91,11 +91,20 @@ class HostedApps:
     def __init__(self, env: Env) -> None:
         self.env = env
 
-    def get(self) -> Rollminder:
+    def get(self, routine: str | None = None) -> Rollminder:
+        """The facade of the request's profile; with ``routine`` (a routine's id), of that
+        routine (the routine switcher, as :class:`rollminder.web.kit.AppCache`)."""
         target = TARGET.get()
         if target is None:
             raise HTTPException(404, "There is no such page here.")
-        return open_profile(self.env, *target)
+        app = open_profile(self.env, *target)
+        if routine is None:
+            return app
+        try:
+            return app.for_routine(routine)
+        except BaseException:
+            app.close()
+            raise
 
     def reset(self) -> None:
         """Nothing is kept between requests."""

@@ -19,6 +19,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,10 +43,14 @@ from rollminder.web.kit import (
     MAX_FORM_BYTES,
     MAX_IMPORT_BYTES,
     NAV,
+    PUBLIC_URL_KEY,
     STATIC,
     AppCache,
+    check_public_url,
     templates,
 )
+
+__all__ = ["check_public_url", "create_app"]
 from rollminder.web.middleware import HostMiddleware, LoginMiddleware
 from rollminder.web.reminders import action_links, run_reminder_loop
 
@@ -61,9 +66,13 @@ def _page_routes() -> list[BaseRoute]:
         pages,
         push,
         remindsetup,
+        routines,
         settings,
+        undo,
         why,
     )
+    from rollminder.web import photos as journal_photos
+    from rollminder.web import report as journal_report
     from rollminder.web.session import routes as session_routes
 
     return [
@@ -76,19 +85,29 @@ def _page_routes() -> list[BaseRoute]:
         *why.routes,
         *logbook.routes,
         *history.routes,
+        *routines.routes,
+        *undo.routes,
         *settings.routes,
         *session_routes,
+        *journal_photos.routes,  # the skin journal (issue 17)
+        *journal_report.routes,
         *push.routes,
     ]
 
 
-def _secrets(env: Env) -> tuple[str, bool]:
-    """The session-cookie key (made on first use) and whether a password is set."""
+def _secrets(env: Env) -> tuple[str, bool, str | None]:
+    """The session-cookie key (made on first use), whether a password is set, and the public
+    URL set in Settings (None when there is none, or it no longer reads as one)."""
     app = env.open_app()
     try:
         # Made once, in a transaction: serve processes starting together agree on one key.
         key = app.token(security.SESSION_KEY)
-        return key, app.secret(security.PASSWORD) is not None
+        stored = app.secret(PUBLIC_URL_KEY)
+        try:
+            public = check_public_url(stored)[0] if stored else None
+        except InvalidInput:
+            public = None
+        return key, app.secret(security.PASSWORD) is not None, public
     finally:
         app.close()
 
@@ -133,12 +152,16 @@ def create_app(
         public_url, public_host = check_public_url(public_url)
         base_url = public_url
     hosted_by: account_gate.Hosted | None = None
+    stored_public: str | None = None
     if env.database_url:
         hosted_by = _hosted(env, mailer, public_url)
         session_key, password_on = hosted_by.accounts.server_secret(security.SESSION_KEY), True
         env.schema_checked = True
     else:
-        session_key, password_on = _secrets(env)
+        session_key, password_on, stored_public = _secrets(env)
+    names = [public_host] if public_host else []
+    if stored_public is not None:  # set in Settings: answered too (the command line's wins)
+        names.append(check_public_url(stored_public)[1])
     if not security.is_loopback(host) and not password_on:
         raise InvalidInput(
             f"Serving on {host} lets other devices reach your data: set a password first "
@@ -148,7 +171,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        links = action_links(base_url) if base_url else None
+        links = action_links(base_url, fixed=public_url is not None) if base_url else None
         stopper = run_reminder_loop(env, links=links) if run_reminders else None
         try:
             yield
@@ -157,7 +180,17 @@ def create_app(
                 stopper()
             app.state.apps.close_all()
 
+    from rollminder.web import photos as journal_photos
+    from rollminder.web import report as journal_report
+
+    uploads = {
+        journal_photos.UPLOAD_PATH: journal_photos.UPLOAD_BYTES,
+        journal_report.LOOP_PATH: journal_report.LOOP_BYTES,
+    }
+
     def max_body(path: str) -> int:
+        if path in uploads:
+            return uploads[path]
         return max_import_bytes if path == IMPORT_PATH else MAX_FORM_BYTES
 
     async def refuse(scope: Scope, status: int, message: str) -> ASGIApp:
@@ -190,14 +223,19 @@ def create_app(
         ]
     routes: list[BaseRoute] = [
         *pages,
-        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        # Static files only are compressed: a page carries the CSRF token (BREACH).
+        Mount(
+            "/static",
+            app=GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=1024),
+            name="static",
+        ),
     ]
     middleware = [
         Middleware(
             HostMiddleware,
             loopback_only=lambda: not app.state.password_on,
             bound=host,
-            names=[public_host] if public_host else [],
+            names=names,
             headers={k.decode(): v.decode() for k, v in headers},
         ),
         Middleware(
@@ -244,6 +282,7 @@ def create_app(
         app.state.nav = (*NAV, ("/account", "Account"))
     app.state.memo = Memo()  # derived figures kept between requests (web/cache.py)
     app.state.host = host
+    app.state.public_url = public_url  # serve --public-url: wins over the one in Settings
     app.state.password_on = password_on
     # Shared by every serve process on a database (the wall clock then: processes share no other).
     app.state.login_limit = (
@@ -253,29 +292,3 @@ def create_app(
     )
     app.state.max_import_bytes = max_import_bytes
     return app
-
-
-def check_public_url(text: str) -> tuple[str, str]:
-    """``serve --public-url``: an http(s) URL with a host name; returns it without a trailing
-    slash, and its host name. Anything else raises :class:`InvalidInput` (one line)."""
-    from urllib.parse import urlsplit
-
-    from rollminder.limits import shown
-
-    bad = InvalidInput(
-        f"The public URL must be an http:// or https:// address such as "
-        f"https://roll.example.org, not {shown(text)[:200]!r}."
-    )
-    if len(text) > 2000 or not text.isprintable() or any(c.isspace() for c in text):
-        raise bad
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise bad from None
-    host = (parts.hostname or "").rstrip(".")
-    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
-        raise bad
-    if port is not None and not 0 < port < 65536:
-        raise bad
-    return text.rstrip("/"), host

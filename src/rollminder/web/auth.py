@@ -146,7 +146,7 @@ def _not_modified(request: Request, etags: tuple[str, ...], modified: dt.datetim
 async def feed(request: Request) -> Response:
     """The live iCalendar feed: strong ETag and Last-Modified, 304 on a conditional GET that
     matches, gzip when the client accepts it (the bytes are the same each time: mtime 0)."""
-    app = service(request)
+    app = service(request, per_routine=False)  # every routine's slots; the token is the key
     tok = request.path_params["token"]
     _check(app, security.FEED_TOKEN, tok)
     body = calendar.feed(app)
@@ -175,7 +175,7 @@ ACTIONS = ("done", "snooze")
 
 async def act_page(request: Request) -> Response:
     """A notification's link opens this page; its button posts the action (never a GET)."""
-    app = service(request)
+    app = service(request, per_routine=False)
     tok, action = request.path_params["token"], request.path_params["action"]
     if action not in ACTIONS:
         raise HTTPException(404)
@@ -185,7 +185,7 @@ async def act_page(request: Request) -> Response:
 
 
 async def act(request: Request) -> Response:
-    app = service(request)
+    app = service(request, per_routine=False)  # Done and Snooze act on every open routine
     tok, action = request.path_params["token"], request.path_params["action"]
     if action not in ACTIONS:
         raise HTTPException(404)

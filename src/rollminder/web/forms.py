@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from rollminder import limits
 from rollminder.errors import InvalidInput
-from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS
 from rollminder.zonenames import zone_name
 
 MAX_FIELD = 4000
@@ -131,7 +131,7 @@ def plan_choices(form: FormData) -> dict[str, Any]:
     if minutes is not None:
         out["minutes"] = float(minutes)
     if "zones_given" in form:
-        zones = choices(form, "zones", ZONES, "zone")
+        zones = choices(form, "zones", ALL_ZONES, "zone")
         if not zones:
             raise InvalidInput("Choose at least one zone.")
         out["zones"] = zones
@@ -155,3 +155,63 @@ def plan_choices(form: FormData) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
+
+
+class PlanFields:
+    """The plan fields of a step form (onboarding, a new routine), each read alone: its value in
+    ``parsed`` as (field, plan choice, value), or its one-line message in ``errors``. Fields the
+    answers do not hold yet are left out (a later step asks for them)."""
+
+    def __init__(self, form: FormData, answers: Any, whose: str = "your roller's") -> None:
+        self.form, self.answers, self.whose = form, answers, whose
+        self.errors: dict[str, str] = {}
+        self.parsed: list[tuple[str, str, Any]] = []
+
+    def _read(self, field: str, key: str, fn: Any) -> None:
+        try:
+            value = fn()
+        except InvalidInput as exc:
+            self.errors[field] = exc.message
+            return
+        if value is not None:
+            self.parsed.append((field, key, value))
+
+    def _needle(self) -> float:
+        value = number(self.form, "needle_mm", "The needle length")
+        if value is None:
+            raise InvalidInput(f"Choose {self.whose} needle length.")
+        return float(value)
+
+    def _time(self) -> Any:
+        value = wall_time(self.form, "time", "time")
+        if value is None:
+            raise InvalidInput("Give the time of day, such as 21:00.")
+        return value
+
+    def _zones(self) -> tuple[str, ...]:
+        chosen = choices(self.form, "zones", ALL_ZONES, "area")
+        if not chosen:
+            raise InvalidInput("Choose at least one area.")
+        return chosen
+
+    def _minutes(self) -> float | None:
+        value = number(self.form, "minutes", "Minutes")
+        return None if value is None else float(value)
+
+    def read(self, *, needle_always: bool = True, tz: bool = False) -> PlanFields:
+        """Read the needle (always, or only once given), days, time, minutes, the zone (when
+        ``tz``) and the areas, in the order of the steps."""
+        given = self.answers
+        if needle_always or "needle_mm" in given:
+            self._read("needle_mm", "needle_mm", self._needle)
+        if needle_always or "days" in given:
+            self._read("days", "weekdays", lambda: weekdays(self.form))
+        if "time" in given:
+            self._read("time", "time", self._time)
+        if needle_always or "minutes" in given:
+            self._read("minutes", "minutes", self._minutes)
+        if tz and "tz" in given:
+            self._read("tz", "tz", lambda: zone(self.form, "tz"))
+        if "zones_given" in given or (not needle_always and "zones" in given):
+            self._read("zones", "zones", self._zones)
+        return self

@@ -63,21 +63,30 @@ class AppCache:
         self._local = threading.local()
         self._open: weakref.WeakSet[Rollminder] = weakref.WeakSet()
 
-    def get(self) -> Rollminder:
+    def get(self, routine: str | None = None) -> Rollminder:
+        """The open facade; with ``routine`` (a routine's id), the facade of that routine on the
+        same store (kept too, so figures cached for it are found again)."""
         day = self.env.now().astimezone(dt.UTC).date()
         entry: tuple[Rollminder, dt.date] | None = getattr(self._local, "entry", None)
-        if entry is not None and entry[1] == day:
+        if entry is None or entry[1] != day:
+            self.reset()
+            app = self.env.open_app(live=True)  # a server runs on: its clock is read per use case
+            self._local.entry = (app, day)
+            self._local.routines = {}
+            self._open.add(app)
+            entry = (app, day)
+        if routine is None:
             return entry[0]
-        self.reset()
-        app = self.env.open_app(live=True)  # a server runs on: its clock is read per use case
-        self._local.entry = (app, day)
-        self._open.add(app)
-        return app
+        kept: dict[str, Rollminder] = self._local.routines
+        if routine not in kept:
+            kept[routine] = entry[0].for_routine(routine)
+        return kept[routine]
 
     def reset(self) -> None:
         """Close this thread's store; the next request opens a fresh one."""
         entry = getattr(self._local, "entry", None)
         self._local.entry = None
+        self._local.routines = {}
         if entry is not None:
             self._open.discard(entry[0])
             with contextlib.suppress(Exception):
@@ -90,14 +99,57 @@ class AppCache:
                 app.close()
 
 
-def service(request: Request) -> Rollminder:
-    """The :class:`Rollminder` for this request."""
+def service(request: Request, *, per_routine: bool = True) -> Rollminder:
+    """The :class:`Rollminder` for this request, bound to the routine chosen (issue 12): the
+    ``?routine=`` query (a routine's name or id; an unknown one is a one-line 404), which is then
+    remembered in the signed session cookie, else the one remembered, else the first.
+
+    ``per_routine=False`` (the feed and the action links, whose token is the credential): the
+    profile's facade, whatever the cookie says; the session is not read (no ``Vary: Cookie``)."""
     app = request.scope.get(_APP_KEY)
     if app is None:
-        app = request.app.state.apps.get()
+        apps: AppCache = request.app.state.apps
+        app = apps.get(chosen_routine(request, apps.get()) if per_routine else None)
         request.scope[_APP_KEY] = app
     assert isinstance(app, Rollminder)
     return app
+
+
+ROUTINE_KEY = "routine"
+
+
+def chosen_routine(request: Request, app: Rollminder) -> str | None:
+    """The id of the routine this request works on (None: the first, or the profile has no
+    routine yet). Checked against the profile's routines on every request."""
+    found = app.raw.routines()
+    has_session = "session" in request.scope
+    asked = request.query_params.get(ROUTINE_KEY)
+    if asked is not None and found:
+        rid = app.find_routine(asked).id  # NotFound: "No routine X: your routines are ..."
+        if has_session:
+            request.session[ROUTINE_KEY] = rid
+        return None if rid == found[0].id else rid
+    kept = request.session.get(ROUTINE_KEY) if has_session else None
+    if isinstance(kept, str) and kept:
+        ids = [r.id for r in found]
+        if kept in ids[1:]:
+            return kept
+        if kept not in ids:
+            request.session.pop(ROUTINE_KEY, None)  # removed since: back to the first
+    return None
+
+
+def routine_switch(request: Request) -> list[tuple[str, bool]]:
+    """The switcher's entries, (name, current), when the profile has several routines; [] with
+    one (a person with one routine sees no switcher)."""
+    app = request.scope.get(_APP_KEY)
+    if not isinstance(app, Rollminder):
+        return []
+    found = app.raw.routines()
+    if len(found) < 2:
+        return []
+    current = app.routine_id or found[0].id
+    return [(r.name, r.id == current) for r in found]
 
 
 def reset_store(request: Request) -> None:
@@ -124,6 +176,12 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages
 
 
+def flash_undo(request: Request, message: str) -> None:
+    """A message after an edit or a deletion: the next page shows it with an Undo button (a
+    small form posting to /undo), for that page view only."""
+    flash(request, message, "undo")
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -145,6 +203,11 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     }
     if "app" not in context and _APP_KEY in request.scope:
         base["app"] = request.scope[_APP_KEY]
+    if _APP_KEY in request.scope and not is_htmx(request):
+        try:
+            base["routine_switch"] = routine_switch(request)
+        except Exception:  # the switcher must never break the page it sits on
+            base["routine_switch"] = []
     if _APP_KEY in request.scope and not keep:
         warning = skipped_warning(request.scope[_APP_KEY])
         if warning:
@@ -170,6 +233,60 @@ def skipped_warning(app: Rollminder) -> str:
         f"{'are' if len(rows) != 1 else 'is'} left out: {named}. Delete or fix on /damaged "
         "(Settings, Damaged rows), or with 'rollminder doctor'."
     )
+
+
+#: Where the public URL set in Settings is kept: a "web:" row of the profile's settings (never
+#: exported: it is where this server is reached, not the person's data).
+PUBLIC_URL_KEY = "public_url"
+
+
+def check_public_url(text: str) -> tuple[str, str]:
+    """``serve --public-url``: an http(s) URL with a host name; returns it without a trailing
+    slash, and its host name. Anything else raises :class:`InvalidInput` (one line)."""
+    from urllib.parse import urlsplit
+
+    from rollminder.errors import InvalidInput
+    from rollminder.limits import shown
+
+    bad = InvalidInput(
+        f"The public URL must be an http:// or https:// address such as "
+        f"https://roll.example.org, not {shown(text)[:200]!r}."
+    )
+    if len(text) > 2000 or not text.isprintable() or any(c.isspace() for c in text):
+        raise bad
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise bad from None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
+        raise bad
+    if port is not None and not 0 < port < 65536:
+        raise bad
+    return text.rstrip("/"), host
+
+
+def stored_public_url(app: Rollminder) -> str | None:
+    """The public URL set in Settings, or None."""
+    value = app.secret(PUBLIC_URL_KEY)
+    return value.rstrip("/") if value else None
+
+
+def public_base(request: Request, app: Rollminder) -> str:
+    """The address links to this app start with (Done/Snooze, the feed, QR codes): ``serve
+    --public-url``, else the one set in Settings, else the address of this request."""
+    fixed = getattr(request.app.state, "public_url", None)
+    if fixed:
+        return str(fixed)
+    return stored_public_url(app) or str(request.base_url).rstrip("/")
+
+
+def only_this_computer(request: Request, app: Rollminder) -> bool:
+    """Whether a phone cannot reach this app: bound to loopback and no public URL."""
+    if getattr(request.app.state, "public_url", None) or stored_public_url(app):
+        return False
+    return security.is_loopback(str(getattr(request.app.state, "host", "127.0.0.1")))
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -16,10 +16,10 @@ from starlette.routing import BaseRoute, Route
 
 from rollminder.errors import InvalidInput
 from rollminder.guide import ZONE_LABELS
-from rollminder.model import REACTIONS, ZONES, Session, Skip
+from rollminder.model import ALL_ZONES, REACTIONS, Session, Skip
 from rollminder.service import Rollminder, check_reaction
 from rollminder.web import forms, words
-from rollminder.web.kit import flash, redirect, render, service
+from rollminder.web.kit import flash, flash_undo, redirect, render, service
 
 #: How far back the log page lists entries unless asked for everything.
 RECENT_DAYS = 120
@@ -53,11 +53,14 @@ LOG_PAGES = (
 )
 
 
-def _page(request: Request, name: str, app: Rollminder, **context: Any) -> Response:
+def _page(
+    request: Request, name: str, app: Rollminder, status: int = 200, **context: Any
+) -> Response:
     today = app.local_now().date()
     return render(
         request,
         name,
+        status,
         plan=app.plan(),
         tz=app.zone(),
         today=today,
@@ -86,7 +89,7 @@ async def log_page(request: Request) -> Response:
         everything=everything,
         recent_days=RECENT_DAYS,
         now_input=_local_input(app, app.now()),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         reactions=REACTIONS,
     )
 
@@ -94,7 +97,7 @@ async def log_page(request: Request) -> Response:
 async def pauses_page(request: Request) -> Response:
     app = service(request)
     app.plan()
-    return _page(request, "log_pauses.html", app, pauses=app.pauses())
+    return _page(request, "log_pauses.html", app, pauses=app.pauses(), errors={}, typed={})
 
 
 async def rollers_page(request: Request) -> Response:
@@ -143,7 +146,7 @@ def _reaction(value: str) -> str | None:
 async def add_session(request: Request) -> Response:
     app = service(request)
     form = await request.form()
-    zones = forms.choices(form, "zones", ZONES, "zone")
+    zones = forms.choices(form, "zones", ALL_ZONES, "zone")
     logged = app.log_session(
         at=forms.local_instant(form, "at", "session's time", app.zone()),
         minutes=forms.number(form, "minutes", "Minutes"),
@@ -195,7 +198,7 @@ async def edit_page(request: Request) -> Response:
         kind=kind,
         row=row,
         when=_local_input(app, when),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         reactions=REACTIONS,
     )
 
@@ -208,7 +211,7 @@ async def edit(request: Request) -> Response:
     _find_entry(app, kind, rid)
     form = await request.form()
     if kind == "session":
-        zones = forms.choices(form, "zones", ZONES, "zone")
+        zones = forms.choices(form, "zones", ALL_ZONES, "zone")
         logged = app.edit_session(
             rid,
             at=forms.local_instant(form, "at", "session's time", app.zone()),
@@ -217,7 +220,7 @@ async def edit(request: Request) -> Response:
             reaction=_reaction(forms.text(form, "reaction")),
             note=forms.text(form, "note"),
         )
-        flash(request, "Session changed.")
+        flash_undo(request, "Session changed.")
         for warning in logged.warnings:
             flash(request, warning, "warn")
     else:
@@ -226,7 +229,7 @@ async def edit(request: Request) -> Response:
             slot=forms.local_instant(form, "slot", "slot", app.zone()),
             reason=forms.text(form, "reason"),
         )
-        flash(request, "Skip changed.")
+        flash_undo(request, "Skip changed.")
     return redirect("/log")
 
 
@@ -237,7 +240,7 @@ async def delete(request: Request) -> Response:
         raise HTTPException(404)
     _find_entry(app, kind, rid)
     what = app.delete_entry(rid)
-    flash(request, f"Deleted the {what}.")
+    flash_undo(request, f"Deleted the {what}.")
     return redirect("/log")
 
 
@@ -245,13 +248,39 @@ async def delete(request: Request) -> Response:
 
 
 async def add_pause(request: Request) -> Response:
+    """A pause; a refused answer shows the page again with every answer as typed and the
+    message next to its field (status 400), never the error page."""
     app = service(request)
     form = await request.form()
-    first = forms.day(form, "first", "pause's first day")
-    last = forms.day(form, "last", "pause's last day")
-    if first is None or last is None:
-        raise InvalidInput("Give the pause's first and last day.")
-    pause = app.pause(first, last, forms.text(form, "reason"))
+    errors: dict[str, str] = {}
+    first = last = None
+    try:
+        first = forms.day(form, "first", "pause's first day")
+    except InvalidInput as exc:
+        errors["first"] = exc.message
+    try:
+        last = forms.day(form, "last", "pause's last day")
+    except InvalidInput as exc:
+        errors["last"] = exc.message
+    if not errors and (first is None or last is None):
+        errors["first" if first is None else "last"] = "Give the pause's first and last day."
+    if not errors:
+        assert first is not None and last is not None
+        try:
+            pause = app.pause(first, last, forms.text(form, "reason"))
+        except InvalidInput as exc:
+            errors["reason" if "reason" in exc.message.lower() else "last"] = exc.message
+    if errors:
+        typed = {k: str(form.get(k, ""))[:500] for k in ("first", "last", "reason")}
+        return _page(
+            request,
+            "log_pauses.html",
+            app,
+            status=400,
+            pauses=app.pauses(),
+            errors=errors,
+            typed=typed,
+        )
     today = _today(app)
     begins, ends = words.day_of(pause.first, today), words.day_of(pause.last, today)
     flash(request, f"Paused from {begins} through {ends}.")
@@ -261,7 +290,7 @@ async def add_pause(request: Request) -> Response:
 async def cancel_pause(request: Request) -> Response:
     app = service(request)
     pause = app.cancel_pause(request.path_params["id"])
-    flash(request, f"Cancelled the pause from {words.day_of(pause.first, _today(app))}.")
+    flash_undo(request, f"Cancelled the pause from {words.day_of(pause.first, _today(app))}.")
     return redirect("/log/pauses")
 
 
@@ -293,7 +322,7 @@ async def add_roller(request: Request) -> Response:
 async def retire_roller(request: Request) -> Response:
     app = service(request)
     roller = app.retire_roller(request.path_params["id"])
-    flash(request, f"Retired {roller.label}.")
+    flash_undo(request, f"Retired {roller.label}.")
     return redirect("/log/rollers")
 
 
@@ -323,7 +352,7 @@ async def add_visit(request: Request) -> Response:
 async def delete_visit(request: Request) -> Response:
     app = service(request)
     visit = app.delete_visit(request.path_params["id"])
-    flash(
+    flash_undo(
         request,
         f"Deleted the visit of {words.day_of(visit.at.astimezone(app.zone()), _today(app))}.",
     )

@@ -20,7 +20,7 @@ from rollminder import rules
 from rollminder.env import system_zone
 from rollminder.errors import InvalidInput, NoHomePlan, RollminderError
 from rollminder.guide import ZONE_LABELS, pace_note
-from rollminder.model import DEFAULT_ZONES, WEEKDAYS, ZONES
+from rollminder.model import ALL_ZONES, DEFAULT_ZONES, WEEKDAYS
 from rollminder.service import Rollminder
 from rollminder.web import forms
 from rollminder.web.kit import flash, redirect, render, service
@@ -128,56 +128,8 @@ def check(app: Rollminder, answers: Answers) -> tuple[dict[str, Any], dict[str, 
     Each field is read alone, then the plan is drafted field by field in the order of the steps,
     so a refusal (a rest under the floor, a clash of days) is told next to the field that caused
     it. A needle of 1.0 mm or longer is not an error here: it is the clinic-only way."""
-    form = as_form(answers)
-    errors: dict[str, str] = {}
-    parsed: list[tuple[str, str, Any]] = []  # (field, choice key, value)
-
-    def read(field: str, key: str, fn: Any) -> None:
-        try:
-            value = fn()
-        except InvalidInput as exc:
-            errors[field] = exc.message
-            return
-        if value is not None:
-            parsed.append((field, key, value))
-
-    def needle() -> float:
-        value = forms.number(form, "needle_mm", "The needle length")
-        if value is None:
-            raise InvalidInput("Choose your roller's needle length.")
-        return float(value)
-
-    def time() -> Any:
-        if "time" not in answers:
-            return None
-        value = forms.wall_time(form, "time", "time")
-        if value is None:
-            raise InvalidInput("Give the time of day, such as 21:00.")
-        return value
-
-    def tz() -> str | None:
-        if "tz" not in answers:
-            return None
-        return forms.zone(form, "tz")
-
-    def zones() -> tuple[str, ...] | None:
-        if "zones_given" not in answers:
-            return None
-        chosen = forms.choices(form, "zones", ZONES, "area")
-        if not chosen:
-            raise InvalidInput("Choose at least one area.")
-        return chosen
-
-    def minutes() -> float | None:
-        value = forms.number(form, "minutes", "Minutes")
-        return None if value is None else float(value)
-
-    read("needle_mm", "needle_mm", needle)
-    read("days", "weekdays", lambda: forms.weekdays(form))
-    read("time", "time", time)
-    read("minutes", "minutes", minutes)
-    read("tz", "tz", tz)
-    read("zones", "zones", zones)
+    fields = forms.PlanFields(as_form(answers), answers).read(tz=True)
+    errors, parsed = fields.errors, fields.parsed
     if answers.get("understood") != "yes" and "understood" in answers:
         errors["understood"] = "Tick that you have read this note."
     for field in CLINICIAN_FIELDS:
@@ -240,7 +192,7 @@ def render_step(
         "needles": NEEDLES,
         "rules": rules,
         "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        "zones": [(z, ZONE_LABELS[z]) for z in ZONES],
+        "zones": [(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         "chosen_zones": answers["zones"] if "zones_given" in answers else DEFAULT_ZONES,
         "questions": rules.CLINICIAN_QUESTIONS,
         "not_medical_advice": rules.NOT_MEDICAL_ADVICE,

@@ -15,6 +15,7 @@ from rollminder.errors import NoPlan
 from rollminder.guide import ZONE_LABELS
 from rollminder.model import Log, Plan, Roller
 from rollminder.service import RollerWear, Rollminder
+from rollminder.usecases.logbook import SecondToday
 from rollminder.web import forms, words
 from rollminder.web.auth import snooze
 from rollminder.web.cache import Memo, data_key
@@ -78,6 +79,7 @@ async def dashboard(request: Request) -> Response:
     outlook = app.outlook_of(plan, data.log, utc_now, 4)
     status, slots = outlook.state, outlook.slots
     target = status.next.start if status.next else None
+    several = app.several_routines()
     return render(
         request,
         "dashboard.html",
@@ -103,13 +105,69 @@ async def dashboard(request: Request) -> Response:
         when=words.when,
         day=words.day_of,
         duration=words.duration,
+        routine_slots=every_routine_slots(app, utc_now) if several else [],
+        routine_query=routine_query(app) if several else "",
     )
 
 
+@dataclass(frozen=True)
+class RoutineSlot:
+    """A slot of one of several routines, for Today's list (issue 12)."""
+
+    start: dt.datetime
+    routine: str
+    due: bool
+    kind: str
+    current: bool  # the routine the page works on
+
+
+def every_routine_slots(app: Rollminder, utc_now: dt.datetime, each: int = 3) -> list[RoutineSlot]:
+    """The next slots of every routine, soonest first, each with its routine's name."""
+    found: list[RoutineSlot] = []
+    current = app.routine()
+    for routine, one in app.each_routine():
+        if routine is None:
+            continue
+        plan = one.plan()
+        outlook = one.outlook_of(plan, one.log_for(plan, utc_now), utc_now, each)
+        for slot in outlook.slots:
+            found.append(
+                RoutineSlot(
+                    start=slot.start.astimezone(ZoneInfo(plan.tz)),
+                    routine=routine.name,
+                    due=slot.due,
+                    kind=slot.kind,
+                    current=current is not None and routine.id == current.id,
+                )
+            )
+    found.sort(key=lambda s: (s.start, s.routine))
+    return found
+
+
+def routine_query(app: Rollminder) -> str:
+    """``?routine=NAME`` of the routine this facade works on, for forms that must act on it."""
+    from urllib.parse import quote
+
+    routine = app.routine()
+    return f"?routine={quote(routine.name)}" if routine is not None else ""
+
+
 async def today_done(request: Request) -> Response:
-    """Done pressed on Today: a session now, with the plan's minutes and zones."""
+    """Done pressed on Today: a session now, with the plan's minutes and zones. When today has
+    a session already, it asks first (a day counts once), and ``again=1`` logs it anyway."""
     app = service(request)
-    logged = app.log_session()
+    form = await request.form()
+    again = form.get("again") == "1"
+    try:
+        logged = app.log_session(second_today=again)
+    except SecondToday as exc:
+        local = exc.existing.start.astimezone(app.zone())
+        return render(
+            request,
+            "today_again.html",
+            at=f"{local:%H:%M}",
+            routine_query=routine_query(app) if app.several_routines() else "",
+        )
     local = logged.session.start.astimezone(app.zone())
     flash(request, f"Done: logged a session at {local:%H:%M}.")
     for warning in logged.warnings:

@@ -10,13 +10,15 @@ from rollminder.service import Rollminder
 from rollminder.web import security
 
 
-def action_links(base_url: str) -> Callable[[Rollminder], dict[str, str]]:
+def action_links(base_url: str, *, fixed: bool = False) -> Callable[[Rollminder], dict[str, str]]:
     """What the reminder loop appends to a session reminder: the Done and Snooze links of this
     server, with the profile's action token (read on each pass, so a rotated token is used at
-    once)."""
-    base = base_url.rstrip("/")
+    once). Unless ``fixed`` (``serve --public-url``), the public URL set in Settings, read on
+    each pass too, comes before ``base_url``."""
+    from rollminder.web.kit import stored_public_url
 
     def links(app: Rollminder) -> dict[str, str]:
+        base = (None if fixed else stored_public_url(app)) or base_url.rstrip("/")
         secret = app.token(security.ACTION_TOKEN)
         return {
             "Done": f"{base}/act/{secret}/done",

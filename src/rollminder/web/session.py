@@ -38,7 +38,7 @@ from rollminder import rules
 from rollminder.errors import InvalidInput
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS, Guide, build_guide
 from rollminder.limits import NOTE, SESSION_MINUTES
-from rollminder.model import REACTIONS, ZONES
+from rollminder.model import ALL_ZONES, REACTIONS
 from rollminder.service import Rollminder
 from rollminder.web import words
 from rollminder.web.kit import STATIC, flash, redirect, render, service
@@ -235,9 +235,9 @@ async def log_post(request: Request) -> Response:
         else rolled
     )
     zones = [z.strip() for z in str(form.get("zones", "")).split(",") if z.strip()]
-    unknown = [z for z in zones if z not in ZONES]
+    unknown = [z for z in zones if z not in ALL_ZONES]
     if unknown or not zones:
-        raise InvalidInput("Say which zones were rolled: " + ", ".join(ZONES) + ".")
+        raise InvalidInput("Say which zones were rolled: " + ", ".join(ALL_ZONES) + ".")
     reaction = str(form.get("reaction", "")).strip() or None
     note = str(form.get("note", ""))
     roller = app.current_roller()

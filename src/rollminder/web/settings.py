@@ -15,16 +15,21 @@ from starlette.routing import BaseRoute, Route
 from rollminder import limits, rules
 from rollminder.errors import ImportFailed, InvalidInput, RollminderError
 from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS
-from rollminder.model import ALL_DIRECTIONS, WEEKDAYS, ZONES
+from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS
 from rollminder.service import Rollminder
 from rollminder.web import forms, security
 from rollminder.web.kit import (
     IMPORT_PATH,
+    PUBLIC_URL_KEY,
+    check_public_url,
     flash,
+    only_this_computer,
+    public_base,
     redirect,
     render,
     reset_store,
     service,
+    stored_public_url,
 )
 from rollminder.web.pages import DAY_NAMES
 from rollminder.web.zonelist import zone_options
@@ -38,7 +43,7 @@ def qr_svg(text: str, title: str = "QR code of the link") -> str:
 
 
 def _links(request: Request, app: Rollminder) -> dict[str, str]:
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request, app)
     feed = f"{base}/feed/{app.token(security.FEED_TOKEN)}.ics"
     act = app.token(security.ACTION_TOKEN)
     webcal = "webcal://" + feed.split("://", 1)[1]
@@ -103,7 +108,7 @@ def page(
         plan=plan,
         settings=app.settings(),
         weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
-        zones=[(z, ZONE_LABELS[z]) for z in ZONES],
+        zones=[(z, ZONE_LABELS[z]) for z in ALL_ZONES],
         chosen_zones=typed.get("zones", plan.zones),
         chosen_days=typed.get("days", [WEEKDAYS[d] for d in plan.weekdays]),
         directions=[(d, DIRECTION_LABELS[d]) for d in ALL_DIRECTIONS],
@@ -121,6 +126,10 @@ def page(
         errors=errors or {},
         typed=typed,
         zone_options=zone_options(),
+        local_only=only_this_computer(request, app),
+        public_fixed=getattr(request.app.state, "public_url", None),
+        public_stored=stored_public_url(app) or "",
+        host=request.app.state.host,
     )
 
 
@@ -244,6 +253,38 @@ async def test_channel(request: Request) -> Response:
     return redirect("/settings#reminders")
 
 
+# -- the public URL ------------------------------------------------------------------------------
+
+
+async def save_public_url(request: Request) -> Response:
+    """The address people reach this app at (as ``serve --public-url``; that one wins): used by
+    the Done/Snooze links, the feed and the QR codes. Empty removes it. A refused one shows the
+    page again with it as typed and the message next to the field."""
+    app = service(request)
+    form = await request.form()
+    text = forms.text(form, "public_url")
+    if not text:
+        app.delete_secret(PUBLIC_URL_KEY)
+        flash(request, "Public address removed: links use the address you open the app at.")
+        return redirect("/settings#links")
+    try:
+        url, _ = check_public_url(text)
+    except InvalidInput as exc:
+        return page(
+            request,
+            app,
+            status=400,
+            errors={"public_url": exc.message},
+            typed={
+                "public_url": text[:300],
+                "session_check": "1" if app.settings().session_check else "",
+            },
+        )
+    app.put_secret(PUBLIC_URL_KEY, url)
+    flash(request, f"Links now start with {url}.")
+    return redirect("/settings#links")
+
+
 # -- tokens --------------------------------------------------------------------------------------
 
 
@@ -347,6 +388,7 @@ routes: list[BaseRoute] = [
     Route("/settings/channels/remove", remove_channel, methods=["POST"]),
     Route("/settings/channels/test", test_channel, methods=["POST"]),
     Route("/settings/rotate/{which}", rotate_token, methods=["POST"]),
+    Route("/settings/public-url", save_public_url, methods=["POST"]),
     Route("/settings/export.{form}", export, methods=["GET"]),
     Route(IMPORT_PATH, import_, methods=["POST"]),
     Route("/settings/backup", backup_now, methods=["POST"]),

@@ -13,13 +13,53 @@
   var on = document.getElementById("push-on");
   var off = document.getElementById("push-off");
   var status = document.getElementById("push-status");
-  if (!on || !off || !status) {
+  var list = document.getElementById("push-devices");
+  if (!on || !off || !status || !list) {
     return;
   }
 
   function say(text) {
     status.textContent = text;
   }
+
+  // The devices' list: our own server-rendered, escaped fragment (GET /push/devices); its Remove
+  // buttons post here and get the list back (without JavaScript they post and come back to
+  // Settings).
+  function fill(response) {
+    return response.text().then(function (html) {
+      if (response.ok) {
+        list.innerHTML = html;
+      }
+    });
+  }
+
+  function refresh() {
+    return fetch("/push/devices", { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(fill)
+      .catch(function () {
+        list.textContent = "The devices could not be loaded: reload the page.";
+      });
+  }
+
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.getAttribute("action") !== "/push/devices/remove") {
+      return;
+    }
+    event.preventDefault();
+    fetch("/push/devices/remove", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+      body: new FormData(form),
+    })
+      .then(fill)
+      .catch(function () {
+        say("That did not work: try again.");
+      });
+  });
+
+  refresh();
 
   if (!window.isSecureContext) {
     say(
@@ -55,12 +95,6 @@
         return body;
       });
     });
-  }
-
-  function refresh() {
-    if (window.htmx) {
-      window.htmx.trigger(document.body, "push-changed");
-    }
   }
 
   function deviceName() {
