@@ -1,5 +1,5 @@
 """Web Push routes (issue 16): the VAPID public key, subscribing and unsubscribing this device, and
-the list of subscribed devices that Settings shows (``_push_devices.html``, loaded by htmx).
+the list of subscribed devices that Settings shows (``_push_devices.html``, loaded by push.js).
 
 Every route needs the login (when one is set) and, for a POST, the CSRF token (``X-CSRF-Token``,
 as static/js/push.js sends it). The reminders themselves reach the service worker (web/static/sw.js)
@@ -63,7 +63,7 @@ def _list(request: Request) -> Response:
 
 
 async def devices(request: Request) -> Response:
-    """The devices' list (the fragment inside Settings' notifications section)."""
+    """The devices' list (the fragment push.js puts inside Settings' notifications section)."""
     return _list(request)
 
 
