@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from rollminder.errors import InvalidInput
+from rollminder.remind import senders
 from rollminder.remind.records import ChannelConfig, ChannelStatus
 from rollminder.remind.senders import (
     DESKTOP_ID,
@@ -25,7 +27,6 @@ from rollminder.remind.senders import (
     ChannelError,
     DesktopChannel,
     _apprise,
-    build,
     desktop_available,
     mask_url,
     remask,
@@ -162,3 +163,13 @@ def implicit_desktop() -> ChannelConfig:
         id=DESKTOP_ID,
         created_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
     )
+
+
+def build(config: ChannelConfig, on_action: Callable[[str, str], None] | None = None) -> Channel:
+    """The channel that sends for ``config``: a Web Push device (:mod:`.webpush`), or one of
+    :func:`.senders.build`'s (the desktop, an Apprise URL)."""
+    if config.kind == "webpush":
+        from rollminder.remind.webpush import WebPushChannel
+
+        return WebPushChannel(config)
+    return senders.build(config, on_action)

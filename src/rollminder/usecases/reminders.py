@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from rollminder.errors import Conflict, InvalidInput, NotFound
-from rollminder.usecases.base import Base
+from rollminder.usecases.push import PushCases
 
 if TYPE_CHECKING:
     from rollminder.remind.channels import ChannelInfo
@@ -25,7 +25,7 @@ class ChannelTest(NamedTuple):
     error: str | None  # None: sent
 
 
-class ReminderCases(Base):
+class ReminderCases(PushCases):
     def add_channel(self, url: str, name: str | None = None) -> ChannelInfo:
         """Add a channel. The URL is checked by Apprise first; nothing changes if refused."""
         from rollminder.remind import channels
@@ -75,6 +75,7 @@ class ReminderCases(Base):
         from rollminder.remind import channels
         from rollminder.remind.records import ChannelStatus
 
+        self.prune_push_devices()
         statuses = self.store.channel_statuses()
         configs = self.store.channels()
         out = [channels.info(c, statuses.get(c.id, ChannelStatus(c.id))) for c in configs]
@@ -85,12 +86,14 @@ class ReminderCases(Base):
 
     def active_channels(self, desktop_present: Callable[[], bool]) -> list[ChannelConfig]:
         """The channels reminders go to now: the configured ones, or the desktop when there is
-        none and a notification server is present."""
+        none and a notification server is present. Web Push devices a push service dropped are
+        removed first; the others get what their sender needs (:meth:`for_sending`)."""
         from rollminder.remind import channels
 
+        self.prune_push_devices()
         configs = self.store.channels()
         if configs:
-            return configs
+            return self.for_sending(configs)
         return [channels.implicit_desktop()] if desktop_present() else []
 
     def test_channels(self, name: str | None = None) -> list[ChannelTest]:
@@ -99,7 +102,7 @@ class ReminderCases(Base):
         from rollminder.remind import channels
 
         if name is not None:
-            configs = [self._channel(name)]
+            configs = self.for_sending([self._channel(name)])
         else:
             configs = self.active_channels(channels.desktop_available)
         results = []

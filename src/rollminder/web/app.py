@@ -64,6 +64,7 @@ def _page_routes() -> list[BaseRoute]:
         logbook,
         onboarding,
         pages,
+        push,
         remindsetup,
         routines,
         settings,
@@ -90,6 +91,7 @@ def _page_routes() -> list[BaseRoute]:
         *session_routes,
         *journal_photos.routes,  # the skin journal (issue 17)
         *journal_report.routes,
+        *push.routes,
     ]
 
 

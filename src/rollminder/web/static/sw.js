@@ -7,6 +7,14 @@
  * What it never caches: pages (the dashboard, history, the log: they show the person's data and must
  * never be stale), JSON, and anything that is not a GET. Pages go to the network; only when the
  * network fails does a navigation get a short "offline" page, made here, holding no data.
+ *
+ * Reminders by Web Push (issue 16; web/push.py, remind/webpush.py): "push" shows the reminder
+ * from its JSON payload (title, body, tag, and for a session reminder its Done and Snooze with
+ * the paths of the action-token links /act/TOKEN/done|snooze). A button POSTs its link on this
+ * origin (no cookie, no CSRF token: the token is the credential; web/auth.py's act) and says
+ * what happened in a short notification, without opening the app; tapping the reminder itself
+ * opens the app. Neither the payload nor the POST's answer is ever cached (only the GETs of
+ * /static/ are, above).
  */
 "use strict";
 
@@ -84,5 +92,103 @@ self.addEventListener("fetch", function (event) {
         });
       })
     );
+  }
+});
+
+// -- Web Push: reminders with Done and Snooze -----------------------------------------------------
+
+var ICON = "/static/icons/icon-192.png";
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = { title: "rollminder", body: event.data ? event.data.text() : "" };
+  }
+  var urls = {};
+  var buttons = [];
+  (Array.isArray(data.actions) ? data.actions : []).forEach(function (a) {
+    if (a && typeof a.url === "string" && /^\/act\/[A-Za-z0-9_-]+\/(done|snooze)$/.test(a.url)) {
+      urls[a.action] = a.url;
+      buttons.push({ action: String(a.action), title: String(a.title || a.action) });
+    }
+  });
+  event.waitUntil(
+    self.registration.showNotification(String(data.title || "rollminder"), {
+      body: String(data.body || ""),
+      tag: String(data.tag || "rollminder"),
+      renotify: true,
+      icon: ICON,
+      actions: buttons,
+      data: { urls: urls },
+    })
+  );
+});
+
+function plainText(text) {
+  // The app's answer: one line of text, or its small error fragment (<p class="msg">...</p>).
+  return text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&#39;/g, "'")
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function openApp() {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if ("focus" in list[i]) {
+        return list[i].focus();
+      }
+    }
+    return self.clients.openWindow("/");
+  });
+}
+
+function act(notification, action) {
+  var urls = (notification.data && notification.data.urls) || {};
+  var url = urls[action];
+  notification.close();
+  if (!url) {
+    return openApp();
+  }
+  var tag = (notification.tag || "rollminder") + "-answer";
+  return fetch(url, {
+    method: "POST",
+    credentials: "omit",
+    cache: "no-store",
+    headers: { Accept: "text/plain", "HX-Request": "true" },
+  })
+    .then(function (response) {
+      return response.text().then(function (text) {
+        var line = plainText(text).slice(0, 200);
+        var title = response.ok ? (action === "done" ? "Session logged" : "Snoozed") : "Nothing changed";
+        if (!line) {
+          line = response.ok ? "Done." : "That did not work: open the app to see why.";
+        }
+        return self.registration.showNotification(title, { body: line, tag: tag, icon: ICON, data: { urls: {} } });
+      });
+    })
+    .catch(function () {
+      return self.registration.showNotification("rollminder is not reachable", {
+        body: "Nothing was changed: open the app when this device can reach it.",
+        tag: tag,
+        icon: ICON,
+        data: { urls: {} },
+      });
+    });
+}
+
+self.addEventListener("notificationclick", function (event) {
+  var done = act(event.notification, event.action);
+  try {
+    event.waitUntil(done);
+  } catch (e) {
+    /* an event a script made (not the browser's): nothing to keep the worker alive for */
   }
 });
