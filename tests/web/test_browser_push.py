@@ -196,30 +196,14 @@ def test_the_permission_is_asked_after_a_tap_and_the_device_is_listed_and_remove
 ) -> None:
     import base64
 
-    from jinja2 import Environment, FileSystemLoader
-    from markupsafe import Markup
-
-    from rollminder.web.kit import TEMPLATES
     from tests.push_receiver import PushReceiver
 
     device = PushReceiver(19198).device()
-    loader = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    section = loader.get_template("_push_devices.html").render(csrf_field=lambda: Markup(""))
     page = open_page(server)
     page.context.grant_permissions(["notifications"], origin=server.url)
     page.context.add_init_script(FAKE_PUSH)
-    page.goto("/settings")
-    page.evaluate(
-        """([html, sub]) => {
-          window.__subscription = sub;
-          const main = document.querySelector("main");
-          main.insertAdjacentHTML("beforeend", html);
-          const s = document.createElement("script");
-          s.src = "/static/js/push.js";
-          document.body.appendChild(s);
-        }""",
-        [section, json.dumps(device.subscription())],
-    )
+    page.goto("/settings")  # Settings holds the device section (_push_devices.html) itself
+    page.evaluate("sub => { window.__subscription = sub; }", json.dumps(device.subscription()))
     page.wait_for_selector("#push-on:not([hidden])")
     page.wait_for_selector("#push-devices li")
     assert page.evaluate("window.__asked") == 0  # never on load
