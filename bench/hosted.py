@@ -1,16 +1,20 @@
 """Hosted mode beside the embedded one (issue #15), in one run on this machine:
 
-- SQLite: one profile with a year of history, one `rollminder serve` (the embedded mode);
-- PostgreSQL: 10,000 profiles with a year of history each (loaded with COPY), 2 and then 4
-  `rollminder serve` processes on the database (the app connected as a non-owner role,
-  row-level security on), serving one profile in the middle of the table.
+- SQLite: one profile with a year of history, one `rollminder serve` (the embedded mode), the
+  household password set;
+- PostgreSQL: 10,000 accounts, each with a profile holding a year of history (one account made
+  through the accounts module and filled through the store, then copied with COPY), 2 and then 4
+  `rollminder serve` processes on the database (hosted mode: the app connected as a non-owner
+  role, row-level security on).
 
-A password is set in both, as a hosted deployment has: clients sign in once and send the
-session cookie, so every request also checks the sign-in record. For the dashboard and history:
-one client in sequence (p50), then 20 and 100 concurrent clients (spread evenly over the serve
-processes, as Caddy's round robin does; p50, p99, requests per second). Sign-in: the median of
-sequential sign-ins (the password hash's cost included). Targets: hosted dashboard p99 <= 50 ms
-at 20 clients; no hosted figure worse than 2x SQLite's.
+Clients sign in once and send the session cookie, so every request also checks the sign-in
+record. On PostgreSQL each concurrent client is a different account, signed in by e-mail and
+password (argon2id) through the web, each from its own loopback address (the accounts' rate
+limits count per address and per e-mail, in the database). For the dashboard and history: one
+client in sequence (p50), then 20 and 100 concurrent clients (spread evenly over the serve
+processes, as Caddy's round robin does; p50, p99, requests per second). Sign-in and sign-up:
+every `POST /login` and a few `POST /signup` (new e-mails), timed; and argon2id's verify alone.
+Targets: hosted dashboard p99 <= 50 ms at 20 clients; no hosted figure worse than 2x SQLite's.
 """
 
 from __future__ import annotations
@@ -35,18 +39,32 @@ from bench.common import Options, Result
 
 NAME = "hosted"
 DESCRIPTION = (
-    "dashboard, history, sign-in: 2 and 4 serve processes on PostgreSQL (10,000 profiles) "
+    "dashboard, history, sign-in: 2 and 4 serve processes on PostgreSQL (10,000 accounts) "
     "beside SQLite"
 )
 PAGES = ("/", "/history")
 LABELS = {"/": "dashboard", "/history": "history"}
-PORTS = range(18300, 18400)
-PROFILES = 10_000
-SERVED = "p05000"  # the profile the serve processes answer for
+PORTS = range(19050, 19100)
+ACCOUNTS = 10_000
+SERVED = 5000  # the account of the sequential client
 CLIENTS = (20, 100)
 PROCESSES = (2, 4)
 PASSWORD = "bench password 42"
-SIGN_INS = 15
+SIGN_INS = 15  # SQLite's sequential sign-ins (PostgreSQL: one per client account)
+SIGN_UPS = 10  # new accounts made through the web, per PostgreSQL set-up
+
+
+def email_of(index: int) -> str:
+    return f"p{index:05d}@bench.example"
+
+
+def client_accounts(count: int) -> list[int]:
+    """The accounts of ``count`` concurrent clients, spread over the table."""
+    return [(k * ACCOUNTS) // count for k in range(count)]
+
+
+_ADDRESSES = iter(f"127.{a}.{b}.{c}" for a in range(1, 255) for b in range(256)
+                  for c in range(1, 255))  # fmt: skip
 
 
 @dataclass
@@ -63,6 +81,7 @@ class Setup:
     processes: int
     pages: dict[str, Figures] = field(default_factory=dict)
     sign_in: list[float] = field(default_factory=list)
+    sign_up: list[float] = field(default_factory=list)
 
 
 def _ports(count: int) -> list[int]:
@@ -79,7 +98,7 @@ def _ports(count: int) -> list[int]:
     raise RuntimeError("no free ports in 18300-18399")
 
 
-def _serve(home: str, port: int, database_url: str | None, profile: str) -> subprocess.Popen[bytes]:
+def _serve(home: str, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
     from bench import data
 
     extra = {"ROLLMINDER_HOME": home, "ROLLMINDER_NOW": data.NOW.isoformat()}
@@ -89,8 +108,7 @@ def _serve(home: str, port: int, database_url: str | None, profile: str) -> subp
     if not database_url:
         env.pop("ROLLMINDER_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [str(common.project_bin("rollminder")), "--profile", profile, "serve", "--port",
-         str(port), "--no-reminders"],
+        [str(common.project_bin("rollminder")), "serve", "--port", str(port), "--no-reminders"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -143,25 +161,34 @@ def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> None:
         raise RuntimeError(f"GET {path}: HTTP {status}")
 
 
-def _sign_in(port: int) -> tuple[str, float]:
-    """A signed-in session's cookie, and how long the sign-in POST took."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def _post_form(port: int, path: str, fields: dict[str, str]) -> tuple[str, float]:
+    """GET ``path``'s form, POST it filled with ``fields`` from a loopback address of its own;
+    the session cookie it answers with, and how long the POST took."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=60, source_address=(next(_ADDRESSES), 0)
+    )
     try:
-        status, page, cookie = _request(conn, "GET", "/login", "")
+        status, page, cookie = _request(conn, "GET", path, "")
         found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
         if status != 200 or not found or not cookie:
-            raise RuntimeError(f"GET /login: HTTP {status}")
-        form = urllib.parse.urlencode(
-            {"password": PASSWORD, "next": "/", "csrf_token": found.group(1).decode()}
-        )
+            raise RuntimeError(f"GET {path}: HTTP {status}")
+        form = urllib.parse.urlencode({**fields, "csrf_token": found.group(1).decode()})
         start = time.perf_counter()
-        status, _, signed = _request(conn, "POST", "/login", cookie, form)
+        status, _, signed = _request(conn, "POST", path, cookie, form)
         took = time.perf_counter() - start
         if status != 303 or not signed:
-            raise RuntimeError(f"POST /login: HTTP {status}")
+            raise RuntimeError(f"POST {path}: HTTP {status}")
         return signed, took
     finally:
         conn.close()
+
+
+def _sign_in(port: int, account: int | None) -> tuple[str, float]:
+    """A signed-in session's cookie (an account's on PostgreSQL; None: the household password),
+    and how long the sign-in POST took."""
+    if account is None:
+        return _post_form(port, "/login", {"password": PASSWORD, "next": "/"})
+    return _post_form(port, "/login", {"email": email_of(account), "password": PASSWORD})
 
 
 def _sequential(port: int, path: str, cookie: str, count: int, warmup: int) -> list[float]:
@@ -180,15 +207,21 @@ def _sequential(port: int, path: str, cookie: str, count: int, warmup: int) -> l
 
 
 def _concurrent(
-    ports: Sequence[int], path: str, cookie: str, clients: int, per_client: int, errors: list[str]
+    ports: Sequence[int],
+    path: str,
+    cookies: Sequence[str],
+    clients: int,
+    per_client: int,
+    errors: list[str],
 ) -> tuple[list[float], float]:
-    """``clients`` keep-alive connections, spread evenly over ``ports``; all the timings and the
-    wall time."""
+    """``clients`` keep-alive connections, spread evenly over ``ports``, client ``k`` with
+    ``cookies[k % len(cookies)]``; all the timings and the wall time."""
     barrier = threading.Barrier(clients + 1)
     results: list[list[float]] = [[] for _ in range(clients)]
 
     def client(slot: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", ports[slot % len(ports)], timeout=120)
+        cookie = cookies[slot % len(cookies)]
         try:
             _get(conn, path, cookie)  # connect and warm up before the clock starts
             barrier.wait()
@@ -214,15 +247,27 @@ def _concurrent(
 
 
 def _measure(setup: Setup, home: str, url: str | None, options: Options, errors: list[str]) -> None:
-    profile = SERVED if url else "default"
     ports = _ports(setup.processes)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for port in ports:
-            procs.append(_serve(home, port, url, profile))
-        cookie, _ = _sign_in(ports[0])
-        for _ in range(SIGN_INS):
-            setup.sign_in.append(_sign_in(ports[len(setup.sign_in) % len(ports)])[1])
+            procs.append(_serve(home, port, url))
+        if url:  # hosted: each client its own account, signed in through the web
+            cookie, _ = _sign_in(ports[0], SERVED)
+            cookies = []
+            for k, account in enumerate(client_accounts(max(CLIENTS))):
+                signed, took = _sign_in(ports[k % len(ports)], account)
+                cookies.append(signed)
+                setup.sign_in.append(took)
+            tag = f"{setup.processes}x{time.time_ns() % 10**9}"
+            for k in range(SIGN_UPS):
+                fields = {"email": f"new{k}.{tag}@bench.example", "password": PASSWORD}
+                setup.sign_up.append(_post_form(ports[k % len(ports)], "/signup", fields)[1])
+        else:
+            cookie, _ = _sign_in(ports[0], None)
+            cookies = [cookie]
+            for _ in range(SIGN_INS):
+                setup.sign_in.append(_sign_in(ports[0], None)[1])
         rounds = max(50, options.rounds * 5)
         for path in PAGES:
             figures = setup.pages.setdefault(path, Figures())
@@ -233,7 +278,7 @@ def _measure(setup: Setup, home: str, url: str | None, options: Options, errors:
             per_client = max(5, 2000 // clients) if options.rounds >= 10 else 5
             for path in PAGES:
                 setup.pages[path].concurrent[clients] = _concurrent(
-                    ports, path, cookie, clients, per_client, errors
+                    ports, path, cookies, clients, per_client, errors
                 )
     finally:
         _stop(procs)
@@ -264,42 +309,74 @@ def _sqlite_home(dataset: object) -> Path:
     return home
 
 
-def _copy_profiles(url: str, dataset: object) -> None:
-    """``PROFILES`` profiles, each holding ``dataset``'s rows (COPY, one statement a table)."""
+def _copy_accounts(owner: str, template: int) -> None:
+    """``ACCOUNTS`` accounts like ``template`` (account 0 made through the accounts module, its
+    profile filled through the store): the accounts, their profiles and every row of the
+    template's profile copied with COPY, one statement a table. The password hash is the
+    template's (one argon2id hash, the same cost to verify as any other)."""
     import psycopg
 
-    from bench import data
-    from rollminder.store import postgres_rows as rows
+    from rollminder.store import postgres_schema as schema
 
-    d: data.Dataset = dataset  # type: ignore[assignment]
-    tables = [
-        (rows.PLANS, [d.plan]), (rows.ROLLERS, d.rollers), (rows.SERIES, d.series),
-        (rows.VISITS, d.visits), (rows.PAUSES, d.pauses), (rows.SKIPS, d.skips),
-        (rows.SESSIONS, d.sessions),
-    ]  # fmt: skip
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy("COPY profiles (id, name, created_at) FROM STDIN") as copy:
-            for pid in range(1, PROFILES + 1):
-                copy.write_row((pid, f"p{pid - 1:05d}", data.NOW))
-        cur.execute("SELECT setval(pg_get_serial_sequence('profiles', 'id'), %s)", (PROFILES,))
-        for table, objects in tables:
-            encoded = [table.encode(obj) for obj in objects]  # type: ignore[attr-defined]
-            quoted = ", ".join(f'"{c}"' for c in table.columns)
-            with cur.copy(f"COPY {table.name} (profile_id, {quoted}) FROM STDIN") as copy:
-                for pid in range(1, PROFILES + 1):
-                    for values in encoded:
-                        copy.write_row((pid, *values))
+    with psycopg.connect(owner) as conn, conn.cursor() as cur:
+        found = cur.execute(
+            "SELECT a.password_hash, a.created_at, p.id FROM accounts a "
+            "JOIN profiles p ON p.account_id = a.id WHERE a.id = %s",
+            (template,),
+        ).fetchone()
+        assert found is not None
+        hashed, created, profile = found
+        cur.execute("UPDATE accounts SET verified_at = created_at WHERE id = %s", (template,))
+        with cur.copy(
+            "COPY accounts (id, email, password_hash, verified_at, created_at) FROM STDIN"
+        ) as copy:
+            for index in range(1, ACCOUNTS):
+                copy.write_row((template + index, email_of(index), hashed, created, created))
+        with cur.copy("COPY profiles (id, name, account_id, created_at) FROM STDIN") as copy:
+            for index in range(1, ACCOUNTS):
+                copy.write_row((profile + index, "default", template + index, created))
+        for table, column in (("accounts", "id"), ("profiles", "id")):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                f"(SELECT max({column}) FROM {table}))"
+            )
+        for table in schema.PROFILE_TABLES:
+            if table == "secrets":  # each profile makes its own tokens on first use
+                continue
+            columns = [
+                str(r[0])
+                for r in cur.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "AND is_generated = 'NEVER' AND is_identity = 'NO' "
+                    "AND column_name <> 'profile_id' ORDER BY ordinal_position",
+                    (table,),
+                ).fetchall()
+            ]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            rows = bytearray()
+            with cur.copy(
+                f"COPY (SELECT {quoted} FROM {table} WHERE profile_id = {int(profile)}) TO STDOUT"
+            ) as out:
+                for chunk in out:
+                    rows += chunk
+            lines = bytes(rows).splitlines(keepends=True)
+            if not lines:
+                continue
+            with cur.copy(f"COPY {table} (profile_id, {quoted}) FROM STDIN") as copy:
+                for index in range(1, ACCOUNTS):
+                    prefix = f"{profile + index}\t".encode()
+                    copy.write(b"".join(prefix + line for line in lines))
 
 
 def _postgres(dataset: object) -> tuple[object, str]:
-    """A private cluster holding ``PROFILES`` profiles of ``dataset``; the app role's URL."""
+    """A private cluster holding ``ACCOUNTS`` accounts with a profile of ``dataset`` each; the
+    app role's URL."""
     sys.path.insert(0, str(common.ROOT))
     from tests import pg
 
     from bench import data
-    from rollminder.env import Env
-    from rollminder.store.postgres import close_pools, migrate
-    from rollminder.web import signins
+    from rollminder.accounts import Accounts
+    from rollminder.store.postgres import PostgresStore, close_pools, migrate
 
     if pg.bin_dir() is None:
         raise RuntimeError("PostgreSQL is not installed (Debian's postgresql)")
@@ -307,20 +384,30 @@ def _postgres(dataset: object) -> tuple[object, str]:
     name = cluster.new_database(prefix="rm_bench")
     owner = cluster.url(name, pg.OWNER)
     migrate(owner, now=data.NOW, app_role=pg.APP)
-    started = time.perf_counter()
-    _copy_profiles(owner, dataset)
-    cluster.sql("VACUUM ANALYZE", database=name)
-    common.log(f"bench hosted: {PROFILES} profiles loaded in {time.perf_counter() - started:.0f} s")
     url = cluster.url(name, pg.APP)
-    env = Env(home=common.WORK / "home-hosted-pg", profile=SERVED, clock=lambda: data.NOW,
-              database_url=url)  # fmt: skip
-    app = env.open_app()
-    try:
-        signins.set_password(app, PASSWORD)
-    finally:
-        app.close()
-        close_pools()
+    started = time.perf_counter()
+    template = Accounts(url, lambda: data.NOW).sign_up(email_of(0), PASSWORD)
+    assert template is not None
+    with PostgresStore.open(url, profile="default", now=data.NOW, account=template) as store:
+        data.put_all(store, dataset)  # type: ignore[arg-type]
+    close_pools()
+    _copy_accounts(owner, template)
+    cluster.sql("VACUUM ANALYZE", database=name)
+    common.log(f"bench hosted: {ACCOUNTS} accounts loaded in {time.perf_counter() - started:.0f} s")
     return cluster, url
+
+
+def _argon2_verify() -> list[float]:
+    """argon2id's verify alone, in this process (the hash of the accounts' password)."""
+    from rollminder.accounts import hash_password, password_matches
+
+    hashed = hash_password(PASSWORD)
+    times = []
+    for _ in range(SIGN_INS):
+        start = time.perf_counter()
+        assert password_matches(hashed, PASSWORD)
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def _rows_in(cluster: object, url: str) -> int:
@@ -342,13 +429,14 @@ def run(options: Options) -> Result:
     _measure(sqlite, str(_sqlite_home(dataset)), None, options, errors)
     cluster = None
     sessions = 0
+    verify = _argon2_verify()
     try:
-        common.log(f"bench hosted: PostgreSQL, {PROFILES} profiles (private cluster)")
+        common.log(f"bench hosted: PostgreSQL, {ACCOUNTS} accounts (private cluster)")
         cluster, url = _postgres(dataset)
         sessions = _rows_in(cluster, url)
         for processes in PROCESSES:
             common.log(f"bench hosted: PostgreSQL, {processes} serve processes")
-            setup = Setup(f"PostgreSQL, {PROFILES:,} profiles", processes)
+            setup = Setup(f"PostgreSQL, {ACCOUNTS:,} accounts", processes)
             setups.append(setup)
             _measure(setup, str(common.WORK / "home-hosted-pg"), url, options, errors)
     except Exception as exc:  # reported, not raised
@@ -358,7 +446,7 @@ def run(options: Options) -> Result:
             from tests import pg
 
             pg.remove(cluster)  # type: ignore[arg-type]
-    return report(setups, errors, options, data_line, sessions)
+    return report(setups, errors, options, data_line, sessions, verify)
 
 
 def _p(values: list[float], q: int) -> float:
@@ -368,7 +456,12 @@ def _p(values: list[float], q: int) -> float:
 
 
 def report(
-    setups: list[Setup], errors: list[str], options: Options, data_line: str, sessions: int
+    setups: list[Setup],
+    errors: list[str],
+    options: Options,
+    data_line: str,
+    sessions: int,
+    verify: list[float],
 ) -> Result:
     ms = common.ms
     header = ["page", "store", "serve processes", "1 client p50 ms"]
@@ -416,35 +509,48 @@ def report(
         "no hosted figure worse than 2x SQLite (p50, p99, req/s)",
         f"{worst_overall:.2f}x", "**PASS**" if worst_overall <= 2 else "**MISS**",
     ])  # fmt: skip
-    sign_rows = [[s.label, str(s.processes), ms(statistics.median(s.sign_in)),
-                  ms(max(s.sign_in))] for s in setups if s.sign_in]  # fmt: skip
+    sign_rows = [["argon2id verify alone (in-process, 19 MiB, t=2, p=1)", "-",
+                  ms(statistics.median(verify)), ms(max(verify)), str(len(verify))]]  # fmt: skip
+    for s in setups:
+        what = "household password, scrypt" if s.processes == 1 else "account, argon2id"
+        for label, times in ((f"`POST /login` ({what})", s.sign_in),
+                             ("`POST /signup` (new account, argon2id)", s.sign_up)):  # fmt: skip
+            if times:
+                median, most = ms(statistics.median(times)), ms(max(times))
+                sign_rows.append([f"{label}: {s.label}", str(s.processes), median, most,
+                                  str(len(times))])  # fmt: skip
     per_client = max(5, 2000 // CLIENTS[0]) if options.rounds >= 10 else 5
     intro = (
         f"{common.today()}; {common.machine_line()}.  \n"
-        f"rollminder data: {data_line}; PostgreSQL holds {PROFILES:,} such profiles "
-        f"({sessions:,} sessions), loaded with COPY; ROLLMINDER_NOW fixed.  \n"
-        "`rollminder serve --no-reminders` processes on 127.0.0.1 with a password set: the "
-        "clients sign in once and send the cookie. SQLite: the data directory, one process. "
-        "PostgreSQL: a private cluster (Debian's, loopback TCP, fsync off as in the tests), the "
-        "app as a non-owner role under row-level security, the serve processes answering one "
-        "profile; the clients are spread evenly over the processes. Each page: "
+        f"rollminder data: {data_line}; PostgreSQL holds {ACCOUNTS:,} accounts with one such "
+        f"profile each ({sessions:,} sessions): one account signed up through the accounts "
+        "module and filled through the store, the others copied from it with COPY; "
+        "ROLLMINDER_NOW fixed.  \n"
+        "`rollminder serve --no-reminders` processes on 127.0.0.1: the clients sign in once "
+        "and send the cookie. SQLite: the data directory, one process, the household password, "
+        "every client the one profile. PostgreSQL (hosted mode): a private cluster (Debian's, "
+        "loopback TCP, fsync off as in the tests), the app as a non-owner role under row-level "
+        f"security; each concurrent client is its own account (spread over the {ACCOUNTS:,}), "
+        "signed in through the web by e-mail and password from its own loopback address; the "
+        "clients are spread evenly over the processes. Each page: "
         f"{max(50, options.rounds * 5)} sequential requests, then 20 clients x {per_client} and "
         f"100 clients x {max(5, 2000 // 100) if options.rounds >= 10 else 5} (Python threads "
         'on the same 2 cores as the servers and the database). One run. "worst x SQLite": '
         "the largest of the p50, p99 and inverse req/s ratios to SQLite's."
     )
     markdown = "\n\n".join([
-        "## Hosted mode: PostgreSQL with many profiles beside SQLite (`bench/run.py hosted`)",
+        "## Hosted mode: PostgreSQL with many accounts beside SQLite (`bench/run.py hosted`)",
         intro,
         common.markdown_table(header, rows),
-        "Sign-in (`POST /login`, the password's scrypt hash checked, a sign-in record written):",
-        common.markdown_table(["store", "serve processes", "median ms", "max ms"], sign_rows),
+        "Sign-in and sign-up (PostgreSQL: the rate limits counted, the password's argon2id hash "
+        "checked or made, a sign-in record written; SQLite: the household password's scrypt):",
+        common.markdown_table(["what", "serve processes", "median ms", "max ms", "n"], sign_rows),
         common.markdown_table(["target", "measured", "result"], verdicts),
         *(["Errors: " + "; ".join(errors[:5])] if errors else []),
     ])  # fmt: skip
     text = "\n\n".join(
         [f"hosted: {data_line}", common.text_table(header, rows),
-         common.text_table(["store", "processes", "sign-in median ms", "max ms"], sign_rows),
+         common.text_table(["what", "processes", "median ms", "max ms", "n"], sign_rows),
          common.text_table(["target", "measured", "result"], verdicts),
          *(["errors: " + "; ".join(errors[:5])] if errors else [])]
     )  # fmt: skip

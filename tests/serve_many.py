@@ -1,9 +1,13 @@
 """Several real `rollminder serve` processes on one database, for the multi-process and deploy
-tests (issue #15): each on its own loopback port of 18850-18899, started as the operator would
-(the venv's `rollminder serve --database URL --no-reminders`), stopped after the test."""
+tests (issue #15): each on its own loopback port of 19050-19099, started as the operator would
+(the venv's `rollminder serve --database URL --no-reminders`), stopped after the test. On a
+PostgreSQL URL that is hosted mode: people sign in to accounts (:func:`new_account` makes one
+through the accounts module, with a plan in its first profile)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import re
 import signal
@@ -14,10 +18,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-PORTS = range(18850, 18900)
+if TYPE_CHECKING:
+    from tests.pg import Cluster
+
+PORTS = range(19050, 19100)
 ROLLMINDER = Path(sys.executable).parent / "rollminder"
 PASSWORD = "a long test password"
+EMAIL = "ada@example.org"
 
 
 def free_ports(count: int, taken: Sequence[int] = ()) -> list[int]:
@@ -33,7 +42,7 @@ def free_ports(count: int, taken: Sequence[int] = ()) -> list[int]:
         found.append(port)
         if len(found) == count:
             return found
-    raise RuntimeError("no free port in 18850-18899")
+    raise RuntimeError("no free port in 19050-19099")
 
 
 def wait_listening(
@@ -95,6 +104,39 @@ def serving(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def new_account(database_url: str, home: Path, email: str = EMAIL, password: str = PASSWORD) -> int:
+    """An account (``email``, ``password``) whose first profile has a plan, as if its person had
+    signed up and set it up; the account's id."""
+    from rollminder.accounts import Accounts
+    from rollminder.env import Env
+
+    env = Env(home=home, database_url=database_url)
+    account = Accounts(database_url, env.now).sign_up(email, password)
+    assert account is not None, f"{email} has an account already"
+    app = dataclasses.replace(env, account=account, profile="default").open_app()
+    try:
+        app.set_plan(needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin")
+    finally:
+        app.close()
+    return account
+
+
+def sign_in_form(page: str, email: str, password: str) -> dict[str, str]:
+    """The sign-in form of ``page`` (its CSRF token) filled in."""
+    return {"email": email, "password": password, "csrf_token": csrf_of(page)}
+
+
+def limit_hits(cluster: Cluster, database_url: str, kind: str, what: str) -> int | None:
+    """The hits counted in the database's ``rate_limits`` for ``kind`` by ``what`` (its row's
+    key is a digest, as :meth:`rollminder.accounts.Accounts.hit` makes it); None: no row."""
+    key = hashlib.sha256(f"{kind}\0{what.lower()}".encode()).hexdigest()
+    rows = cluster.sql(
+        f"SELECT hits FROM rate_limits WHERE \"key\" = '{key}'",
+        database=database_url.rsplit("/", 1)[1],
+    )
+    return int(rows[0][0]) if rows else None  # type: ignore[call-overload]
 
 
 def csrf_of(page: str) -> str:

@@ -1,9 +1,10 @@
 """deploy/ (issue #15, operating it): the systemd units pass `systemd-analyze verify` (with the
 venv's rollminder in place of /opt/rollminder/venv/bin/rollminder), the Caddyfile passes
 `caddy validate`, and Caddy run from that very Caddyfile on a loopback port, in front of two
-serve processes started with the unit's own command line, signs a person in, spreads the
-requests over both, and hands them the address that really connected (a forged
-X-Forwarded-For is not believed)."""
+serve processes started with the unit's own command line, signs a person in to their account
+(e-mail and password), spreads the requests over both, and hands them the address that really
+connected (a forged X-Forwarded-For is not believed: the accounts' rate limit counts the real
+one)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,19 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from rollminder.env import Env
-from rollminder.web import signins
 from tests.need import missing
 from tests.pg import Cluster
-from tests.serve_many import PASSWORD, ROLLMINDER, csrf_of, free_ports, serving, wait_listening
+from tests.serve_many import (
+    EMAIL,
+    PASSWORD,
+    ROLLMINDER,
+    free_ports,
+    limit_hits,
+    new_account,
+    serving,
+    sign_in_form,
+    wait_listening,
+)
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 UNITS = ("rollminder-serve@.service", "rollminder-migrate.service", "rollminder-remind.service",
@@ -161,13 +170,7 @@ def test_caddy_in_front_of_two_serve_processes(
     pg_migrated: str, pg_cluster: Cluster, tmp_path: Path
 ) -> None:
     tool("caddy")
-    env = Env(home=tmp_path / "home", database_url=pg_migrated)
-    app = env.open_app()
-    try:
-        app.set_plan(needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin")
-        signins.set_password(app, PASSWORD)
-    finally:
-        app.close()
+    new_account(pg_migrated, tmp_path / "home")
     *backends, front = free_ports(3)
     public = f"http://127.0.0.1:{front}"
     [command] = directives("rollminder-serve@.service")["ExecStart"]
@@ -183,22 +186,20 @@ def test_caddy_in_front_of_two_serve_processes(
         # The person connects from 127.0.0.2: Caddy (on 127.0.0.1) forwards that address.
         httpx.Client(timeout=20, transport=httpx.HTTPTransport(local_address="127.0.0.2")) as web,
     ):
-        token = csrf_of(web.get(f"{public}/login").text)
+        page = web.get(f"{public}/login").text
         spoofed = web.post(
             f"{public}/login",
-            data={"password": "not it", "next": "/", "csrf_token": token},
+            data=sign_in_form(page, EMAIL, "not the password"),
             headers={"X-Forwarded-For": "203.0.113.9"},
         )
         assert spoofed.status_code == 401
-        rows = pg_cluster.sql(
-            "SELECT client FROM login_failures WHERE scope = 'address'",
-            database=pg_migrated.rsplit("/", 1)[1],
-        )
-        assert rows == [("127.0.0.2",)]  # Caddy's X-Forwarded-For, not the forged one
-        signed = web.post(
-            f"{public}/login", data={"password": PASSWORD, "next": "/", "csrf_token": token}
-        )
+        # Caddy's X-Forwarded-For (the address that connected), not the forged one.
+        assert limit_hits(pg_cluster, pg_migrated, "signin-ip", "127.0.0.2") == 1
+        assert limit_hits(pg_cluster, pg_migrated, "signin-ip", "203.0.113.9") is None
+        assert limit_hits(pg_cluster, pg_migrated, "signin-ip", "127.0.0.1") is None
+        signed = web.post(f"{public}/login", data=sign_in_form(page, EMAIL, PASSWORD))
         assert signed.status_code == 303, signed.text[-500:]
+        assert limit_hits(pg_cluster, pg_migrated, "signin-ip", "127.0.0.2") == 2
         for _ in range(4):
             page = web.get(f"{public}/")
             assert page.status_code == 200 and "Next session" in page.text

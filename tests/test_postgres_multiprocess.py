@@ -1,10 +1,11 @@
 """Three real `rollminder serve` processes on one PostgreSQL database (issue #15, operating it):
-nothing one process needs lives only in another. Signed in through one, a person is signed in
-on all (the cookie's key and the sign-in records are the store's); a form rendered by one is
-accepted by another (the CSRF token sits in the signed cookie); a change made through one is on
-the next page of another at once (the caches key on the database's data stamp); signing out on
-one ends the session everywhere; and wrong passwords tried on different processes count
-together against the one limit (the counters are in the database, schema 4)."""
+nothing one process needs lives only in another. On a PostgreSQL URL people sign in to accounts
+(e-mail and argon2id password). Signed in through one process, a person is signed in on all (the
+cookie's key and the sign-in records are the database's); a form rendered by one is accepted by
+another (the CSRF token sits in the signed cookie); a change made through one is on the next
+page of another at once (the caches key on the database's data stamp); signing out on one ends
+the session everywhere; and wrong passwords tried on different processes count together against
+the one limit per e-mail and per address (the accounts' ``rate_limits`` rows, schema 5)."""
 
 from __future__ import annotations
 
@@ -16,24 +17,27 @@ from zoneinfo import ZoneInfo
 import httpx2 as httpx
 import pytest
 
-from rollminder.env import Env
-from rollminder.web import security, signins
+from rollminder.accounts import LIMITS
 from tests.pg import Cluster
-from tests.serve_many import PASSWORD, csrf_of, free_ports, serving
+from tests.serve_many import (
+    EMAIL,
+    PASSWORD,
+    csrf_of,
+    free_ports,
+    limit_hits,
+    new_account,
+    serving,
+    sign_in_form,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
 def hosted(pg_migrated: str, tmp_path: Path) -> str:
-    """A database with a plan and a password; the app role's URL."""
-    env = Env(home=tmp_path / "home", database_url=pg_migrated)
-    app = env.open_app()
-    try:
-        app.set_plan(needle_mm=0.25, weekdays=(0, 3), sessions=2, tz="Europe/Berlin")
-        signins.set_password(app, PASSWORD)
-    finally:
-        app.close()
+    """A database with an account (EMAIL, PASSWORD) whose profile has a plan; the app role's
+    URL."""
+    new_account(pg_migrated, tmp_path / "home")
     return pg_migrated
 
 
@@ -54,11 +58,9 @@ def test_three_processes_share_sign_in_csrf_caches_and_sign_out(
     with serving(hosted, tmp_path / "home", ports), httpx.Client(timeout=20) as web:
         assert web.get(f"{a}/").headers["location"].startswith("/login")
         # The sign-in form comes from A and is posted to B.
-        token = csrf_of(web.get(f"{a}/login").text)
-        signed = web.post(
-            f"{b}/login", data={"password": PASSWORD, "next": "/", "csrf_token": token}
-        )
-        assert signed.status_code == 303 and signed.headers["location"] == "/"
+        form = sign_in_form(web.get(f"{a}/login").text, EMAIL, PASSWORD)
+        signed = web.post(f"{b}/login", data=form)
+        assert signed.status_code == 303 and signed.headers["location"] == "/", signed.text[-500:]
         for base in (a, b, c):  # signed in everywhere
             page = web.get(f"{base}/")
             assert page.status_code == 200 and "Next session" in page.text, base
@@ -93,47 +95,53 @@ def test_three_processes_share_sign_in_csrf_caches_and_sign_out(
 def test_wrong_passwords_on_different_processes_count_together(
     hosted: str, tmp_path: Path, pg_cluster: Cluster
 ) -> None:
+    per_email, _ = LIMITS["signin-email"]
+    per_address, _ = LIMITS["signin-ip"]
+    other = "bo@example.org"
+    new_account(hosted, tmp_path / "home", other, PASSWORD)
     ports = free_ports(3)
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     with serving(hosted, tmp_path / "home", ports), httpx.Client(timeout=20) as web:
-        token = csrf_of(web.get(f"{bases[0]}/login").text)
-        form = {"next": "/", "csrf_token": token}
-        for attempt in range(security.ADDRESS_ATTEMPTS):  # spread over the three processes
+        page = web.get(f"{bases[0]}/login").text
+        tried = 0
+        # Wrong passwords for one e-mail, spread over the three processes.
+        for attempt in range(per_email):
             wrong = web.post(
-                f"{bases[attempt % 3]}/login", data={**form, "password": f"wrong {attempt}"}
+                f"{bases[attempt % 3]}/login", data=sign_in_form(page, EMAIL, f"wrong {attempt}!")
             )
             assert wrong.status_code == 401, (attempt, wrong.status_code)
-        for base in bases:  # the limit is reached for all of them, even with the right password
-            blocked = web.post(f"{base}/login", data={**form, "password": PASSWORD})
-            assert blocked.status_code == 429, base
+            tried += 1
+        # The e-mail's limit is reached for all of them, even with the right password.
+        for base in bases:
+            blocked = web.post(f"{base}/login", data=sign_in_form(page, EMAIL, PASSWORD))
+            assert blocked.status_code == 429 and "Too many tries" in blocked.text, base
             assert int(blocked.headers["retry-after"]) > 0
+            tried += 1
+        assert limit_hits(pg_cluster, hosted, "signin-email", EMAIL) == tried
+        # Another account is not blocked by that e-mail's count: it signs in, on any process.
+        with httpx.Client(timeout=20) as bo:
+            signed = bo.post(
+                f"{bases[1]}/login",
+                data=sign_in_form(bo.get(f"{bases[2]}/login").text, other, PASSWORD),
+            )
+            assert signed.status_code == 303, signed.text[-500:]
+            tried += 1
+        # Wrong passwords for e-mails without an account, from the same address, until the
+        # address's limit: then every process refuses it, even other's right password.
+        while tried < per_address:
+            wrong = web.post(
+                f"{bases[tried % 3]}/login",
+                data=sign_in_form(page, f"nobody{tried}@example.org", "not the password"),
+            )
+            assert wrong.status_code == 401, (tried, wrong.status_code)
+            tried += 1
+        for base in bases:
+            blocked = web.post(f"{base}/login", data=sign_in_form(page, other, PASSWORD))
+            assert blocked.status_code == 429 and "Too many tries" in blocked.text, base
+            assert int(blocked.headers["retry-after"]) > 0
+            tried += 1
+    # Counted in the database, once for every try on any process.
+    assert limit_hits(pg_cluster, hosted, "signin-ip", "127.0.0.1") == tried
+    assert limit_hits(pg_cluster, hosted, "signin-email", other) == 1  # refused by address first
     database = hosted.rsplit("/", 1)[1]
-    rows = pg_cluster.sql(
-        "SELECT scope, client, count(*) FROM login_failures GROUP BY scope, client ORDER BY 1",
-        database=database,
-    )
-    assert rows == [
-        ("account", "\\0account", security.ADDRESS_ATTEMPTS),
-        ("address", "127.0.0.1", security.ADDRESS_ATTEMPTS),
-    ]
-
-
-def test_the_database_limit_slides_and_a_success_clears_the_address(
-    hosted: str, tmp_path: Path
-) -> None:
-    """The same limit as in memory (tests/web/test_app_security.py), on the database's log."""
-    env = Env(home=tmp_path / "home", database_url=hosted)
-    now = [1_800_000_000.0]
-    limit = security.LoginLimit(lambda: now[0], env.failure_log)
-    other = security.LoginLimit(lambda: now[0], env.failure_log)  # another process
-    for _ in range(security.ADDRESS_ATTEMPTS - 1):
-        limit.failed("192.0.2.1")
-    assert other.blocked_for("192.0.2.1") == 0
-    other.failed("192.0.2.1")
-    assert limit.blocked_for("192.0.2.1") == pytest.approx(security.ADDRESS_WINDOW)
-    assert limit.blocked_for("192.0.2.2") == 0  # another address
-    now[0] += security.ADDRESS_WINDOW + 1
-    assert limit.blocked_for("192.0.2.1") == 0  # the window slid past
-    limit.failed("192.0.2.3")
-    other.succeeded("192.0.2.3")
-    assert limit.by_address.log.recent("192.0.2.3", 0) == []
+    assert pg_cluster.sql("SELECT count(*) FROM login_failures", database=database) == [(0,)]

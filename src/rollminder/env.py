@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rollminder.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from rollminder.attempts import FailureLog
     from rollminder.service import Rollminder
     from rollminder.store.postgres import SchemaState
     from rollminder.store.roles import Store
@@ -220,17 +219,6 @@ class Env:
         from rollminder.store.sqlite import SqliteStore
 
         return SqliteStore.open(self.db_path, profile=self.profile, now=now)
-
-    def failure_log(self, scope: str) -> FailureLog:
-        """Where the web app counts failed sign-ins of one limit (``scope``): the database when
-        there is one (every serve process on it counts together), else this process's memory."""
-        if self.database_url:
-            from rollminder.store.postgres_limits import PostgresFailures
-
-            return PostgresFailures(valid_database_url(self.database_url), scope)
-        from rollminder.attempts import MemoryFailures
-
-        return MemoryFailures()
 
     # -- backups of the whole data directory (every profile) -------------------------------------
 

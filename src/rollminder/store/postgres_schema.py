@@ -399,9 +399,11 @@ MIGRATIONS: list[Migration] = [
 
 
 # -- migration 4 (issue #15, several serve processes) ---------------------------------------------
-# Kept apart from the accounts: failed sign-in attempts, counted by every serve
-# process together (store/postgres_limits.py). Not a profile's rows: no row-level security; the
-# app's role reads and writes them (grants()).
+# Failed sign-ins with the household password, counted by every serve process together. Unused
+# since migration 5: on PostgreSQL people sign in to accounts, whose sign-in, sign-up and reset
+# paths are limited in ``rate_limits`` (accounts.py, Accounts.hit), and the household password's
+# limit is the embedded mode's, in memory (web/security.py). The table stays (a migration on main
+# is never edited or removed); nothing writes it, and it holds no person's data (docs/hosting.md).
 _V4_LOGIN_FAILURES = """
 CREATE TABLE login_failures (
     scope text NOT NULL,

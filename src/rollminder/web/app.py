@@ -285,11 +285,8 @@ def create_app(
     app.state.host = host
     app.state.public_url = public_url  # serve --public-url: wins over the one in Settings
     app.state.password_on = password_on
-    # Shared by every serve process on a database (the wall clock then: processes share no other).
-    app.state.login_limit = (
-        security.LoginLimit(time.time, env.failure_log)
-        if env.database_url
-        else security.LoginLimit()
-    )
+    # The household password's limit (embedded mode). Hosted mode's sign-in is the accounts'
+    # (web/account.py answers /login first), limited in the database (Accounts.hit).
+    app.state.login_limit = security.LoginLimit()
     app.state.max_import_bytes = max_import_bytes
     return app

@@ -13,7 +13,8 @@
   Strict-Transport-Security too.
 - Sign-in sessions are records in the profile's secrets (``SESSIONS``), see
   :mod:`rollminder.web.signins`.
-- Login attempts are limited per address and per account (:class:`LoginLimit`).
+- Login attempts are limited per address and per account (:class:`LoginLimit`, in memory: the
+  embedded mode's one process). Hosted mode's accounts have their own limits, in the database.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from rollminder.attempts import FailureLog, MemoryFailures
 from rollminder.errors import InvalidInput
 
 Scope = MutableMapping[str, Any]
@@ -149,41 +150,52 @@ ADDRESS_ATTEMPTS, ADDRESS_WINDOW = 5, 300.0
 #: Failed logins allowed for the account from every address together: 10 per 15 minutes, so at
 #: most 40 wrong passwords an hour however many addresses an attacker has.
 ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW = 10, 900.0
+#: Clients remembered at most (the oldest is forgotten first).
+MAX_CLIENTS = 10_000
 
 
 class RateLimit:
-    """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window).
+    """At most ``attempts`` failed logins per client in ``window`` seconds (a sliding window),
+    counted in this process's memory.
 
-    The failures are kept in ``log``: this process's memory by default; the database when
-    several serve processes share one (:mod:`rollminder.attempts`), whose clock must then be the
-    wall clock (``time.time``)."""
+    This is the embedded mode's limit (one serve process on a SQLite data directory). Hosted mode
+    (a PostgreSQL URL, several serve processes) has no household password to limit: its sign-in,
+    sign-up and reset paths count in the database's ``rate_limits``, shared by every process
+    (:meth:`rollminder.accounts.Accounts.hit`)."""
 
     def __init__(
         self,
         attempts: int = 5,
         window: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
-        log: FailureLog | None = None,
     ) -> None:
         self.attempts = attempts
         self.window = window
         self.clock = clock
-        self.log: FailureLog = MemoryFailures() if log is None else log
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(client, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
 
     def blocked_for(self, client: str) -> float:
         """Seconds until ``client`` may try again (0: now)."""
         now = self.clock()
-        failures = self.log.recent(client, now - self.window)
+        failures = self._recent(client, now)
         if len(failures) < self.attempts:
             return 0.0
         return max(0.0, failures[-self.attempts] + self.window - now)
 
     def failed(self, client: str) -> None:
         now = self.clock()
-        self.log.add(client, now, now - self.window)
+        self._recent(client, now).append(now)
+        if len(self._failures) > MAX_CLIENTS:  # never grow without bound
+            self._failures.pop(next(iter(self._failures)))
 
     def succeeded(self, client: str) -> None:
-        self.log.clear(client)
+        self._failures.pop(client, None)
 
 
 class LoginLimit:
@@ -193,25 +205,13 @@ class LoginLimit:
     or what a proxy named with ``serve --trusted-proxy`` forwarded. When the account's limit is
     reached even the right password waits (at most :data:`ACCOUNT_WINDOW`): that is the price of
     capping what many addresses together can try. A successful login clears its address's count,
-    not the account's.
-
-    ``logs`` gives each limit's failure log by name (``"address"``, ``"account"``): with several
-    serve processes on one database, the database's (:meth:`rollminder.env.Env.failure_log`),
-    so that the limits hold for all of them together; without, each process's memory."""
+    not the account's."""
 
     ACCOUNT = "\0account"
 
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        logs: Callable[[str], FailureLog] | None = None,
-    ) -> None:
-        self.by_address = RateLimit(
-            ADDRESS_ATTEMPTS, ADDRESS_WINDOW, clock, logs("address") if logs else None
-        )
-        self.by_account = RateLimit(
-            ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW, clock, logs("account") if logs else None
-        )
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.by_address = RateLimit(ADDRESS_ATTEMPTS, ADDRESS_WINDOW, clock)
+        self.by_account = RateLimit(ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW, clock)
 
     def blocked_for(self, address: str) -> float:
         return max(self.by_address.blocked_for(address), self.by_account.blocked_for(self.ACCOUNT))
