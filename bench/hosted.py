@@ -346,7 +346,8 @@ def _copy_accounts(owner: str, template: int) -> None:
             columns = [
                 str(r[0])
                 for r in cur.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = %s "
                     "AND is_generated = 'NEVER' AND is_identity = 'NO' "
                     "AND column_name <> 'profile_id' ORDER BY ordinal_position",
                     (table,),
