@@ -17,7 +17,6 @@ How a request finds its data in hosted mode:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +31,12 @@ from rollminder.accounts_mail import Mailer
 from rollminder.env import Env
 from rollminder.errors import RollminderError
 from rollminder.service import Rollminder
+from rollminder.web.cache import HOSTED_TARGET
 from rollminder.web.kit import render
 from rollminder.web.security import ACTION_TOKEN, FEED_TOKEN
 
-TARGET: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
-    "rollminder_target", default=None
-)
+#: The request's (account, profile): one context variable with the page cache's keys.
+TARGET = HOSTED_TARGET
 #: Paths open without a sign-in in hosted mode (besides the embedded mode's open ones).
 OPEN_PREFIXES = ("/signup", "/account/verify/", "/account/reset", "/account/passkey/signin")
 
