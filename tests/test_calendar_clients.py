@@ -28,7 +28,6 @@ import pytest
 from rollminder import calendar
 from rollminder.env import Env
 from rollminder.service import Rollminder
-from rollminder.store.sqlite import SqliteStore
 from tests.conftest import Runner
 from tests.need import missing
 
@@ -165,9 +164,7 @@ def build(rm: Runner, home: Path, tz: str) -> Scenario:
 
 
 def close(s: Scenario) -> None:
-    store = s.app.raw  # the profile's store under the routine view (issue 12)
-    assert isinstance(store, SqliteStore)
-    store.close()
+    s.app.close()  # closes the profile's store under the routine view and the due index
 
 
 @pytest.fixture(params=list(ZONES))

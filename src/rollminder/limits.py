@@ -249,3 +249,10 @@ def setting(key: str, value: object) -> int:
         raise InvalidInput(f"There is no setting {key!r}.")
     what, limit = SETTINGS[key]
     return limit.check(value, what)
+
+
+# -- the reminder workers (issue 16): `rollminder worker`
+WORKER_BATCH = Whole(1, 10_000)
+WORKER_THREADS = Whole(1, 256)
+PORT_OR_NONE = Whole(0, 65_535)
+WORKER_LEASE = Number(0.5, 3600, lo_included=True)

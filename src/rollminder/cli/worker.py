@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
 
 
@@ -17,30 +18,32 @@ from rollminder.cli import Context, fmt, pass_ctx
 )
 @click.option(
     "--batch",
-    type=click.IntRange(1, 10_000),
+    type=fmt.Limited(limits.WORKER_BATCH, "batch"),
     default=200,
-    show_default=True,
-    help="Due rows claimed at a time.",
+    metavar="N",
+    help="Due rows claimed at a time, 1 to 10,000 (default 200).",
 )
 @click.option(
     "--threads",
-    type=click.IntRange(1, 256),
+    type=fmt.Limited(limits.WORKER_THREADS, "number of threads"),
     default=16,
-    show_default=True,
-    help="Profiles delivered at the same time.",
+    metavar="N",
+    help="Profiles delivered at the same time, 1 to 256 (default 16).",
 )
 @click.option(
     "--metrics-port",
-    type=click.IntRange(0, 65535),
+    type=fmt.Limited(limits.PORT_OR_NONE, "port"),
     default=0,
+    metavar="PORT",
     help="Serve /metrics on 127.0.0.1 at this port (0: none).",
 )
 @click.option(
     "--lease",
-    type=click.FloatRange(0.5, 3600),
+    type=fmt.Limited(limits.WORKER_LEASE, "lease"),
     default=60.0,
-    show_default=True,
-    help="Seconds a claimed row stays this worker's (a killed worker's rows come back after).",
+    metavar="SECONDS",
+    help="Seconds a claimed row stays this worker's, 0.5 to 3600 (default 60): a killed "
+    "worker's rows come back after it.",
 )
 @click.option(
     "--rebuild",

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 from rollminder import schedule
 from rollminder.durations import say_left, say_minutes
 from rollminder.model import Log, Plan, Settings, Visit
-from rollminder.remind.records import Snooze
 
 if TYPE_CHECKING:
+    from rollminder.remind.records import Snooze
     from rollminder.service import RollerWear, SeriesStatus
 
 PREP = "prep"
