@@ -65,13 +65,13 @@ __all__ = [
 
 
 class SqliteStore(
+    SqlitePhotos,  # first: its transaction() wraps SqliteBase's (files follow the commit)
     SqlitePlanStore,
     SqliteLogStore,
     SqliteReminderLedger,
     SqliteSecretStore,
     SqliteUndoJournal,
     SqliteRoutines,
-    SqlitePhotos,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.
 
