@@ -340,3 +340,4 @@ def test_sign_up_with_a_passkey_and_no_password(web: TestClient, box: Mailbox) -
         "/signup/passkey", json={"credential": SoftAuthenticator(BASE).create(options)}
     )
     assert again.status_code == 400 and "If KIM@example.org can be used" in again.json()["error"]
+
