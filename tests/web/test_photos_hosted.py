@@ -65,6 +65,7 @@ def test_photos_work_hosted_and_reach_only_their_owner(
             assert metadata_blocks(data) == [] and b"PhoneMaker" not in data
     page = a.get("/photos")
     assert page.status_code == 200 and "not available" not in page.text
+    assert "stay in your account" in page.text and "on this computer" not in page.text
     assert set(re.findall(r"/photos/([0-9a-f]{32})/thumb", page.text)) == {first, second}
     for kind in ("image", "thumb"):
         got = a.get(f"/photos/{first}/{kind}")
