@@ -15,6 +15,7 @@ from rollminder.store import postgres_schema as schema
 from rollminder.store.postgres import PostgresStore
 from tests.conftest import Runner
 from tests.pg import NOW, Cluster
+from tests.photo_contract import a_photo
 from tests.store_contract import a_session, fill
 
 
@@ -126,6 +127,7 @@ def test_deleting_an_account_removes_every_row_of_every_profile(
     assert bo is not None
     with PostgresStore.open(pg_migrated, profile="default", now=NOW, account=bo) as store:
         fill(store)
+        store.put_photo(a_photo(), b"bo's image", b"thumb")
     before = rows(pg_cluster, pg_migrated)
     ada = accounts.sign_up("ada@example.org", "a long password")
     assert ada is not None
@@ -133,6 +135,7 @@ def test_deleting_an_account_removes_every_row_of_every_profile(
     for profile in ("default", "kid"):
         with PostgresStore.open(pg_migrated, profile=profile, now=NOW, account=ada) as store:
             fill(store)
+            store.put_photo(a_photo(), b"image", b"thumb")  # photos go too (migration 7)
     accounts.add_passkey(ada, b"\x01" * 16, b"key", 0, "Phone")
     accounts.start_signin(ada)
     accounts.new_token(ada, "verify")

@@ -14,16 +14,19 @@ import pytest
 from rollminder.store import postgres_schema as schema
 from rollminder.store.postgres import PostgresStore
 from tests.pg import NOW, Cluster
+from tests.photo_contract import a_photo
 from tests.store_contract import a_session, fill
 
 
 @pytest.fixture
 def filled(pg_migrated: str) -> Iterator[str]:
-    """alice and bob each with one row of every kind (through the store, as the app's role)."""
+    """alice and bob each with one row of every kind, a photo too (through the store, as the
+    app's role)."""
     for name in ("alice", "bob"):
         with PostgresStore.open(pg_migrated, profile=name, now=NOW) as store:
             fill(store)
             store.put_session(a_session(5, id=f"{name}-only"))
+            store.put_photo(a_photo(), f"{name}'s image".encode(), b"thumb")  # (migration 7)
     yield pg_migrated
 
 

@@ -7,7 +7,8 @@
 - a full-page screenshot of each in test-artifacts/screenshots/ for review.
 
 One browser for the run; each scheme is one test that walks every size and page, so the suite
-stays fast. axe runs on every page in test_browser_journey.py.
+stays fast. axe runs on every page in test_browser_journey.py, and on the skin journal's pages
+(with photos and without) here.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pytest
 
 from rollminder.env import Env
 from rollminder.service import Rollminder
+from tests.test_photos import gps_jpeg
 from tests.web.common import Clock
-from tests.web.conftest import LiveServer, make_plan, page_problems, serve, shoot
+from tests.web.conftest import LiveServer, check_axe, make_plan, page_problems, serve, shoot
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 #: Thursday 26 Nov 2026, 21:05 in Berlin: the Mon+Thu 21:00 slot is open.
@@ -34,6 +36,8 @@ SIZES = {
     "768x1024": {"width": 768, "height": 1024},
     "1280x800": {"width": 1280, "height": 800},
 }
+#: The skin journal's pages (issue 17), with photos of two angles in the full data.
+JOURNAL_PAGES = ("/photos", "/photos/compare", "/photos/camera", "/report")
 PAGES = (
     "/",
     "/session",
@@ -45,6 +49,7 @@ PAGES = (
     "/history",
     "/settings",
     "/settings/routine/new",
+    *JOURNAL_PAGES,
 )
 #: With two routines: the switcher, Today's list of every routine's slots, the roller prompt.
 ROUTINE_PAGES = ("/", "/session", "/log", "/history", "/settings")
@@ -141,6 +146,10 @@ def _fill(env: Env) -> None:
         app.add_visit(
             at=dt.datetime(2027, 1, 14, 15, 30, tzinfo=BERLIN), clinic="Skin clinic Mitte"
         )
+    for weeks, angle, area in ((8, "front", ""), (4, "front", ""), (4, "closeup", "cheeks")):
+        with env.open_store() as store:
+            app = Rollminder(store, lambda weeks=weeks: DUE - dt.timedelta(weeks=weeks))
+            app.add_photo(gps_jpeg((640, 480)), angle=angle, area=area, note="window light")
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +214,7 @@ def test_every_page_fits_every_size(
     problems = _walk(open_page, full, PAGES, dark, "")
     problems += _walk(open_page, fresh, ("/welcome",), dark, "")
     problems += _walk(open_page, empty, ("/", "/log", "/log/rollers", "/history"), dark, "empty-")
+    problems += _walk(open_page, empty, JOURNAL_PAGES, dark, "empty-")
     assert problems == [], "\n".join(problems)
 
 
@@ -212,6 +222,21 @@ def test_every_page_fits_every_size(
 def test_two_routines_fit_every_size(open_page: Any, two: LiveServer, dark: bool) -> None:
     problems = _walk(open_page, two, ROUTINE_PAGES, dark, "routines-")
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_journal_pages_pass_axe(
+    open_page: Any, full: LiveServer, empty: LiveServer, dark: bool
+) -> None:
+    """axe-core (no serious or critical issue) on the skin journal's pages, with photos and
+    without, on a phone and a desktop."""
+    for server, size in itertools.product((full, empty), ("phone", "desktop")):
+        page = open_page(server, size=size, dark=dark)
+        for path in JOURNAL_PAGES:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            check_axe(page, f"{path} ({size}, {'dark' if dark else 'light'})")
+        page.context.close()
 
 
 def test_history_charts_fit_and_show_every_outcome(open_page: Any, full: LiveServer) -> None:

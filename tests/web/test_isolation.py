@@ -7,6 +7,7 @@ as the app's role with A's keys, no query, even one without any WHERE, reaches a
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -29,6 +30,7 @@ from rollminder.web.app import create_app
 from tests.accounts_kit import csrf, sign_up, use_session_token
 from tests.pg import NOW, Cluster
 from tests.store_contract import a_session, fill, typical
+from tests.test_photos import gps_jpeg
 from tests.web.common import BASE
 
 B_PROFILES = ("default", "kid")
@@ -43,7 +45,12 @@ def snapshot(cluster: Cluster, url: str, account: int) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for profile in B_PROFILES:
         with b_store(url, account, profile) as store:
-            found[profile] = Rollminder(store, lambda: NOW).export_json()
+            app = Rollminder(store, lambda: NOW)
+            found[profile] = app.export_json()
+            found[f"{profile} photos"] = [  # the photos (not in the JSON export), every byte
+                (p, hashlib.sha256(app.photo_image(p.id) + app.photo_image(p.id, "thumb")).digest())
+                for p in app.photos()
+            ]
     database = url.rsplit("/", 1)[1]
     for table in schema.PROFILE_TABLES:
         found[table] = cluster.sql(
@@ -81,6 +88,7 @@ def b_setup(env: Env, b: TestClient) -> dict[str, str]:
     assert found is not None
     account = found[0]
     accounts.add_profile(account, "kid")
+    photos: list[str] = []
     for profile in B_PROFILES:
         with b_store(url, account, profile) as store:
             fill(store)
@@ -90,6 +98,7 @@ def b_setup(env: Env, b: TestClient) -> dict[str, str]:
             app.put_secret(security.ACTION_TOKEN, f"old-action-token-of-b-{profile}-01234567")
             app.rotate_token(security.FEED_TOKEN)
             app.rotate_token(security.ACTION_TOKEN)
+            photos.append(app.add_photo(gps_jpeg(), angle="front").id)
     verify = accounts.new_token(account, "verify")
     accounts.verify(verify)  # used: a stale link A may have seen
     reset = accounts.new_token(account, "reset")  # live, but A only guesses at it
@@ -101,6 +110,8 @@ def b_setup(env: Env, b: TestClient) -> dict[str, str]:
         "feed": "old-feed-token-of-b-default-0123456789",
         "action": "old-action-token-of-b-default-01234567",
         "guess": "x" * 43,
+        "photo": photos[0],
+        "kid photo": photos[1],
     }
 
 
@@ -113,6 +124,7 @@ def path_values(path: str, b: dict[str, str]) -> Iterator[str]:
             *(str(getattr(r, "id", "")) for r in rows.values() if getattr(r, "id", "")),
         ],
         "kind": ["session", "skip"],
+        "photo_id": [b["photo"], b["kid photo"]],
         "token": {
             "/feed/": [b["feed"], b["guess"]],
             "/act/": [b["action"], b["guess"]],
@@ -124,7 +136,7 @@ def path_values(path: str, b: dict[str, str]) -> Iterator[str]:
         "which": ["feed", "actions"],
         "form": ["json", "csv"],
     }
-    names = re.findall(r"{(\w+)}", path)
+    names = re.findall(r"{(\w+)(?::\w+)?}", path)
     lists = []
     for name in names:
         values = choices[name]
@@ -134,7 +146,7 @@ def path_values(path: str, b: dict[str, str]) -> Iterator[str]:
     for combo in itertools.product(*lists):
         url = path
         for name, value in zip(names, combo, strict=True):
-            url = url.replace("{" + name + "}", value, 1)
+            url = re.sub(r"{" + name + r"(?::\w+)?}", value, url, count=1)
         yield url
 
 
@@ -185,7 +197,7 @@ def test_a_reaches_nothing_of_b_by_any_route(
                 assert method == "POST" or "b@example.org" not in response.text  # (a form echoes)
                 if "b-default-only" in response.text:  # only as an echo of what A sent
                     assert method == "POST" or "b-default-only" in target, (method, target)
-                if re.search(r"{(id|token)}", route.path):  # names a thing of B's
+                if re.search(r"{(id|token|photo_id)(:\w+)?}", route.path):  # a thing of B's
                     assert response.status_code == 404, (method, target, response.status_code)
             if a.get("/account", follow_redirects=False).status_code != 200:  # signed out?
                 pytest.fail(f"{method} {route.path} ended A's sign-in")

@@ -186,10 +186,13 @@ class MemoryStore(MemoryPhotos, DueInState):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         snapshot = self._rows.copy()
+        photos = dict(self._photo_rows())  # (photo_store.MemoryPhotos: the photos too)
         try:
             yield
         except BaseException:
             self.database.profiles[self.profile] = snapshot
+            self._photo_rows().clear()
+            self._photo_rows().update(photos)
             self.database.writes += 1
             raise
 

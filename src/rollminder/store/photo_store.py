@@ -7,8 +7,9 @@ must leave no copy behind in a week of backups (DOMAIN.md: "deleting one deletes
 everywhere"). A photo's files are ``<id>.jpg`` and ``<id>.thumb.jpg``; nothing else is kept.
 
 :class:`PhotoStore` is a role of its own, not part of :class:`~rollminder.store.Store`: the
-SQLite and memory stores have it; a store without it (the hosted PostgreSQL store until it is
-ported) makes the photo use cases say so in one line.
+memory, SQLite and PostgreSQL stores have it (PostgreSQL keeps the images in the row:
+:mod:`.postgres_photos`); a store without it makes the photo use cases say so in one line.
+``tests/photo_contract.py`` holds what every implementation must do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -41,7 +44,8 @@ class PhotoStore(Protocol):
         ...
 
     def photo_bytes(self, id: str, kind: str = "image") -> bytes | None:
-        """The stored image (``image`` or ``thumb``), or None."""
+        """The stored image (``image`` or ``thumb``), or None; another kind is a
+        :class:`StorageError`."""
         ...
 
     def delete_photo(self, id: str) -> bool:
@@ -51,6 +55,11 @@ class PhotoStore(Protocol):
 
 _SAFE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
 _ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise StorageError("That is not a kind of photo image.")
 
 
 def folder_name(profile: str) -> str:
@@ -110,13 +119,40 @@ class PhotoFiles:
 
 
 class SqlitePhotos:
-    """Mixed into :class:`~rollminder.store.sqlite.SqliteStore` (after :class:`SqliteBase`)."""
+    """Mixed into :class:`~rollminder.store.sqlite.SqliteStore` (first, before
+    :class:`SqliteBase`, whose :meth:`transaction` it wraps).
+
+    The files follow the database: inside a transaction block, a deleted photo's files are
+    removed only once the outermost block commits (a rollback keeps the row, so its images must
+    stay), and the files of a photo put in a block that fails are removed when its row is gone.
+    """
 
     path: Path
     profile: str
+    _depth: int
 
     def _photo_files(self) -> PhotoFiles:
         return PhotoFiles(Path(self.path).parent / "photos" / folder_name(self.profile))
+
+    def _photo_pending(self) -> set[str]:
+        pending: set[str] | None = self.__dict__.get("_photos_touched")
+        if pending is None:
+            pending = self.__dict__["_photos_touched"] = set()
+        return pending
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        outer = not self._depth
+        try:
+            with super().transaction():  # type: ignore[misc]
+                yield
+        finally:
+            if outer:
+                touched = set(self._photo_pending())
+                self._photo_pending().clear()
+                for id in touched:  # whatever happened, no file outlives its row
+                    if self.photo(id) is None:
+                        self._photo_files().remove(id)
 
     def photos(self) -> list[Photo]:
         return self._rows(PHOTOS, "ORDER BY taken, rowid")  # type: ignore[attr-defined, no-any-return]
@@ -128,6 +164,8 @@ class SqlitePhotos:
     def put_photo(self, photo: Photo, image: bytes, thumb: bytes) -> None:
         files = self._photo_files()
         files.write(photo.id, image, thumb)
+        if self._depth:
+            self._photo_pending().add(photo.id)  # its files go if the block fails
         try:
             self._put(PHOTOS, photo)  # type: ignore[attr-defined]
         except BaseException:
@@ -136,6 +174,7 @@ class SqlitePhotos:
             raise
 
     def photo_bytes(self, id: str, kind: str = "image") -> bytes | None:
+        check_kind(kind)
         if self.photo(id) is None:
             return None
         return self._photo_files().read(id, kind)
@@ -143,7 +182,10 @@ class SqlitePhotos:
     def delete_photo(self, id: str) -> bool:
         deleted: bool = self._delete(PHOTOS, id)  # type: ignore[attr-defined]
         if deleted:
-            self._photo_files().remove(id)
+            if self._depth:
+                self._photo_pending().add(id)  # removed when the outermost block commits
+            else:
+                self._photo_files().remove(id)
         return deleted
 
 
@@ -183,6 +225,7 @@ class MemoryPhotos:
         self.database.writes += 1  # type: ignore[attr-defined]
 
     def photo_bytes(self, id: str, kind: str = "image") -> bytes | None:
+        check_kind(kind)
         found = self._photo_rows().get(id)
         if found is None:
             return None

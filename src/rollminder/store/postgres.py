@@ -4,8 +4,9 @@ Selected by a ``postgresql://`` URL (``rollminder serve --database URL`` or
 ``ROLLMINDER_DATABASE_URL``); psycopg is imported only then. The code is split like the SQLite
 store's: :mod:`.postgres_base` (pools, transactions, the profile setting, errors),
 :mod:`.postgres_log` (plan, settings, log rows, secrets), :mod:`.postgres_ledger` (the reminders'
-records), :mod:`.postgres_schema` (the migrations), :mod:`.postgres_dump` (``backup_now``); this
-module opens, migrates and reports the schema's state.
+records), :mod:`.postgres_photos` (progress photos and their images), :mod:`.postgres_schema`
+(the migrations), :mod:`.postgres_dump` (``backup_now``); this module opens, migrates and
+reports the schema's state.
 
 Unlike the SQLite file, the database is not migrated when a store opens: the app may connect as
 a role that cannot change the schema. ``rollminder db migrate`` (as the tables' owner) does it;
@@ -36,6 +37,7 @@ from rollminder.store.postgres_log import (
     PostgresSecretStore,
     PostgresUndoJournal,
 )
+from rollminder.store.postgres_photos import PostgresPhotos
 
 if TYPE_CHECKING:
     import psycopg
@@ -69,6 +71,7 @@ class PostgresStore(
     PostgresReminderLedger,
     PostgresSecretStore,
     PostgresDueIndex,
+    PostgresPhotos,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one PostgreSQL database.
 
@@ -211,4 +214,7 @@ def migrate(
 
 
 if TYPE_CHECKING:
+    from rollminder.store.photo_store import PhotoStore
+
     _implements_every_role: type[Store] = PostgresStore  # mypy fails here if a role drifts
+    _implements_photos: type[PhotoStore] = PostgresStore

@@ -66,13 +66,13 @@ __all__ = [
 
 
 class SqliteStore(
+    SqlitePhotos,  # first: its transaction() wraps SqliteBase's (files follow the commit)
     SqlitePlanStore,
     SqliteLogStore,
     SqliteReminderLedger,
     SqliteSecretStore,
     SqliteUndoJournal,
     SqliteRoutines,
-    SqlitePhotos,
     DueInState,
 ):
     """The :class:`~rollminder.store.Store` for one profile of one SQLite file.

@@ -48,7 +48,8 @@ def _context(app: Rollminder) -> dict[str, Any]:
 
 
 async def photos_page(request: Request) -> Response:
-    return render(request, "photos.html", **_context(service(request)))
+    hosted = getattr(request.app.state, "hosted", None) is not None  # (the words on privacy)
+    return render(request, "photos.html", hosted=hosted, **_context(service(request)))
 
 
 async def upload(request: Request) -> Response:
