@@ -42,7 +42,7 @@ def app_of(url: str, account_id: int | None, profile: str = "default") -> Rollmi
 
 
 def test_migration_7_makes_a_secured_profile_table(pg_migrated: str) -> None:
-    assert [m.version for m in schema.MIGRATIONS][-1] == 7
+    assert 7 in [m.version for m in schema.MIGRATIONS]
     assert schema.PROFILE_TABLES[-1] == "photos"
     with psycopg.connect(owner_url(pg_migrated)) as conn:
         secured = conn.execute(
