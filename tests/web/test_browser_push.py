@@ -105,6 +105,7 @@ def test_a_pushed_reminder_shows_with_done_and_snooze_and_done_logs_the_session(
         lambda: worker.evaluate(
             "self.registration.getNotifications().then(ns => ns.map(n => [n.title, n.body]))"
         ),
+        timeout=30.0,  # the worker shows the server's answer once its POST returns (a busy run)
     )
     assert answer == [["Session logged", "Logged a session at 21:00."]]
     assert page_problems(page) == []

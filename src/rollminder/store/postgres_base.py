@@ -172,18 +172,20 @@ def give_back(pool: ConnectionPool, conn: psycopg.Connection[Any]) -> None:
 def take(pool: ConnectionPool, first: Callable[[psycopg.Connection[Any]], T]) -> tuple[Any, T]:
     """A pooled connection and what ``first`` made of it (its first round trip). When that fails
     because the connection was dead (the server restarted since it was last used), the pool
-    drops its dead connections and ``first`` is tried once more on a fresh one. The caller gives
-    the connection back with :func:`give_back`."""
+    drops its dead connections and ``first`` is tried again (twice at most) on a fresh one.
+    The caller gives the connection back with :func:`give_back`."""
     import psycopg
 
-    for attempt in range(2):
+    for attempt in range(3):
         conn = pool.getconn()
         try:
             return conn, first(conn)
-        except psycopg.OperationalError:
-            broken = conn.broken
+        except psycopg.OperationalError as exc:
+            # A connection the server ended (a restart, pg_terminate_backend: 57P01) is dead
+            # even when psycopg has not marked it so yet; several pooled ones may be.
+            dead = conn.broken or isinstance(exc, psycopg.errors.AdminShutdown)
             give_back(pool, conn)
-            if attempt or not broken:
+            if attempt == 2 or not dead:
                 raise
             pool.check()
         except BaseException:
