@@ -144,12 +144,20 @@ def schema_state(url: str, migration_list: list[schema.Migration] | None = None)
 
     chosen = schema.MIGRATIONS if migration_list is None else migration_list
     pool = pool_for(url)
-    try:
-        with pool.connection() as conn:
-            applied = _applied(conn)
-            conn.rollback()
-    except (psycopg.Error, PoolTimeout) as exc:
-        raise storage_error(exc, url) from exc
+    for attempt in range(3):
+        try:
+            with pool.connection() as conn:
+                applied = _applied(conn)
+                conn.rollback()
+            break
+        except psycopg.errors.AdminShutdown as exc:
+            # A pooled connection the server ended (a restart, a terminated backend): the pool
+            # drops its dead ones and the question is asked again on a fresh one.
+            if attempt == 2:
+                raise storage_error(exc, url) from exc
+            pool.check()
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise storage_error(exc, url) from exc
     done = {version for version, _, _ in applied}
     version = max(done, default=0)
     return SchemaState(
