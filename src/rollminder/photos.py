@@ -29,7 +29,7 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 JPEG_QUALITY = 88
 
-#: Our default (unsourced, DOMAIN.md): one photo every 4 weeks.
+#: Our default (DOMAIN.md; no source gives one): one photo every 4 weeks.
 PHOTO_EVERY_DAYS = 28
 
 

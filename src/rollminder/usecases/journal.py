@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 LOOP_NAMESPACE = uuid.UUID("6f1d7a52-1c0e-4b7e-9a51-7c2f3f6b0a11")
 LOOP_NOTE = "Imported from Loop Habit Tracker (the time is your plan's)."
 STRONG = "strong"
-#: Our default (unsourced): after two strong reactions in a row, suggest a week more rest.
+#: Our default (no source gives one; ask your clinician): after two strong reactions in a row,
+#: suggest a week more rest.
 EXTRA_REST_DAYS = 7
 
 
