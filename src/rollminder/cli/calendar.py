@@ -67,7 +67,7 @@ def export(ctx: Context, output: str | None, weeks: int, include_history: bool) 
         return
     from rollminder.cli.data import write_atomically
 
-    write_atomically(Path(output), data.decode("utf-8"))
+    write_atomically(Path(output), data)
     click.echo(fmt.safe(f"Exported the calendar to {output}."), err=True)
 
 

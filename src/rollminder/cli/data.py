@@ -12,8 +12,9 @@ from rollminder.cli import Context, fmt, pass_ctx
 from rollminder.errors import Cancelled, InvalidInput
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a crash never leaves half of it (private: it holds health data)."""
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write a file so that a crash never leaves half of it (private: it holds health data).
+    Text is written as UTF-8 with its line ends as they are; bytes (photos, a PDF) as they are."""
     import tempfile
 
     path = path.expanduser()
@@ -26,8 +27,9 @@ def write_atomically(path: Path, text: str) -> None:
         why = "that folder does not exist" if not folder.is_dir() else exc.strerror or str(exc)
         raise InvalidInput(f"Cannot write {path}: {why}.") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

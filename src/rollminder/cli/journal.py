@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from rollminder import limits
 from rollminder.cli import Context, fmt, pass_ctx
+from rollminder.cli.data import write_atomically
 from rollminder.errors import InvalidInput
 from rollminder.photos import ANGLES
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Written atomically and private (0o600): photos and reports are health data."""
-    import tempfile
-
-    path = path.expanduser()
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a folder: give a file name.")
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rollminder-")
-    except OSError as exc:
-        why = "that folder does not exist" if not folder.is_dir() else exc.strerror or str(exc)
-        raise InvalidInput(f"Cannot write {path}: {why}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _read_photo(path: Path) -> bytes:
@@ -135,7 +110,7 @@ def photo_delete(ctx: Context, photo_id: str, yes: bool) -> None:
 def photo_export(ctx: Context, output: str) -> None:
     """Export your data with the photos, as a zip."""
     data = ctx.app.export_zip()
-    _write_bytes(Path(output), data)
+    write_atomically(Path(output), data)
     fmt.echo(f"Exported {len(ctx.app.photos())} photos and your log to {output}.")
 
 
@@ -166,5 +141,5 @@ def report(ctx: Context, weeks: int, output: str, pairs: tuple[str, ...]) -> Non
             raise InvalidInput("Give a pair as two photo ids: --pair ID,ID.")
         chosen.append((ctx.app.photo(a).id, ctx.app.photo(b).id))
     data = ctx.app.report_pdf(weeks, chosen or None)
-    _write_bytes(Path(output), data)
+    write_atomically(Path(output), data)
     fmt.echo(f"Wrote the report of the last {weeks} weeks to {output}.")
