@@ -27,6 +27,7 @@ def filled(pg_migrated: str) -> Iterator[str]:
             fill(store)
             store.put_session(a_session(5, id=f"{name}-only"))
             store.put_photo(a_photo(), f"{name}'s image".encode(), b"thumb")  # (migration 7)
+            store.put_due_index({"": NOW})  # with its prepared pass's row (migration 9)
     yield pg_migrated
 
 

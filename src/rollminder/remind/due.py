@@ -16,13 +16,14 @@ snoozes, channels); a delivery pass (``engine.run_pass``) recomputes it once at 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rollminder.remind import planner
 
 if TYPE_CHECKING:
+    from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery
     from rollminder.service import Rollminder
     from rollminder.store.roles import Store
 
@@ -38,6 +39,7 @@ _UNTRACKED = frozenset(
         "put_undo_step",
         "delete_undo_step",
         "put_due_index",
+        "put_due_prepared",
         "put_delivery",
         "delete_delivery",
         "claim_delivery",
@@ -66,8 +68,22 @@ def next_due(app: Rollminder, now: dt.datetime) -> dict[str, dt.datetime]:
     found = engine.compute(app, now)
     if not found and not app.has_plan() and not app.clinic_only():
         return {}
+    found += app.photo_reminders(now)  # the skin journal's (issue 17), through the same ledger
     ledger = {(d.slot, d.kind, d.channel): d for d in app.store.deliveries(since=None)}
-    statuses = app.store.channel_statuses()
+    return instants(configs, found, ledger, app.store.channel_statuses(), now)
+
+
+def instants(
+    configs: Sequence[ChannelConfig],
+    found: Sequence[planner.Reminder],
+    ledger: Mapping[tuple[str, str, str], Delivery],
+    statuses: Mapping[str, ChannelStatus],
+    now: dt.datetime,
+) -> dict[str, dt.datetime]:
+    """:func:`next_due` from what it read: the planner's reminders, the ledger, the channels'
+    health (a worker's prepared pass asks it with the ledger as it will be once sent)."""
+    from rollminder.remind import engine
+
     reached: dict[tuple[str, str], int] = {}
     for d in ledger.values():
         st = planner.stage(d.kind)
@@ -153,7 +169,11 @@ class Tracked:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.inner, name)
         if name in _UNTRACKED or not name.startswith(("put_", "delete_", "claim_")):
-            if self._quiet and name in _UNTRACKED and name != "put_due_index":
+            if (
+                self._quiet
+                and name in _UNTRACKED
+                and name not in ("put_due_index", "put_due_prepared")
+            ):
                 return self._marking(value)
             return value
         return self._tracking(value)

@@ -47,6 +47,13 @@ from rollminder.remind.channels import Channel, ChannelError, build, scrub
 from rollminder.remind.flights import SEND_DEADLINE as SEND_DEADLINE
 from rollminder.remind.flights import Item, Outcome, _Flight
 from rollminder.remind.flights import Senders as Senders
+from rollminder.remind.messages import Links as Links
+from rollminder.remind.messages import groups as groups
+from rollminder.remind.messages import hide_links as hide_links
+from rollminder.remind.messages import linked as linked
+from rollminder.remind.messages import render as render
+from rollminder.remind.messages import render_group as render_group
+from rollminder.remind.messages import with_links as with_links
 from rollminder.remind.records import ChannelConfig, ChannelStatus, Delivery
 
 if TYPE_CHECKING:
@@ -182,76 +189,65 @@ def ahead(found: Sequence[planner.Reminder], now: dt.datetime) -> list[planner.R
     ]
 
 
-def groups(reminders: Sequence[planner.Reminder]) -> list[list[planner.Reminder]]:
-    """The messages one channel sends for ``reminders`` (in order): routines' reminders due
-    together (:func:`planner.joinable`) share one; every other reminder is a message of its own."""
-    out: list[list[planner.Reminder]] = []
-    for r in reminders:
-        for g in out:
-            if all(planner.joinable(m, r) for m in g):
-                g.append(r)
-                break
-        else:
-            out.append([r])
-    return out
+Chosen = list[tuple[ChannelConfig, planner.Reminder, Delivery | None]]
 
 
-#: ``links(app)``: label -> URL of the actions a session reminder offers (the web app's Done and
-#: Snooze links, which hold its secret token).
-Links = Callable[["Rollminder"], Mapping[str, str]]
+def choose(
+    configs: Sequence[ChannelConfig],
+    due: Sequence[planner.Reminder],
+    early: Sequence[planner.Reminder],
+    ledger: Mapping[tuple[str, str, str], Delivery],
+    statuses: Mapping[str, ChannelStatus],
+    now: dt.datetime,
+    *,
+    busy: Callable[[str], bool] = lambda cid: False,
+) -> tuple[Chosen, dt.datetime | None]:
+    """What a pass at ``now`` claims: (channel, reminder, the ledger row its claim replaces or
+    None) in the order the claims are made, and the earliest retry of a channel backing off (None:
+    none). Pure: the delivery pass (:func:`run_pass`) and the worker's prepared passes
+    (:mod:`rollminder.remind.prepared`) share it, so both send exactly the same."""
+    # How far each slot's sequence got on each channel (see planner.stage): nothing earlier
+    # goes out after a later one, so a clock step never repeats a slot's reminders.
+    reached: dict[tuple[str, str], int] = {}
+    for d in ledger.values():
+        st = planner.stage(d.kind)
+        if st is not None:
+            reached[(d.slot, d.channel)] = max(st, reached.get((d.slot, d.channel), -1))
+    out: Chosen = []
+    retry: dt.datetime | None = None
+    for config in configs:
+        if busy(config.id):
+            continue  # still sending (or stuck): its reminders wait for it, no one else does
+        status = statuses.get(config.id)
+        if status and status.retry_at and now < status.retry_at:
+            retry = status.retry_at if retry is None else min(retry, status.retry_at)
+            continue
 
+        def held_by(r: planner.Reminder, cid: str = config.id) -> Delivery | bool | None:
+            """The ledger row to replace (None: none yet), or False: not this reminder."""
+            held = ledger.get((r.slot, r.kind, cid))
+            st = planner.stage(r.kind)
+            if held is None and st is not None and st < reached.get((r.slot, cid), -1):
+                return False  # a later reminder of this slot already went out on this channel
+            if held is None:
+                return None
+            if held.state == "claimed" and (
+                _owner_dead(held.owner) or now - held.claimed_at > LEASE
+            ):
+                return held
+            return False
 
-def linked(reminder: planner.Reminder) -> bool:
-    """Whether a reminder carries the action links: a session reminder (or its catch-up) and its
-    snoozes. A prep reminder comes before the slot opens, when neither Done nor Snooze applies."""
-    return reminder.kind == planner.SESSION or reminder.kind.startswith(planner.SNOOZE + "-")
-
-
-def render_group(
-    group: Sequence[planner.Reminder], now: dt.datetime, actions: Mapping[str, str], kind: str
-) -> tuple[str, str, str]:
-    """:func:`render` for one message naming several routines' reminders (issue 12): its Done
-    and Snooze act on every slot it names (their keys joined by :data:`planner.SEPARATOR`)."""
-    if len(group) == 1:
-        return render(group[0], now, actions, kind)
-    title, body = planner.together(group, now)
-    if not linked(group[0]):
-        return title, body, ""
-    if actions and kind != "desktop":
-        body = with_links(body, actions)
-    return title, body, planner.SEPARATOR.join(r.slot for r in group)
-
-
-def render(
-    r: planner.Reminder, now: dt.datetime, actions: Mapping[str, str], kind: str
-) -> tuple[str, str, str]:
-    """Title, body and the slot a channel's Done and Snooze act on, as sent at ``now``. The
-    words follow the real time left (:meth:`planner.Reminder.text`). Only a session reminder (or
-    its catch-up, or a snooze) offers Done and Snooze, on its slot: the links in the body for a
-    channel other than the desktop, the slot for the desktop's buttons. A prep, roller, visit or
-    booking reminder gets neither (an empty slot: no buttons)."""
-    title, body = r.text(now)
-    if not linked(r):
-        return title, body, ""
-    if actions and kind != "desktop":
-        body = with_links(body, actions)
-    return title, body, r.slot
-
-
-def with_links(body: str, links: Mapping[str, str]) -> str:
-    """``body`` followed by one ``Label: URL`` line per link."""
-    if not links:
-        return body
-    return body + "\n\n" + "\n".join(f"{label}: {url}" for label, url in links.items())
-
-
-def hide_links(text: str, links: Mapping[str, str]) -> str:
-    """``text`` (an error line) without the links' secret parts: no token in a log or status."""
-    for url in links.values():
-        for part in sorted(url.split("/"), key=len, reverse=True):
-            if len(part) >= 16:
-                text = text.replace(part, "****")
-    return text
+        mine = [r for r in due if held_by(r) is not False]
+        mine += [
+            r
+            for r in early
+            if any(planner.joinable(d, r) for d in mine) and held_by(r) is not False
+        ]
+        for r in mine:
+            held = held_by(r)
+            if held is not False:
+                out.append((config, r, held if isinstance(held, Delivery) else None))
+    return out, retry
 
 
 def run_pass(
@@ -294,66 +290,29 @@ def run_pass(
         if d.state == "sent" and _owner_dead(d.owner):
             _record(app, d, now)
 
-    # How far each slot's sequence got on each channel (see planner.stage): nothing earlier
-    # goes out after a later one, so a clock step never repeats a slot's reminders.
-    reached: dict[tuple[str, str], int] = {}
-    for d in ledger.values():
-        st = planner.stage(d.kind)
-        if st is not None:
-            reached[(d.slot, d.channel)] = max(st, reached.get((d.slot, d.channel), -1))
-
     if due and not configs:
         result.unreachable = True
+    chosen, backoff_at = choose(configs, due, early, ledger, statuses, now, busy=senders.busy)
+    if backoff_at is not None:
+        result.next_at = backoff_at if result.next_at is None else min(result.next_at, backoff_at)
     work: dict[str, list[Item]] = {}
-    for config in configs:
-        if senders.busy(config.id):
-            continue  # still sending (or stuck): its reminders wait for it, no one else does
-        status = statuses.get(config.id)
-        if status and status.retry_at and now < status.retry_at:
-            nxt = status.retry_at
-            result.next_at = nxt if result.next_at is None else min(result.next_at, nxt)
-            continue
-
-        def held_by(r: planner.Reminder, cid: str = config.id) -> Delivery | bool | None:
-            """The ledger row to replace (None: none yet), or False: not this reminder."""
-            held = ledger.get((r.slot, r.kind, cid))
-            st = planner.stage(r.kind)
-            if held is None and st is not None and st < reached.get((r.slot, cid), -1):
-                return False  # a later reminder of this slot already went out on this channel
-            if held is None:
-                return None
-            if held.state == "claimed" and (
-                _owner_dead(held.owner) or now - held.claimed_at > LEASE
-            ):
-                return held
-            return False
-
-        mine = [r for r in due if held_by(r) is not False]
-        mine += [
-            r
-            for r in early
-            if any(planner.joinable(d, r) for d in mine) and held_by(r) is not False
-        ]
-        for r in mine:
-            held = held_by(r)
-            claim = Delivery(
-                slot=r.slot,
-                kind=r.kind,
-                channel=config.id,
-                state="claimed",
-                due_at=r.at,
-                claimed_at=now,
-                owner=me,
-                late=r.late(now),
-            )
-            if held is None:
-                taken = app.store.claim_delivery(claim)
-            elif isinstance(held, Delivery):
-                taken = app.store.claim_delivery(claim, replacing=held.owner)
-            else:
-                continue
-            if taken:
-                work.setdefault(config.id, []).append((config, r, claim))
+    for config, r, held in chosen:
+        claim = Delivery(
+            slot=r.slot,
+            kind=r.kind,
+            channel=config.id,
+            state="claimed",
+            due_at=r.at,
+            claimed_at=now,
+            owner=me,
+            late=r.late(now),
+        )
+        if held is None:
+            taken = app.store.claim_delivery(claim)
+        else:
+            taken = app.store.claim_delivery(claim, replacing=held.owner)
+        if taken:
+            work.setdefault(config.id, []).append((config, r, claim))
     if work:
         _fault("claimed")
         actions: Mapping[str, str] = {}

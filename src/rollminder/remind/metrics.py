@@ -57,6 +57,8 @@ class Registry:
         self.claims = Histogram(CLAIM_BUCKETS)
         self.claimed = 0
         self.passes = 0
+        self.prepared_passes = {"stored": 0, "full": 0}  # prepared ahead / left to the full pass
+        self.fast_sent = 0  # reminders sent from a prepared pass
         #: Reads the due backlog (due rows, of which leased, the oldest's age in seconds).
         self.backlog: Callable[[], tuple[int, int, float]] | None = None
 
@@ -73,6 +75,14 @@ class Registry:
         with self._lock:
             self.claims.observe(seconds)
             self.claimed += rows
+
+    def prepared(self, stored: bool) -> None:
+        with self._lock:
+            self.prepared_passes["stored" if stored else "full"] += 1
+
+    def fast(self, count: int) -> None:
+        with self._lock:
+            self.fast_sent += count
 
     def passed(self, count: int = 1) -> None:
         with self._lock:
@@ -116,6 +126,16 @@ class Registry:
                 "# HELP rollminder_passes_total Delivery passes run by this process.",
                 "# TYPE rollminder_passes_total counter",
                 f"rollminder_passes_total {self.passes}",
+                "# HELP rollminder_prepared_total Profiles an idle worker looked at ahead: their"
+                " pass stored, or left to the full pass.",
+                "# TYPE rollminder_prepared_total counter",
+                *(
+                    f'rollminder_prepared_total{{result="{k}"}} {v}'
+                    for k, v in sorted(self.prepared_passes.items())
+                ),
+                "# HELP rollminder_prepared_sent_total Reminders sent from a prepared pass.",
+                "# TYPE rollminder_prepared_sent_total counter",
+                f"rollminder_prepared_sent_total {self.fast_sent}",
             ]
         if backlog is not None:
             due, leased, age = backlog

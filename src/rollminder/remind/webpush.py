@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 import re
 import threading
@@ -279,31 +280,28 @@ class WebPushChannel:
         self._token: str = extra.get("act", "")
         self._subject: str = data.get("origin") or DEFAULT_SUBJECT
 
-    async def _push(self, data: bytes) -> None:
-        from py_vapid import Vapid02  # type: ignore[import-untyped]
-        from pywebpush import webpush_async  # type: ignore[import-untyped]
-
-        await webpush_async(
-            subscription_info=self._subscription,
-            data=data.decode(),
-            vapid_private_key=Vapid02.from_raw(self._vapid.encode()),
-            vapid_claims={"sub": self._subject},
-            content_encoding="aes128gcm",
-            timeout=TIMEOUT,
-            ttl=TTL,
-            headers={"Urgency": "high"},
-        )
-
-    def send(self, title: str, body: str, *, slot: str = "") -> None:
+    async def push(self, title: str, body: str, slot: str = "", session: Any = None) -> None:
+        """Send one notification (``session``: an aiohttp session whose connections to the push
+        service are kept, as the workers' batches share one), or raise :class:`ChannelError`."""
         if not self._vapid:
             raise ChannelError("no Web Push key is set up for this profile")
         import aiohttp
-        from py_vapid import VapidException
-        from pywebpush import WebPushException
+        from py_vapid import VapidException  # type: ignore[import-untyped]
+        from pywebpush import WebPushException, webpush_async  # type: ignore[import-untyped]
 
         data = payload(title, body, slot, self._token)
         try:
-            asyncio.run(asyncio.wait_for(self._push(data), TIMEOUT))
+            await webpush_async(
+                subscription_info=self._subscription,
+                data=data.decode(),
+                vapid_private_key=_signer(self._vapid),
+                vapid_claims={"sub": self._subject},
+                content_encoding="aes128gcm",
+                timeout=TIMEOUT,
+                ttl=TTL,
+                headers={"Urgency": "high"},
+                aiohttp_session=session,
+            )
         except WebPushException as exc:
             status = exc.status_code
             if status in (404, 410):
@@ -320,3 +318,17 @@ class WebPushChannel:
             raise ChannelError(
                 f"the push service could not be reached ({type(exc).__name__})"
             ) from None
+
+    def send(self, title: str, body: str, *, slot: str = "") -> None:
+        try:
+            asyncio.run(asyncio.wait_for(self.push(title, body, slot), TIMEOUT))
+        except TimeoutError:
+            raise ChannelError("the push service could not be reached (TimeoutError)") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(private: str) -> Any:
+    """The VAPID signer of a private key (made once: deriving the key costs more than signing)."""
+    from py_vapid import Vapid02
+
+    return Vapid02.from_raw(private.encode())

@@ -30,10 +30,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
+from typing import Any
 
 from rollminder.env import Env
 from rollminder.errors import InvalidInput, RollminderError
-from rollminder.remind import due, engine
+from rollminder.remind import due, engine, prepared
+from rollminder.remind.fastpath import FastPath
 from rollminder.remind.metrics import REGISTRY, Registry, backlog_reader
 
 log = logging.getLogger("rollminder.remind")
@@ -72,6 +74,8 @@ class Worker:
         registry: Registry = REGISTRY,
         idle: float = IDLE,
         lease: dt.timedelta = LEASE,
+        fast: bool = True,
+        ahead: bool = True,
     ) -> None:
         if not env.database_url:
             raise InvalidInput(
@@ -93,6 +97,10 @@ class Worker:
         self._lock = threading.Lock()
         self.owner = engine.owner()
         registry.backlog = backlog_reader(env.database_url, env.now)
+        # Prepared passes (rollminder.remind.prepared): sent from the claimed rows, made idle.
+        self.ahead = ahead
+        self.fast = FastPath(self.queue, self.owner, registry, self.stats, self._lock,
+                             send_deadline, self.env.now) if fast else None  # fmt: skip
 
     def run(self, stop: threading.Event, *, on_batch: Callable[[int], None] | None = None) -> None:
         """Claim and deliver until ``stop`` is set (then drain, see the module docstring)."""
@@ -114,8 +122,19 @@ class Worker:
                     stop.wait(self.idle * 4)
                 if on_batch is not None:
                     on_batch(n)
-                if n == 0:
+                if n == 0 and (stop.is_set() or self._ahead(pool) == 0):
                     stop.wait(self.idle)
+        if self.fast is not None:
+            self.fast.close()
+
+    def _ahead(self, pool: ThreadPoolExecutor) -> int:
+        if not self.ahead:
+            return 0
+        try:
+            return self.prepare_ahead(pool)
+        except RollminderError as exc:
+            log.error("preparing reminders failed: %s", exc)
+            return 0
 
     def step(self, pool: ThreadPoolExecutor, drain: threading.Event) -> int:
         """One claim and its passes; the number of rows claimed."""
@@ -129,12 +148,53 @@ class Worker:
             self.stats.claimed += len(claims)
         if not claims:
             return 0
-        profiles = {(c.profile, c.account) for c in claims}
         try:
+            full = self.fast.deliver(claims, now) if self.fast is not None else None
+            profiles = {(c.profile, c.account) for c in claims
+                        if full is None or c.profile_id in full}  # fmt: skip
             list(pool.map(lambda p: self.deliver(p[0], p[1], drain), sorted(profiles, key=str)))
         finally:
             self.queue.release(self.owner, claims)
         return len(claims)
+
+    def prepare_ahead(self, pool: ThreadPoolExecutor) -> int:
+        """Idle: prepare the passes of profiles due within :data:`prepared.HORIZON` (see
+        :mod:`rollminder.remind.prepared`); the number of profiles looked at."""
+        now = self.env.now()
+        claims = self.queue.claim_unprepared(
+            now, prepared.HORIZON, self.batch, self.owner, self.lease
+        )
+        if not claims:
+            return 0
+        profiles = sorted({(c.profile, c.account) for c in claims}, key=str)
+        try:
+            list(pool.map(lambda p: self.prepare_one(p[0], p[1], now), profiles))
+        finally:
+            self.queue.release(self.owner, claims)
+        return len(profiles)
+
+    def prepare_one(self, profile: str, account: int | None, now: dt.datetime) -> None:
+        env = dataclasses.replace(self.env, profile=profile, account=account)
+        try:
+            app = env.open_app(live=True)
+        except RollminderError as exc:
+            log.error("profile %s: %s", profile, exc)
+            return
+        try:
+            store: Any = app.raw
+            version = store.due_prepared_version()
+            found = prepared.prepare(app, now)
+            store.put_due_prepared(
+                version,
+                found.to_json() if found else None,
+                found.at if found else None,
+                found.valid_until if found else None,
+            )
+            self.registry.prepared(found is not None)
+        except Exception as exc:  # one profile's trouble never stops the worker
+            log.error("profile %s: preparing failed (%s: %s)", profile, type(exc).__name__, exc)
+        finally:
+            app.close()
 
     def deliver(self, profile: str, account: int | None, drain: threading.Event) -> None:
         """The profile's delivery pass, then its next instants."""

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from rollminder.store.postgres_base import PostgresBase, give_back, pool_for, storage_error, take
 from rollminder.store.postgres_rows import instant, utc
 
@@ -45,6 +47,37 @@ class PostgresDueIndex(PostgresBase):
                     "WHERE due_reminders.due_at IS DISTINCT FROM excluded.due_at",
                     values,
                 )
+            # Whatever moved the index may change the next pass: its prepared form is dropped
+            # and the version moves (a pass prepared from what was read before is not stored).
+            self._write("UPDATE due_reminders SET prepared = false WHERE profile = %s AND prepared")
+            self._write(
+                "INSERT INTO due_prepared (profile_id, version) VALUES (%s, 1) "
+                "ON CONFLICT (profile_id) DO UPDATE SET version = due_prepared.version + 1, "
+                "payload = NULL, at = NULL, valid_until = NULL"
+            )
+
+    def due_prepared_version(self) -> int:
+        """The version of the profile's prepared pass (0: none yet); read before preparing."""
+        return self._count("SELECT version FROM due_prepared WHERE profile_id = %s")
+
+    def put_due_prepared(
+        self, version: int, payload: str | None, at: dt.datetime | None,
+        valid_until: dt.datetime | None,
+    ) -> bool:  # fmt: skip
+        """Store the profile's prepared pass (None: it cannot be prepared) unless a write moved
+        the version since ``version`` was read; whether it was stored."""
+        with self.transaction():
+            stored = self._write(
+                "INSERT INTO due_prepared AS x (profile_id, version, payload, at, valid_until) "
+                "VALUES (%s, %s + 1, %s::jsonb, %s, %s) ON CONFLICT (profile_id) DO UPDATE "
+                "SET version = excluded.version, payload = excluded.payload, at = excluded.at, "
+                "valid_until = excluded.valid_until WHERE x.version = %s",
+                (version, payload, at and instant(at),
+                 valid_until and instant(valid_until), version),
+            )  # fmt: skip
+            if stored:
+                self._write("UPDATE due_reminders SET prepared = true WHERE profile = %s")
+        return bool(stored)
 
 
 @dataclass(frozen=True)
@@ -56,6 +89,17 @@ class DueClaim:
     account: int | None
     routine: str
     due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A profile's prepared pass as a worker takes it (rollminder.remind.prepared)."""
+
+    profile_id: int
+    version: int
+    payload: dict[str, Any]
+    channels: list[dict[str, Any]]
+    secrets: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -109,6 +153,56 @@ class DueQueue:
             "WHERE profile = ANY(%s::bigint[]) AND leased_by = %s",
             (ids, owner),
         )
+
+    def claim_unprepared(
+        self, now: dt.datetime, horizon: dt.timedelta, batch: int, owner: str,
+        lease: dt.timedelta,
+    ) -> list[DueClaim]:  # fmt: skip
+        """Up to ``batch`` rows due within ``horizon`` whose profile's pass is not prepared,
+        leased to ``owner`` (an idle worker prepares them)."""
+        rows = self._run(
+            "SELECT profile_id, profile_name, account_id, routine, due_at FROM "
+            "rollminder_claim_unprepared(%s, %s, %s, %s, %s)",
+            (instant(now), horizon, batch, owner, lease),
+        )
+        return [DueClaim(int(r[0]), str(r[1]), r[2], str(r[3]), utc(r[4])) for r in rows]
+
+    def take_prepared(self, ids: Sequence[int], now: dt.datetime, owner: str) -> list[Ready]:
+        """The prepared passes of the profiles ``ids`` (whose due rows ``owner`` holds) that
+        hold at ``now``, with each profile's channels and the secrets their sends need."""
+        rows = self._run(
+            "SELECT profile_id, version, payload, channels, secrets FROM "
+            "rollminder_take_prepared(%s::bigint[], %s, %s)",
+            (sorted(ids), instant(now), owner),
+        )
+        return [Ready(int(r[0]), int(r[1]), r[2], list(r[3] or []), dict(r[4] or {}))
+                for r in rows]  # fmt: skip
+
+    def claim_prepared(
+        self, now: dt.datetime, owner: str, wanted: Sequence[Mapping[str, Any]]
+    ) -> set[tuple[int, str, str, str]]:
+        """Claim the ledger rows ``wanted`` (p, slot, kind, channel, due_at, late) in one
+        statement; the (profile, slot, kind, channel) claimed (a row already there is not)."""
+        if not wanted:
+            return set()
+        rows = self._run(
+            "SELECT profile_id, slot, kind, channel FROM rollminder_claim_prepared(%s, %s, %s)",
+            (instant(now), owner, Jsonb(list(wanted))),
+        )
+        return {(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows}
+
+    def record_prepared(
+        self, now: dt.datetime, owner: str, sent: Sequence[Mapping[str, Any]],
+        failed: Sequence[Mapping[str, Any]], advance: Sequence[Mapping[str, Any]],
+    ) -> int:  # fmt: skip
+        """In one transaction: ``sent`` claims recorded (with their channels' health), ``failed``
+        ones released, and the profiles of ``advance`` (p, version, next) moved to their next
+        instants unless a write came between; the number advanced."""
+        rows = self._run(
+            "SELECT rollminder_record_prepared(%s, %s, %s, %s, %s)",
+            (instant(now), owner, Jsonb(list(sent)), Jsonb(list(failed)), Jsonb(list(advance))),
+        )
+        return int(rows[0][0]) if rows else 0
 
     def backlog(self, now: dt.datetime) -> Backlog:
         rows = self._run("SELECT due, leased, oldest FROM rollminder_due_backlog(%s)", (now,))

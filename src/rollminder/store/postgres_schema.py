@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rollminder.store.postgres_schema_accounts import accounts_sql
-from rollminder.store.postgres_schema_due import V6_DUE_INDEX
+from rollminder.store.postgres_schema_due import V6_DUE_INDEX, v9_prepared
 
 
 class Migration(NamedTuple):
@@ -402,8 +402,7 @@ MIGRATIONS: list[Migration] = [
 # Failed sign-ins with the household password, counted by every serve process together. Unused
 # since migration 5: on PostgreSQL people sign in to accounts, whose sign-in, sign-up and reset
 # paths are limited in ``rate_limits`` (accounts.py, Accounts.hit), and the household password's
-# limit is the embedded mode's, in memory (web/security.py). The table stays (a migration on main
-# is never edited or removed); nothing writes it, and it holds no person's data (docs/hosting.md).
+# limit is the embedded mode's, in memory (web/security.py). The table stays; it holds no data.
 _V4_LOGIN_FAILURES = """
 CREATE TABLE login_failures (
     scope text NOT NULL,
@@ -497,3 +496,5 @@ _V8 = "".join(
     for t in PROFILE_TABLES
 )
 MIGRATIONS.append(Migration(8, "profile policies answered by the account-and-name index", _V8))
+MIGRATIONS.append(Migration(9, "prepared passes (issue 16)", v9_prepared(_BY_INDEX)))
+PROFILE_TABLES = (*PROFILE_TABLES, "due_prepared")  # derived, but a profile's words

@@ -53,3 +53,124 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM due_reminders d WHERE d.due_at <= at_
 $$;
 """
+
+
+# -- migration 9 (issue #16, prepared passes: rollminder.remind.prepared) ------------------------
+# An idle worker stores each profile's next pass ahead of its instant (due_prepared, under the
+# profile's row-level security: it holds the reminders' words); at the instant the workers claim,
+# read, claim the ledger and record for a whole batch in four statements, through the functions
+# below, which run as the schema's owner and act only on the profiles whose due rows the calling
+# worker holds (``leased_by``). ``prepared`` on a due row: its profile's pass is stored (or was
+# found not to be preparable); every write that can move a reminder clears it and bumps the
+# version, so a pass prepared from data read before that write is never stored.
+def v9_prepared(the_profile: str) -> str:
+    """Migration 9's SQL; ``the_profile`` is the policies' expression of the transaction's
+    profile (migration 8's)."""
+    return f"""
+ALTER TABLE due_reminders ADD COLUMN prepared boolean NOT NULL DEFAULT false;
+CREATE INDEX due_reminders_to_prepare ON due_reminders (due_at) WHERE NOT prepared;
+CREATE TABLE due_prepared (
+    profile_id bigint PRIMARY KEY REFERENCES profiles (id) ON DELETE CASCADE,
+    version bigint NOT NULL DEFAULT 0,
+    payload jsonb,
+    at timestamptz,
+    valid_until timestamptz
+);
+ALTER TABLE due_prepared ENABLE ROW LEVEL SECURITY;
+CREATE POLICY due_prepared_of_the_profile ON due_prepared
+    USING (profile_id = {the_profile}) WITH CHECK (profile_id = {the_profile});
+
+CREATE FUNCTION rollminder_claim_unprepared(at_ timestamptz, horizon interval, batch integer,
+    who text, lease interval)
+RETURNS TABLE (profile_id bigint, profile_name text, account_id bigint, routine text,
+    due_at timestamptz)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH picked AS (
+        SELECT d.profile, d.routine FROM due_reminders d
+        WHERE NOT d.prepared AND d.due_at > at_ AND d.due_at <= at_ + horizon
+          AND (d.leased_until IS NULL OR d.leased_until <= at_)
+        ORDER BY d.due_at
+        LIMIT batch
+        FOR UPDATE SKIP LOCKED
+    ), taken AS (
+        UPDATE due_reminders d SET leased_until = at_ + lease, leased_by = who
+        FROM picked WHERE d.profile = picked.profile AND d.routine = picked.routine
+        RETURNING d.profile, d.routine, d.due_at
+    )
+    SELECT p.id, p.name, p.account_id, taken.routine, taken.due_at
+    FROM taken JOIN profiles p ON p.id = taken.profile
+    ORDER BY taken.due_at
+$$;
+
+CREATE FUNCTION rollminder_take_prepared(ids bigint[], at_ timestamptz, who text)
+RETURNS TABLE (profile_id bigint, version bigint, payload jsonb, channels jsonb, secrets jsonb)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT x.profile_id, x.version, x.payload,
+        (SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'url', c.url,
+            'masked', c.masked, 'kind', c.kind, 'created_at', c.created_at) ORDER BY c.seq)
+         FROM channels c WHERE c.profile_id = x.profile_id),
+        (SELECT jsonb_object_agg(s.name, s.value) FROM secrets s
+         WHERE s.profile_id = x.profile_id AND s.name IN ('vapid_private_key', 'action_token'))
+    FROM due_prepared x
+    WHERE x.profile_id = ANY(ids) AND x.payload IS NOT NULL AND x.at <= at_
+      AND at_ < x.valid_until
+      AND EXISTS (SELECT 1 FROM due_reminders d WHERE d.profile = x.profile_id
+                  AND d.leased_by = who AND d.leased_until > at_)
+$$;
+
+CREATE FUNCTION rollminder_claim_prepared(at_ timestamptz, who text, wanted jsonb)
+RETURNS TABLE (profile_id bigint, slot text, kind text, channel text)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    INSERT INTO deliveries AS d (profile_id, slot, kind, channel, state, due_at, claimed_at,
+        owner, late)
+    SELECT x.p, x.slot, x.kind, x.channel, 'claimed', x.due_at, at_, who, x.late
+    FROM jsonb_to_recordset(wanted) AS x(p bigint, slot text, kind text, channel text,
+        due_at timestamptz, late boolean)
+    WHERE EXISTS (SELECT 1 FROM due_reminders r WHERE r.profile = x.p AND r.leased_by = who)
+    ON CONFLICT (profile_id, key_digest) DO NOTHING
+    RETURNING d.profile_id, d.slot, d.kind, d.channel
+$$;
+
+CREATE FUNCTION rollminder_record_prepared(at_ timestamptz, who text, sent jsonb, failed jsonb,
+    advance jsonb)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    advanced integer;
+BEGIN
+    UPDATE deliveries d SET state = 'recorded', sent_at = x.sent_at, recorded_at = at_
+    FROM jsonb_to_recordset(sent) AS x(p bigint, slot text, kind text, channel text,
+        sent_at timestamptz)
+    WHERE d.profile_id = x.p AND d.key_digest = md5(length(x.slot)::text || ':' || x.slot
+        || length(x.kind)::text || ':' || x.kind || x.channel)
+      AND d.owner = who AND d.state = 'claimed';
+    INSERT INTO channel_status AS s (profile_id, channel, failures, last_sent_at)
+    SELECT x.p, x.channel, 0, max(x.sent_at)
+    FROM jsonb_to_recordset(sent) AS x(p bigint, channel text, sent_at timestamptz)
+    GROUP BY x.p, x.channel
+    ON CONFLICT (profile_id, channel) DO UPDATE
+        SET failures = 0, retry_at = NULL, last_sent_at = excluded.last_sent_at;
+    DELETE FROM deliveries d
+    USING jsonb_to_recordset(failed) AS x(p bigint, slot text, kind text, channel text)
+    WHERE d.profile_id = x.p AND d.key_digest = md5(length(x.slot)::text || ':' || x.slot
+        || length(x.kind)::text || ':' || x.kind || x.channel)
+      AND d.owner = who AND d.state = 'claimed';
+    WITH bumped AS (
+        UPDATE due_prepared x SET payload = NULL, version = x.version + 1
+        FROM jsonb_to_recordset(advance) AS a(p bigint, version bigint, next jsonb)
+        WHERE x.profile_id = a.p AND x.version = a.version
+        RETURNING x.profile_id, a.next
+    ), gone AS (
+        DELETE FROM due_reminders d USING bumped b
+        WHERE d.profile = b.profile_id AND NOT (b.next ? d.routine)
+    ), kept AS (
+        INSERT INTO due_reminders AS d (profile, routine, due_at, prepared)
+        SELECT b.profile_id, e.key, e.value::timestamptz, false
+        FROM bumped b, jsonb_each_text(b.next) AS e
+        ON CONFLICT (profile, routine) DO UPDATE SET due_at = excluded.due_at, prepared = false
+    )
+    SELECT count(*) INTO advanced FROM bumped;
+    RETURN advanced;
+END
+$$;
+"""
