@@ -180,3 +180,34 @@ def test_nothing_is_prepared_while_a_delivery_is_in_flight_or_far_off(tmp_path: 
         assert prepared.prepare(app, clock[0]) is None
     finally:
         app.close()
+
+
+def test_a_write_after_preparing_drops_the_prepared_pass(pg_migrated: str, tmp_path: Path) -> None:
+    """Logged at 20:10, a's 20:45 reminder is not sent (its prepared pass was dropped by the
+    write, in the write's transaction); b's goes out from its prepared pass."""
+    clock = [SLOT - dt.timedelta(hours=1)]
+    with http_receiver() as rx:
+        _set_up(pg_migrated, tmp_path, rx.base, ["a", "b"])
+        registry = Registry()
+        w = workers.Worker(Env(home=tmp_path, database_url=pg_migrated, clock=lambda: clock[0]),
+                           threads=2, registry=registry)  # fmt: skip
+        drain = threading.Event()
+        with ThreadPoolExecutor(2) as pool:
+            assert w.prepare_ahead(pool) == 2
+            clock[0] = SLOT - dt.timedelta(minutes=50)
+            app = Env(home=tmp_path, profile="a", database_url=pg_migrated,
+                      clock=lambda: clock[0]).open_app()  # fmt: skip
+            try:
+                before = app.raw.due_prepared_version()
+                app.log_session(minutes=3)
+                assert app.raw.due_prepared_version() == before + 1
+            finally:
+                app.close()
+            clock[0] = SLOT - dt.timedelta(minutes=15, seconds=-5)
+            while w.step(pool, drain):
+                pass
+        if w.fast:
+            w.fast.close()
+        got = [r.path.strip("/") for r in rx.received]
+    assert got == ["b"]
+    assert registry.fast_sent == 1

@@ -30,6 +30,7 @@ from tests.remind_receivers import HttpReceiver, http_receiver
 BERLIN = ZoneInfo("Europe/Berlin")
 SETUP_AT = dt.datetime(2026, 11, 25, 10, tzinfo=BERLIN)  # Wed
 SLOT = "2026-11-25T21:00:02+01:00"  # Wed 21:00: the session reminder is due, the prep stale
+PREP = "2026-11-25T20:45:02+01:00"  # the prep reminder
 
 
 def _profiles(url: str, home: Path, rx: HttpReceiver, names: list[str]) -> None:
@@ -87,28 +88,51 @@ def _wait_all(rx: HttpReceiver, names: list[str], timeout: float) -> None:
         time.sleep(0.05)
 
 
+def _prepare(url: str, home: Path) -> int:
+    """An idle worker at 20:00 prepares every profile's next pass (the 20:45 prep reminder's):
+    the workers then send from the prepared passes (rollminder.remind.fastpath)."""
+    at = dt.datetime(2026, 11, 25, 20, tzinfo=BERLIN)
+    w = workers.Worker(Env(home=home, database_url=url, clock=lambda: at), threads=2,
+                       registry=Registry())  # fmt: skip
+    done = 0
+    with ThreadPoolExecutor(2) as pool:
+        while n := w.prepare_ahead(pool):
+            done += n
+    return done
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("prepared", [False, True], ids=["full-pass", "prepared"])
 @pytest.mark.parametrize(("step", "copies"), [("claimed", 1), ("sent", 2), ("recorded", 1)])
 def test_a_worker_killed_at_each_step_loses_nothing_and_repeats_at_most_once(
     pg_cluster: Cluster, pg_database: str, pg_migrated: str, tmp_path: Path, step: str,
-    copies: int,
+    copies: int, prepared: bool,
 ) -> None:  # fmt: skip
     names = ["a", "b", "c"]
     with http_receiver() as rx:
         _profiles(pg_migrated, tmp_path, rx, names)
-        killed = _worker(pg_migrated, tmp_path, SLOT, "--threads", "1", ROLLMINDER_FAULT=step)
+        now = SLOT
+        if prepared:
+            assert _prepare(pg_migrated, tmp_path) == len(names)
+            now = PREP  # the prepared passes' instant: one batch of three
+        killed = _worker(pg_migrated, tmp_path, now, "--threads", "1", ROLLMINDER_FAULT=step)
         killed.communicate(timeout=60)
         assert killed.returncode == -signal.SIGKILL
-        assert sum(_counts(rx).values()) == (0 if step == "claimed" else 1)
-        again = _worker(pg_migrated, tmp_path, SLOT)
+        sent_before = 0 if step == "claimed" else (len(names) if prepared else 1)
+        assert sum(_counts(rx).values()) == sent_before
+        again = _worker(pg_migrated, tmp_path, now)
         _wait_all(rx, names, 30)
         time.sleep(1.5)  # room for a wrong extra copy
         code, _out, err, _took = _stop(again)
     assert code == 0, err
     got = _counts(rx)
-    assert sorted(got.values()) == sorted([1, 1, copies]), got
     attempts = _attempts(pg_cluster, pg_database)
-    assert sorted(attempts.values()) == sorted([1, 1, 1 if step == "recorded" else 2])
+    if prepared:  # the whole batch was at the step when the worker died
+        assert sorted(got.values()) == [copies] * 3, got
+        assert sorted(attempts.values()) == [1 if step == "recorded" else 2] * 3
+    else:
+        assert sorted(got.values()) == sorted([1, 1, copies]), got
+        assert sorted(attempts.values()) == sorted([1, 1, 1 if step == "recorded" else 2])
 
 
 @pytest.mark.slow
@@ -121,8 +145,12 @@ def test_n_workers_killed_at_random_points_lose_nothing(
         for run in range(runs):
             names = [f"r{run}-{i}" for i in range(per_run)]
             _profiles(pg_migrated, tmp_path, rx, names)
+            now = SLOT
+            if run % 2:  # every other run from prepared passes (rollminder.remind.fastpath)
+                assert _prepare(pg_migrated, tmp_path) == per_run
+                now = PREP
             procs = [
-                _worker(pg_migrated, tmp_path, SLOT, "--threads", "4", "--batch", "4")
+                _worker(pg_migrated, tmp_path, now, "--threads", "4", "--batch", "4")
                 for _ in range(3)
             ]
             time.sleep(rng.uniform(0.8, 2.5))  # python's start-up, then somewhere in the work
@@ -130,7 +158,7 @@ def test_n_workers_killed_at_random_points_lose_nothing(
             victim.kill()
             victim.communicate(timeout=10)
             kills += 1
-            procs.append(_worker(pg_migrated, tmp_path, SLOT, "--threads", "4", "--batch", "4"))
+            procs.append(_worker(pg_migrated, tmp_path, now, "--threads", "4", "--batch", "4"))
             _wait_all(rx, names, 40)
             time.sleep(1.5)
             for p in procs:
