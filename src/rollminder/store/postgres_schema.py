@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rollminder.store.postgres_schema_accounts import accounts_sql
-from rollminder.store.postgres_schema_due import V6_DUE_INDEX, v9_prepared
+from rollminder.store.postgres_schema_due import V6_DUE_INDEX, later_migrations
 
 
 class Migration(NamedTuple):
@@ -496,5 +496,5 @@ _V8 = "".join(
     for t in PROFILE_TABLES
 )
 MIGRATIONS.append(Migration(8, "profile policies answered by the account-and-name index", _V8))
-MIGRATIONS.append(Migration(9, "prepared passes (issue 16)", v9_prepared(_BY_INDEX)))
+MIGRATIONS += [Migration(*m) for m in later_migrations(_BY_INDEX, CURRENT_ACCOUNT)]  # 9 ...
 PROFILE_TABLES = (*PROFILE_TABLES, "due_prepared")  # derived, but a profile's words
