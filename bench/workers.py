@@ -246,8 +246,9 @@ def _reset(owner: str, tid: int, due: int, *, prepared: bool = True) -> None:
         )
         if not prepared:
             conn.execute(
-                "UPDATE due_prepared SET payload = NULL, version = 2 WHERE profile_id < %s",
-                (base + due,),
+                "UPDATE due_prepared SET payload = NULL, version = 2 WHERE profile_id <> %s "
+                "AND profile_id < %s",
+                (tid, base + due),
             )
         conn.execute("VACUUM ANALYZE due_reminders, deliveries, due_prepared, channel_status")
 
@@ -291,9 +292,9 @@ def _drain(url: str, workers: int, rx: Receiver, due: int) -> dict[str, float]:
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=(common.WORK / f"worker-{workers}-{i}.log").open("w"),
         )
-        for _ in range(workers)
+        for i in range(workers)
     ]
     while rx.total() < due and time.time() - start < DRAIN_LIMIT:
         time.sleep(0.5)
@@ -338,8 +339,11 @@ def _prepare_rate(url: str, owner: str, count: int) -> float:
             "WHERE profile < %s",
             (base + count,),
         )
-        conn.execute("UPDATE due_prepared SET payload = NULL, version = 2 WHERE profile_id < %s",
-                     (base + count,))  # fmt: skip
+        conn.execute(
+            "UPDATE due_prepared SET payload = NULL, version = 2 WHERE profile_id >= %s "
+            "AND profile_id < %s",
+            (base, base + count),
+        )
     clock = SLOT - dt.timedelta(minutes=10)
     registry = Registry()
     env = Env(home=common.WORK / "home-workers", database_url=url, clock=lambda: clock)
