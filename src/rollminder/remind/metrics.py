@@ -140,10 +140,10 @@ class Registry:
         if backlog is not None:
             due, leased, age = backlog
             out += [
-                "# HELP rollminder_due_backlog Due-index rows due now (all workers).",
+                "# HELP rollminder_due_backlog Due-index rows due now that no worker holds.",
                 "# TYPE rollminder_due_backlog gauge",
                 f"rollminder_due_backlog {due}",
-                "# HELP rollminder_due_leased Due rows a worker holds now.",
+                "# HELP rollminder_due_leased Rows a worker holds (due again when the lease ends).",
                 "# TYPE rollminder_due_leased gauge",
                 f"rollminder_due_leased {leased}",
                 "# HELP rollminder_due_oldest_seconds How long the oldest due row has waited.",

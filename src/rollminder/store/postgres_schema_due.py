@@ -195,4 +195,45 @@ def later_migrations(the_profile: str, current_account: str) -> list[tuple[int, 
     return [
         (9, "prepared passes (issue 16)", v9_prepared(the_profile)),
         (10, "the profiles' policy answered by their index", v10_profiles_policy(current_account)),
+        (11, "a claim hides its rows until the lease ends (issue 16)", V11_CLAIM),
     ]
+
+
+# -- migration 11: a claim moves its rows' due_at to the lease's end ------------------------------
+# The claim read the due rows in due_at order and skipped those leased: at the peak every row is
+# due at the same instant, so each batch walked past every row claimed before it (1,000,000 due:
+# 3,700 claims/s, bench/workers.py). Now a claimed row is due again when its lease ends (the
+# "visibility timeout" of a queue): the claim reads only rows nobody holds, and a killed
+# worker's rows come back as before. The pass or the prepared batch writes the row's next
+# instant; what neither touched is looked at again when the lease ends.
+V11_CLAIM = """
+CREATE OR REPLACE FUNCTION rollminder_claim_due(at_ timestamptz, batch integer, who text,
+    lease interval)
+RETURNS TABLE (profile_id bigint, profile_name text, account_id bigint, routine text,
+    due_at timestamptz)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH picked AS (
+        SELECT d.profile, d.routine, d.due_at FROM due_reminders d
+        WHERE d.due_at <= at_
+        ORDER BY d.due_at
+        LIMIT batch
+        FOR UPDATE SKIP LOCKED
+    ), taken AS (
+        UPDATE due_reminders d SET leased_until = at_ + lease, leased_by = who,
+            due_at = at_ + lease
+        FROM picked WHERE d.profile = picked.profile AND d.routine = picked.routine
+        RETURNING d.profile, d.routine, picked.due_at
+    )
+    SELECT p.id, p.name, p.account_id, taken.routine, taken.due_at
+    FROM taken JOIN profiles p ON p.id = taken.profile
+    ORDER BY taken.due_at
+$$;
+CREATE INDEX due_reminders_leased ON due_reminders (leased_until) WHERE leased_until IS NOT NULL;
+CREATE OR REPLACE FUNCTION rollminder_due_backlog(at_ timestamptz)
+RETURNS TABLE (due bigint, leased bigint, oldest timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT (SELECT count(*) FROM due_reminders d WHERE d.due_at <= at_),
+        (SELECT count(*) FROM due_reminders d WHERE d.leased_until > at_),
+        (SELECT min(d.due_at) FROM due_reminders d WHERE d.due_at <= at_)
+$$;
+"""
