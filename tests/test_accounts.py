@@ -136,6 +136,7 @@ def test_deleting_an_account_removes_every_row_of_every_profile(
         with PostgresStore.open(pg_migrated, profile=profile, now=NOW, account=ada) as store:
             fill(store)
             store.put_photo(a_photo(), b"image", b"thumb")  # photos go too (migration 7)
+            store.put_due_index({"": NOW})  # the due index and its prepared pass (migration 9)
     accounts.add_passkey(ada, b"\x01" * 16, b"key", 0, "Phone")
     accounts.start_signin(ada)
     accounts.new_token(ada, "verify")
