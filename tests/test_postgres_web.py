@@ -104,3 +104,43 @@ def test_a_database_that_goes_away_gives_503_then_recovers(
     assert rm("next").code == 0
     with env.open_store() as store:
         assert store.sessions() == []  # the refused write left nothing half-done
+
+
+def test_a_cached_page_costs_three_round_trips_and_sees_a_new_routine(
+    client: TestClient, env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signed-in page whose figures are cached makes three round trips to the database: the
+    sign-in, the profile's routines (read once, though the switch, the page and its menu all
+    use them; the profile's id, known to the process, checked in the same round trip) and the
+    data stamp. A routine added by another process (the CLI) is on the next page all the same."""
+    import contextlib
+
+    import psycopg
+
+    client.get("/")  # the figures cached
+    said: list[str] = []
+    trips: list[str] = []
+    execute, pipeline = psycopg.Cursor.execute, psycopg.Connection.pipeline
+
+    def counting(self: psycopg.Cursor, query: object, *args: object, **kwargs: object) -> object:
+        said.append(" ".join(str(query).split()))
+        if self.connection._pipeline is None:  # a statement of its own: a round trip
+            trips.append(said[-1])
+        return execute(self, query, *args, **kwargs)  # type: ignore[arg-type]
+
+    @contextlib.contextmanager
+    def piped(self: psycopg.Connection) -> Iterator[object]:
+        trips.append("pipeline")  # its statements go together: one round trip
+        with pipeline(self) as p:
+            yield p
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    monkeypatch.setattr(psycopg.Connection, "pipeline", piped)
+    assert client.get("/").status_code == 200
+    assert len(trips) == 3, trips
+    assert sum("FROM routines" in q for q in said) == 1
+    with env.open_store() as store:
+        Rollminder(store, env.now).add_routine(
+            "Thighs", needle_mm=0.5, weekdays=(5,), time=dt.time(21), zones=("thighs",)
+        )
+    assert "Thighs" in client.get("/").text  # the switch lists it

@@ -277,11 +277,27 @@ class Accounts:
         return sid
 
     def signin_alive(self, account: int, sid: str) -> bool:
-        with self._tx(account) as conn:
-            row = conn.execute(
-                "SELECT 1 FROM signins WHERE digest = %s AND account_id = %s AND expires_at > %s",
-                (digest(sid), account, self.clock()),
-            ).fetchone()
+        """Whether the sign-in is live: asked on every request, so in one round trip (BEGIN,
+        the keys, the read and COMMIT pipelined)."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        from rollminder.store.postgres_base import SET_KEYS, storage_error
+
+        try:
+            with self._pool.connection() as conn:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    conn.execute(SET_KEYS, ("", str(int(account))))
+                    found = conn.execute(
+                        "SELECT 1 FROM signins WHERE digest = %s AND account_id = %s "
+                        "AND expires_at > %s",
+                        (digest(sid), account, self.clock()),
+                    )
+                    conn.execute("COMMIT")
+                row = found.fetchone()
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise storage_error(exc, self.url) from exc
         return row is not None
 
     def end_signin(self, account: int, sid: str) -> None:

@@ -44,6 +44,13 @@ CONNECT_TIMEOUT = 5.0
 #: Connections per pool and process.
 POOL_MAX = 10
 NO_PROFILE_YET = -1
+PROFILE_ID = "SELECT id FROM profiles WHERE COALESCE(account_id, 0) = %s AND name = %s"
+#: Profile ids this process has read, by (URL, account, name): a store opened per request
+#: (hosted mode) starts from the id and checks it in its first read's round trip (the look-up
+#: rides in the same pipeline) instead of a round trip of its own; a database made again (a
+#: restore) gives other ids, which that check finds. Cleared past the bound.
+_KNOWN_IDS: dict[tuple[str, int | None, str], int] = {}
+_KNOWN_MAX = 100_000
 #: The row-level-security keys of a transaction (``SET LOCAL``): its profile, and its account
 #: ('' for the profiles of no account: the CLI's and single-household runs on a URL).
 SET_KEYS = (
@@ -142,6 +149,8 @@ def close_pool(url: str) -> None:
     """Close this process's pool for ``url`` (before the database is dropped, in tests)."""
     with _POOLS_LOCK:
         pool = _POOLS.pop(url, None)
+        for key in [k for k in _KNOWN_IDS if k[0] == url]:  # a database made again: new ids
+            _KNOWN_IDS.pop(key, None)
     if pool is not None:
         pool.close(timeout=1.0)
 
@@ -151,6 +160,7 @@ def close_pools() -> None:
     with _POOLS_LOCK:
         pools = list(_POOLS.values())
         _POOLS.clear()
+        _KNOWN_IDS.clear()
     for pool in pools:
         pool.close(timeout=1.0)
 
@@ -209,7 +219,8 @@ class PostgresBase:
         self.account = account
         self._account_key = "" if account is None else str(int(account))
         self._pool: ConnectionPool | None = pool_for(url)
-        self._pid = NO_PROFILE_YET
+        self._pid = _KNOWN_IDS.get((url, account, profile), NO_PROFILE_YET)
+        self._pid_checked = False  # a known id is checked by the first read (or write)
         self._opened_at = opened_at
         self._conn: psycopg.Connection[Any] | None = None  # inside a transaction block
         self._made_profile = False
@@ -259,21 +270,35 @@ class PostgresBase:
             finally:
                 give_back(pool, conn)
 
-    def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+    def _read(self, sql: str, params: Sequence[Any], *, check: bool = False) -> list[Any]:
         """One read outside a transaction block: BEGIN, the setting, ``sql`` and COMMIT in one
-        pipeline (one round trip)."""
+        pipeline (one round trip). With ``check``, the profile's id is looked up in the same
+        round trip; when it is not the one ``params`` started with (a database made again), the
+        id is corrected and the read done again."""
 
-        def run(conn: psycopg.Connection[Any]) -> list[Any]:
+        def run(conn: psycopg.Connection[Any]) -> tuple[list[Any], Any]:
             with conn.pipeline():
                 conn.execute("BEGIN")
                 conn.execute(SET_KEYS, (self.profile, self._account_key))
                 cursor = conn.execute(sql, params)
+                looked = (
+                    conn.execute(PROFILE_ID, (self.account or 0, self.profile)) if check else None
+                )
                 conn.execute("COMMIT")
-            return cursor.fetchall()
+            return cursor.fetchall(), looked.fetchone() if looked is not None else None
 
         with self._errors():
-            conn, rows = self._take(run)
+            conn, (rows, found) = self._take(run)
             give_back(self._live_pool(), conn)
+        if check:
+            self._pid_checked = True
+            actual = int(found[0]) if found is not None else NO_PROFILE_YET
+            if actual != self._pid:
+                _KNOWN_IDS.pop((self.url, self.account, self.profile), None)
+                self._pid = actual
+                if actual == NO_PROFILE_YET:
+                    return []
+                return self._read(sql, (actual, *params[1:]))
         return rows
 
     @contextmanager
@@ -306,7 +331,8 @@ class PostgresBase:
     # -- the profile's row (made on the first write) ----------------------------------------------
 
     def _profile_id(self, conn: psycopg.Connection[Any], *, write: bool) -> int:
-        if self._pid == NO_PROFILE_YET:
+        if self._pid == NO_PROFILE_YET or not self._pid_checked:
+            self._pid_checked = True
             if write:
                 conn.execute(
                     "INSERT INTO profiles (name, account_id, created_at) VALUES (%s, %s, %s) "
@@ -314,18 +340,21 @@ class PostgresBase:
                     (self.profile, self.account, self._opened_at),
                 )
                 self._made_profile = True
-            row = conn.execute(
-                "SELECT id FROM profiles WHERE COALESCE(account_id, 0) = %s AND name = %s",
-                (self.account or 0, self.profile),
-            ).fetchone()
-            if row is not None:
+            row = conn.execute(PROFILE_ID, (self.account or 0, self.profile)).fetchone()
+            if row is None:  # not made yet (or a known id of a database made again)
+                self._pid = NO_PROFILE_YET
+            else:
                 self._pid = int(row[0])
+                if not self._made_profile:  # read, not made in a transaction that may roll back
+                    if len(_KNOWN_IDS) >= _KNOWN_MAX:
+                        _KNOWN_IDS.clear()
+                    _KNOWN_IDS[(self.url, self.account, self.profile)] = self._pid
         return self._pid
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of ``sql``, whose first parameter is the profile's id (prepended here)."""
         if self._conn is None and self._pid != NO_PROFILE_YET:
-            return self._read(sql, (self._pid, *params))
+            return self._read(sql, (self._pid, *params), check=not self._pid_checked)
         with self._connection() as conn, self._errors():
             pid = self._profile_id(conn, write=False)
             if pid == NO_PROFILE_YET:

@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.templating import Jinja2Templates
 
 from rollminder.env import Env
+from rollminder.model import Routine
 from rollminder.service import Rollminder
 from rollminder.web import security
 
@@ -109,7 +110,10 @@ def service(request: Request, *, per_routine: bool = True) -> Rollminder:
     app = request.scope.get(_APP_KEY)
     if app is None:
         apps: AppCache = request.app.state.apps
-        app = apps.get(chosen_routine(request, apps.get()) if per_routine else None)
+        app = apps.get()  # opened once: hosted mode opens a facade per call
+        routine = chosen_routine(request, app) if per_routine else None
+        if routine is not None:
+            app = apps.get(routine)
         request.scope[_APP_KEY] = app
     assert isinstance(app, Rollminder)
     return app
@@ -118,10 +122,24 @@ def service(request: Request, *, per_routine: bool = True) -> Rollminder:
 ROUTINE_KEY = "routine"
 
 
+_ROUTINES_KEY = "rollminder.routines"
+
+
+def routines_of(request: Request, app: Rollminder) -> list[Routine]:
+    """The profile's routines, read once per request (the switch, the page and its menu all ask;
+    on PostgreSQL each read is a round trip). Pages that add a routine answer with a redirect."""
+    kept = request.scope.get(_ROUTINES_KEY)
+    if kept is not None and kept[0] is app.raw:
+        return list(kept[1])
+    found = app.raw.routines()
+    request.scope[_ROUTINES_KEY] = (app.raw, found)
+    return list(found)
+
+
 def chosen_routine(request: Request, app: Rollminder) -> str | None:
     """The id of the routine this request works on (None: the first, or the profile has no
     routine yet). Checked against the profile's routines on every request."""
-    found = app.raw.routines()
+    found = routines_of(request, app)
     has_session = "session" in request.scope
     asked = request.query_params.get(ROUTINE_KEY)
     if asked is not None and found:
@@ -145,7 +163,7 @@ def routine_switch(request: Request) -> list[tuple[str, bool]]:
     app = request.scope.get(_APP_KEY)
     if not isinstance(app, Rollminder):
         return []
-    found = app.raw.routines()
+    found = routines_of(request, app)
     if len(found) < 2:
         return []
     current = app.routine_id or found[0].id
@@ -155,6 +173,7 @@ def routine_switch(request: Request) -> list[tuple[str, bool]]:
 def reset_store(request: Request) -> None:
     """Close the store (before a restore replaces the file under it, or after an error)."""
     request.scope.pop(_APP_KEY, None)
+    request.scope.pop(_ROUTINES_KEY, None)
     request.app.state.apps.reset()
 
 

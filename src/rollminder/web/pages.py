@@ -19,7 +19,7 @@ from rollminder.usecases.logbook import SecondToday
 from rollminder.web import forms, words
 from rollminder.web.auth import snooze
 from rollminder.web.cache import Memo, data_key
-from rollminder.web.kit import flash, redirect, render, service
+from rollminder.web.kit import flash, redirect, render, routines_of, service
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -79,7 +79,7 @@ async def dashboard(request: Request) -> Response:
     outlook = app.outlook_of(plan, data.log, utc_now, 4)
     status, slots = outlook.state, outlook.slots
     target = status.next.start if status.next else None
-    several = app.several_routines()
+    several = len(routines_of(request, app)) > 1
     return render(
         request,
         "dashboard.html",
@@ -166,7 +166,7 @@ async def today_done(request: Request) -> Response:
             request,
             "today_again.html",
             at=f"{local:%H:%M}",
-            routine_query=routine_query(app) if app.several_routines() else "",
+            routine_query=routine_query(app) if len(routines_of(request, app)) > 1 else "",
         )
     local = logged.session.start.astimezone(app.zone())
     flash(request, f"Done: logged a session at {local:%H:%M}.")
