@@ -162,3 +162,43 @@ def test_serve_takes_smtp_only_in_hosted_mode(rm: Runner) -> None:
     assert empty.code == 1 and "smtp://" in empty.err
     alone = rm("serve", "--smtp", "smtp://user:s3cret@mail.example.org:587")
     assert alone.code == 1 and "hosted mode" in alone.err and "s3cret" not in alone.err
+
+
+def test_each_profile_has_its_own_data_stamp_and_writes_of_two_wait_for_neither(
+    pg_migrated: str,
+) -> None:
+    """Migration 12: another account's writes leave a profile's stamp (and its cached pages);
+    its own move it; and two profiles' writing
+    transactions no longer wait for each other (the one stamp row locked every writer until it
+    committed)."""
+    import threading
+
+    accounts = Accounts(pg_migrated, Clock())
+    ada, bo = (
+        accounts.sign_up("ada@example.org", "a long password"),
+        accounts.sign_up("bo@example.org", "a long password"),
+    )
+    assert ada is not None and bo is not None
+    with (
+        PostgresStore.open(pg_migrated, profile="default", now=NOW, account=ada) as a,
+        PostgresStore.open(pg_migrated, profile="default", now=NOW, account=bo) as b,
+    ):
+        a.put_session(a_session(1, id="a1"))
+        b.put_session(a_session(1, id="b1"))
+        stamp = a.data_stamp()
+        b.put_session(a_session(2, id="b2"))
+        assert b.delete_session("b2")
+        assert a.data_stamp() == stamp  # another account's writes
+        a.put_session(a_session(2, id="a2"))
+        assert a.data_stamp() != stamp
+        stamp = a.data_stamp()
+        done = threading.Event()
+        with a.transaction():
+            a.put_session(a_session(3, id="a3"))  # ada's transaction stays open ...
+            writer = threading.Thread(target=lambda: (b.put_session(a_session(3)), done.set()))
+            writer.start()
+            assert done.wait(10), "bo's write waited for ada's transaction"
+            with PostgresStore.open(pg_migrated, profile="default", now=NOW, account=ada) as c:
+                assert c.data_stamp() == stamp  # ada's write is not committed yet
+        writer.join()
+        assert a.data_stamp() != stamp

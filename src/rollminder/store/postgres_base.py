@@ -390,14 +390,10 @@ class PostgresBase:
     # -- maintenance ------------------------------------------------------------------------------
 
     def data_stamp(self) -> tuple[int, int]:
-        """The database's write counter (moved by a trigger in every writing transaction, of
-        any profile, so it moves exactly when a write commits); the second part is always 0."""
-        with self._errors():
-            conn, row = self._take(
-                lambda conn: conn.execute("SELECT n FROM data_version WHERE id = 1").fetchone()
-            )
-            give_back(self._live_pool(), conn)
-        return (int(row[0]) if row else 0), 0
+        """The profile's write counter (migration 12: moved in the writing transaction by the
+        rows each statement changed, so it moves exactly when a write of this profile commits;
+        other profiles' writes leave it); the second part is always 0."""
+        return self._count("SELECT n FROM profile_versions WHERE profile = %s"), 0
 
     def backup_now(self, dest: Path) -> None:
         """Write the rows this connection may read (every profile for the tables' owner; only

@@ -496,5 +496,5 @@ _V8 = "".join(
     for t in PROFILE_TABLES
 )
 MIGRATIONS.append(Migration(8, "profile policies answered by the account-and-name index", _V8))
-MIGRATIONS += [Migration(*m) for m in later_migrations(_BY_INDEX, CURRENT_ACCOUNT)]  # 9 ...
+MIGRATIONS += [Migration(*m) for m in later_migrations(_BY_INDEX, CURRENT_ACCOUNT, PROFILE_TABLES)]
 PROFILE_TABLES = (*PROFILE_TABLES, "due_prepared")  # derived, but a profile's words

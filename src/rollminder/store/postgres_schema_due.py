@@ -190,12 +190,67 @@ def v10_profiles_policy(current_account: str) -> str:
     return f"ALTER POLICY profiles_of_the_account ON profiles USING ({rule}) WITH CHECK ({rule});\n"
 
 
-def later_migrations(the_profile: str, current_account: str) -> list[tuple[int, str, str]]:
-    """Migrations 9 and on (postgres_schema.py is at its size limit): (version, name, SQL)."""
+# -- migration 12: a data stamp per profile -------------------------------------------------------
+# The data stamp was one row (data_version) that every writing statement of every profile
+# updated: each writing transaction held its lock until it committed, so all the service's writes
+# (every account's pages, every worker's ledger) went one after another, and any write anywhere
+# made every cached page of every account stale. Now each profile has its counter, moved by the
+# rows a statement changed (transition tables: one trigger per event), in the same transaction.
+# The function runs as the owner (the workers' batch functions change many profiles at once);
+# the table holds a number per profile, read under row-level security, and goes with its
+# profile. Its column is ``profile``, as the due index's: derived, not a profile's rows, so in
+# no backup; a restore moves it forward like any write (a counter that went back could match a
+# figure cached before).
+_V12_FUNCTION = """
+CREATE TABLE profile_versions (
+    profile bigint PRIMARY KEY REFERENCES profiles (id) ON DELETE CASCADE,
+    n bigint NOT NULL
+);
+ALTER TABLE profile_versions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profile_versions_of_the_profile ON profile_versions USING (profile = {0});
+CREATE FUNCTION rollminder_profile_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE profile_versions SET n = n + 1;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO profile_versions AS v (profile, n)
+        SELECT DISTINCT profile_id, 1 FROM old_rows ORDER BY profile_id
+        ON CONFLICT (profile) DO UPDATE SET n = v.n + 1;
+    ELSE
+        INSERT INTO profile_versions AS v (profile, n)
+        SELECT DISTINCT profile_id, 1 FROM new_rows ORDER BY profile_id
+        ON CONFLICT (profile) DO UPDATE SET n = v.n + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+_V12_TABLE = """
+DROP TRIGGER {0}_moves_the_stamp ON {0};
+CREATE TRIGGER {0}_stamp_insert AFTER INSERT ON {0} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollminder_profile_changed();
+CREATE TRIGGER {0}_stamp_update AFTER UPDATE ON {0} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollminder_profile_changed();
+CREATE TRIGGER {0}_stamp_delete AFTER DELETE ON {0} REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollminder_profile_changed();
+CREATE TRIGGER {0}_stamp_truncate AFTER TRUNCATE ON {0}
+    FOR EACH STATEMENT EXECUTE FUNCTION rollminder_profile_changed();
+"""
+# Every profile is counted from where it stands (0: no write since): the stamps only move on.
+_V12_START = "INSERT INTO profile_versions (profile, n) SELECT id, 1 FROM profiles;\n"
+
+
+def later_migrations(
+    the_profile: str, current_account: str, stamped: tuple[str, ...]
+) -> list[tuple[int, str, str]]:
+    """Migrations 9 and on (postgres_schema.py is at its size limit): (version, name, SQL).
+    ``stamped``: the tables whose writes moved the one data stamp."""
+    v12 = _V12_FUNCTION.format(the_profile) + "".join(_V12_TABLE.format(t) for t in stamped)
     return [
         (9, "prepared passes (issue 16)", v9_prepared(the_profile)),
         (10, "the profiles' policy answered by their index", v10_profiles_policy(current_account)),
         (11, "a claim hides its rows until the lease ends (issue 16)", V11_CLAIM),
+        (12, "a data stamp per profile", v12 + _V12_START),
     ]
 
 
