@@ -224,3 +224,34 @@ def test_the_worker_refuses_sqlite_in_one_line(
     assert main(["--home", str(tmp_path), "worker"]) != 0
     err = capsys.readouterr().err
     assert "PostgreSQL" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_claim_reads_on_from_the_last_and_starts_over_after_a_short_one(
+    pg_migrated: str,
+) -> None:
+    """Schema 13: a queue's claims continue from the last row it claimed (no claim reads again
+    the entries of rows claimed before it); one that finds fewer rows than asked makes the next
+    start from the beginning, where a row that fell due behind the point reached is found."""
+    from rollminder.store.postgres import PostgresStore
+    from rollminder.store.postgres_due import DueQueue
+
+    due = dt.datetime(2026, 11, 25, 20, tzinfo=dt.UTC)
+
+    def index(name: str, at: dt.datetime) -> None:
+        with PostgresStore.open(pg_migrated, profile=name, now=due) as store:
+            store.put_due_index({"": at})
+
+    for i in range(7):
+        index(f"p{i}", due)
+    queue, lease = DueQueue(pg_migrated), dt.timedelta(minutes=5)
+    now = due + dt.timedelta(seconds=1)
+    first = queue.claim(now, 3, "w1", lease)
+    index("early", due - dt.timedelta(hours=1))  # due before every row claimed so far
+    second = queue.claim(now, 3, "w1", lease)
+    third = queue.claim(now, 3, "w1", lease)
+    fourth = queue.claim(now, 3, "w1", lease)
+    assert [len(c) for c in (first, second, third, fourth)] == [3, 3, 1, 1]
+    names = [c.profile for c in (*first, *second, *third)]
+    assert sorted(names) == [f"p{i}" for i in range(7)]  # each once, in the key's order
+    assert [c.profile for c in fourth] == ["early"]  # found when the claims started over
+    assert queue.claim(now, 3, "w1", lease) == []  # everything held until the lease ends

@@ -2,8 +2,9 @@
 into :class:`~rollminder.store.postgres.PostgresStore`) and the queue the workers claim from
 across every profile (:class:`DueQueue`).
 
-A claim is ``rollminder_claim_due()`` (schema 6): the due rows, oldest first, ``FOR UPDATE SKIP
-LOCKED`` (two workers never take the same row, and never wait for each other), leased to the
+A claim is ``rollminder_claim_due_after()`` (schema 13; schema 6's ``rollminder_claim_due()``
+read from the start every time): the due rows, oldest first from where the queue's last claim
+ended, ``FOR UPDATE SKIP LOCKED`` (two workers never take the same row, and never wait for each other), leased to the
 worker for a while; the worker runs the profile's delivery pass, writes the profile's new
 instants (the lease stays on an unchanged row) and releases its leases. A worker killed holding
 a lease loses nothing: the row is claimed again when the lease ends, and the delivery ledger
@@ -115,6 +116,9 @@ class DueQueue:
     def __init__(self, url: str) -> None:
         self.url = url
         self.pool = pool_for(url)
+        #: The key (due_at, profile, routine) of the last row this queue claimed: the next claim
+        #: reads on from there (schema 13); None: from the beginning.
+        self._after: tuple[dt.datetime, int, str] | None = None
 
     def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
         def run(conn: Any) -> list[Any]:
@@ -135,13 +139,23 @@ class DueQueue:
     def claim(
         self, now: dt.datetime, batch: int, owner: str, lease: dt.timedelta
     ) -> list[DueClaim]:
-        """Up to ``batch`` due rows, oldest first, leased to ``owner`` until ``now + lease``."""
+        """Up to ``batch`` due rows, oldest first from where this queue's last claim ended,
+        leased to ``owner`` until ``now + lease``. A claim that finds fewer rows than ``batch``
+        makes the next one start from the beginning again (rows released or due since behind
+        the point reached are found then)."""
+        after = self._after or (None, None, None)
         rows = self._run(
-            "SELECT profile_id, profile_name, account_id, routine, due_at FROM rollminder_claim_due"
-            "(%s, %s, %s, %s)",
-            (instant(now), batch, owner, lease),
+            "SELECT profile_id, profile_name, account_id, routine, due_at FROM "
+            "rollminder_claim_due_after(%s, %s, %s, %s, %s, %s, %s)",
+            (instant(now), batch, owner, lease, *after),
         )
-        return [DueClaim(int(r[0]), str(r[1]), r[2], str(r[3]), utc(r[4])) for r in rows]
+        claims = [DueClaim(int(r[0]), str(r[1]), r[2], str(r[3]), utc(r[4])) for r in rows]
+        if len(claims) < batch:
+            self._after = None
+        else:
+            last = rows[-1]
+            self._after = (last[4], int(last[0]), str(last[3]))
+        return claims
 
     def release(self, owner: str, claims: Sequence[DueClaim]) -> None:
         """End ``owner``'s leases on the rows of the profiles of ``claims``."""
