@@ -4,11 +4,11 @@ across every profile (:class:`DueQueue`).
 
 A claim is ``rollminder_claim_due_after()`` (schema 13; schema 6's ``rollminder_claim_due()``
 read from the start every time): the due rows, oldest first from where the queue's last claim
-ended, ``FOR UPDATE SKIP LOCKED`` (two workers never take the same row, and never wait for each other), leased to the
-worker for a while; the worker runs the profile's delivery pass, writes the profile's new
-instants (the lease stays on an unchanged row) and releases its leases. A worker killed holding
-a lease loses nothing: the row is claimed again when the lease ends, and the delivery ledger
-decides what was sent (see rollminder.remind.engine).
+ended, ``FOR UPDATE SKIP LOCKED`` (two workers never take the same row, and never wait for each
+other), leased to the worker for a while; the worker runs the profile's delivery pass, writes
+the profile's new instants (the lease stays on an unchanged row) and releases its leases. A
+worker killed holding a lease loses nothing: the row is claimed again when the lease ends, and
+the delivery ledger decides what was sent (see rollminder.remind.engine).
 """
 
 from __future__ import annotations
