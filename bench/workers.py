@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench import common
@@ -268,12 +269,49 @@ def _claims(url: str, due: int) -> tuple[float, int]:
     return (got / took if took else 0.0), got
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL process alive now (the cluster's server and backends)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().startswith("postgres"):
+                    found[int(entry.name)] = _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes alive at the end spent since ``before`` (a backend that ended
+    in between is not counted: a floor)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far (/proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks[:8]) - idle) / hz, idle / hz
+
+
 def _drain(url: str, workers: int, rx: Receiver, due: int) -> dict[str, float]:
     env = common.clean_env(
         {"ROLLMINDER_NOW": SLOT.isoformat(), "ROLLMINDER_CLOCK_SPEED": "1", "PYTHONUNBUFFERED": "1"}
     )
     rx.reset()
     start = time.time()
+    rx_cpu, pg_cpu, machine = _cpu_seconds(rx.proc.pid), _postgres_cpu(), _machine_cpu()
     procs = [
         subprocess.Popen(
             [
@@ -299,6 +337,16 @@ def _drain(url: str, workers: int, rx: Receiver, due: int) -> dict[str, float]:
     while rx.total() < due and time.time() - start < DRAIN_LIMIT:
         time.sleep(0.5)
     drained = time.time() - start
+    # Where the machine's CPU went while draining (read before the workers stop): the profile
+    # that names the bottleneck on a machine whose cores all three share.
+    busy, idle = (b - a for a, b in zip(machine, _machine_cpu(), strict=True))
+    cpu = {
+        "cpu workers": sum(_cpu_seconds(p.pid) for p in procs),
+        "cpu receiver": _cpu_seconds(rx.proc.pid) - rx_cpu,
+        "cpu postgres": _since(pg_cpu, _postgres_cpu()),
+        "cpu busy": busy,
+        "cpu idle": idle,
+    }
     time.sleep(3.0)  # room for a late duplicate
     for p in procs:
         p.send_signal(signal.SIGTERM)
@@ -321,6 +369,7 @@ def _drain(url: str, workers: int, rx: Receiver, due: int) -> dict[str, float]:
         "lost": due - len(counts),  # not received when the drain limit ended
         "checked": float(got["checked"]),  # type: ignore[arg-type]
         "refused": float(len(got["refused"])),  # type: ignore[arg-type]
+        **cpu,
     }
 
 
@@ -479,6 +528,14 @@ def report(
     ]  # fmt: skip
     header = ["workers", "due", "deliveries/s", "drain", "late p50", "late p99", "late max",
               "dup", "lost", "checked"]  # fmt: skip
+    cpu_header = ["workers", "CPU s: workers", "push receiver", "PostgreSQL", "machine busy",
+                  "idle", "worker CPU ms a delivery"]  # fmt: skip
+    cpu_rows = [
+        [n.replace(" full", " (full pass)"), f"{f['cpu workers']:.0f}", f"{f['cpu receiver']:.0f}",
+         f"{f['cpu postgres']:.0f}", f"{f['cpu busy']:.0f}", f"{f['cpu idle']:.0f}",
+         f"{1000 * f['cpu workers'] / max(1.0, f['rate'] * f['drained']):.2f}"]
+        for n, f in figures.items()
+    ]  # fmt: skip
     top = "\n".join(
         line for line in profile_text.splitlines() if line.strip() and "{" not in line[:5]
     )[:3500]
@@ -487,7 +544,10 @@ def report(
         f"{accounts:,} accounts loaded in {load_s:.0f} s; database {size / 1e6:,.0f} MB; "
         f"claims {claim_rate:,.0f}/s ({claimed:,} rows, batches of 1,000); "
         f"{prepare_rate:,.0f} passes prepared/s (the minute's {due:,}: {ahead:.0f} min); "
-        f"{due:,} due in one minute\n" + common.text_table(header, rows)
+        f"{due:,} due in one minute\n"
+        + common.text_table(header, rows)
+        + "\nCPU while draining\n"
+        + common.text_table(cpu_header, cpu_rows)
     )
     markdown = (
         f"{common.machine_line()}, {common.today()}.  \n"
@@ -495,7 +555,7 @@ def report(
         "loopback push service in a process of its own; accounts, profiles and the due index by "
         "COPY, the rest INSERT ... SELECT from a template made through the app) loaded in "
         f"{load_s:.0f} s; database size {size / 1e6:,.0f} MB. **Claims: {claim_rate:,.0f}/s** "
-        f"(`rollminder_claim_due`, batches of 1,000, one process, {claimed:,} rows). "
+        f"(`rollminder_claim_due_after`, batches of 1,000, one process, {claimed:,} rows). "
         f"**Preparing: {prepare_rate:,.0f} passes/s** (an idle worker, one process, 4 threads, "
         f"2,000 profiles): the peak minute's {due:,} take {ahead:.0f} minutes to prepare ahead "
         f"(the horizon is 2 hours). {due:,} reminders (the 21:00 session reminder) due in the "
@@ -505,6 +565,10 @@ def report(
         "start-up included); *checked*: messages the receiver decrypted (RFC 8291) and whose "
         "VAPID signature it verified, one in 100, none refused:\n\n"
         + common.markdown_table(header, rows)
+        + f"\n\nWhere the CPU went while draining (seconds; the machine has "
+        f"{os.cpu_count()} cores, so a drain of T seconds has {os.cpu_count()}T to give; "
+        "PostgreSQL: every process of the cluster):\n\n"
+        + common.markdown_table(cpu_header, cpu_rows)
         + "\n\nWhere one worker's time goes (cProfile of a prepared batch of "
         f"{BATCH:,} profiles, the claiming thread and the sending loop together, by own "
         "time):\n\n" + "```\n" + top + "\n```\n"
