@@ -188,6 +188,8 @@ class Env:
 
     #: The hosted web app checked the schema at start: its stores skip the check.
     schema_checked: bool = field(default=False, repr=False)
+    #: Hosted web requests: each opens its own store, for that request only (PostgresBase).
+    per_request: bool = field(default=False, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -215,6 +217,7 @@ class Env:
                 now=now,
                 account=self.account,
                 checked=self.schema_checked,
+                per_request=self.per_request,
             )
         from rollminder.store.sqlite import SqliteStore
 

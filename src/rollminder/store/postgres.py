@@ -89,14 +89,16 @@ class PostgresStore(
         migration_list: list[schema.Migration] | None = None,
         account: int | None = None,
         checked: bool = False,
+        per_request: bool = False,
     ) -> PostgresStore:
         """A store of ``profile`` (of ``account``, or of no account) on the database at ``url``,
         whose schema must be current (``checked``: the caller has just checked it, as the hosted
-        web app does once at start)."""
+        web app does once at start). ``per_request``: opened for one web request, whose data
+        stamp rides with its first read (PostgresBase)."""
         if now.tzinfo is None:
             raise ValueError("open() needs an aware 'now'")
         if checked:
-            return cls(url, profile, now, account)
+            return cls(url, profile, now, account, per_request)
         latest = schema.latest_version(migration_list)
         state = schema_state(url, migration_list)
         if state.version == 0:
@@ -114,7 +116,7 @@ class PostgresStore(
                 f"The database {describe(url)} was written by a newer rollminder (schema "
                 f"{state.version}; this one knows up to {latest}): upgrade rollminder to use it."
             )
-        return cls(url, profile, now, account)
+        return cls(url, profile, now, account, per_request)
 
 
 @dataclass(frozen=True)

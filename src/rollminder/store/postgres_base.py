@@ -45,6 +45,7 @@ CONNECT_TIMEOUT = 5.0
 POOL_MAX = 10
 NO_PROFILE_YET = -1
 PROFILE_ID = "SELECT id FROM profiles WHERE COALESCE(account_id, 0) = %s AND name = %s"
+STAMP = "SELECT n FROM profile_versions WHERE profile = %s"
 #: Profile ids this process has read, by (URL, account, name): a store opened per request
 #: (hosted mode) starts from the id and checks it in its first read's round trip (the look-up
 #: rides in the same pipeline) instead of a round trip of its own; a database made again (a
@@ -211,7 +212,12 @@ class PostgresBase:
     """One profile of one PostgreSQL database: what the row methods build on."""
 
     def __init__(
-        self, url: str, profile: str, opened_at: dt.datetime, account: int | None = None
+        self,
+        url: str,
+        profile: str,
+        opened_at: dt.datetime,
+        account: int | None = None,
+        per_request: bool = False,
     ) -> None:
         self.url = url
         self.profile = profile
@@ -221,6 +227,10 @@ class PostgresBase:
         self._pool: ConnectionPool | None = pool_for(url)
         self._pid = _KNOWN_IDS.get((url, account, profile), NO_PROFILE_YET)
         self._pid_checked = False  # a known id is checked by the first read (or write)
+        #: A store opened for one web request (hosted mode): its data stamp is read in the
+        #: round trip of its first read and kept until it writes (a request is one moment).
+        self._per_request = per_request
+        self._stamp: int | None = None
         self._opened_at = opened_at
         self._conn: psycopg.Connection[Any] | None = None  # inside a transaction block
         self._made_profile = False
@@ -276,7 +286,9 @@ class PostgresBase:
         round trip; when it is not the one ``params`` started with (a database made again), the
         id is corrected and the read done again."""
 
-        def run(conn: psycopg.Connection[Any]) -> tuple[list[Any], Any]:
+        stamp = self._per_request and self._stamp is None
+
+        def run(conn: psycopg.Connection[Any]) -> tuple[list[Any], Any, Any]:
             with conn.pipeline():
                 conn.execute("BEGIN")
                 conn.execute(SET_KEYS, (self.profile, self._account_key))
@@ -284,11 +296,16 @@ class PostgresBase:
                 looked = (
                     conn.execute(PROFILE_ID, (self.account or 0, self.profile)) if check else None
                 )
+                counted = conn.execute(STAMP, (params[0],)) if stamp else None
                 conn.execute("COMMIT")
-            return cursor.fetchall(), looked.fetchone() if looked is not None else None
+            return (
+                cursor.fetchall(),
+                looked.fetchone() if looked is not None else None,
+                counted.fetchone() if counted is not None else None,
+            )
 
         with self._errors():
-            conn, (rows, found) = self._take(run)
+            conn, (rows, found, counted) = self._take(run)
             give_back(self._live_pool(), conn)
         if check:
             self._pid_checked = True
@@ -299,6 +316,8 @@ class PostgresBase:
                 if actual == NO_PROFILE_YET:
                     return []
                 return self._read(sql, (actual, *params[1:]))
+        if stamp:
+            self._stamp = int(counted[0]) if counted is not None else 0
         return rows
 
     @contextmanager
@@ -321,6 +340,7 @@ class PostgresBase:
                     yield
                 finally:
                     self._conn = None
+                    self._stamp = None  # a write moves it: read again
         except BaseException:
             if self._made_profile:  # its row went with the rollback
                 self._pid = NO_PROFILE_YET
@@ -393,7 +413,12 @@ class PostgresBase:
         """The profile's write counter (migration 12: moved in the writing transaction by the
         rows each statement changed, so it moves exactly when a write of this profile commits;
         other profiles' writes leave it); the second part is always 0."""
-        return self._count("SELECT n FROM profile_versions WHERE profile = %s"), 0
+        if self._stamp is not None:  # read with this request's first read (per_request)
+            return self._stamp, 0
+        n = self._count(STAMP)
+        if self._per_request and self._conn is None:
+            self._stamp = n
+        return n, 0
 
     def backup_now(self, dest: Path) -> None:
         """Write the rows this connection may read (every profile for the tables' owner; only

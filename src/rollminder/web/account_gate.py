@@ -81,7 +81,9 @@ def parse_sid(sid: object) -> tuple[int, str] | None:
 
 def open_profile(env: Env, account: int, profile: str) -> Rollminder:
     """The facade of ``profile`` of ``account`` (its store keyed on both)."""
-    return dataclasses.replace(env, account=account, profile=profile).open_app(live=True)
+    return dataclasses.replace(env, account=account, profile=profile, per_request=True).open_app(
+        live=True
+    )
 
 
 class HostedApps:
