@@ -222,12 +222,19 @@ def test_profiles_switcher_export_import_and_delete(
     web.post("/account/profile", data={"profile": "default"})
     assert "local ✓" in web.get("/log").text
     assert web.post("/account/profile", data={"profile": "nobody"}).status_code == 404
-    # Export: one JSON per profile.
+    # Export: per profile, its export with photos (the zip Settings' import reads back).
     download = web.get("/account/export.zip")
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(download.content))
-    assert sorted(archive.namelist()) == ["rollminder-default.json", "rollminder-sam.json"]
-    assert "local ✓" in archive.read("rollminder-default.json").decode()
+    assert sorted(archive.namelist()) == ["rollminder-default.zip", "rollminder-sam.zip"]
+    inner = zipfile.ZipFile(io.BytesIO(archive.read("rollminder-default.zip")))
+    assert "local ✓" in inner.read("rollminder.json").decode()
+    assert (
+        "local ✓"
+        not in zipfile.ZipFile(io.BytesIO(archive.read("rollminder-sam.zip")))
+        .read("rollminder.json")
+        .decode()
+    )
     # Deletion: a wrong confirmation changes nothing; the right one removes every row.
     during = counts(pg_cluster, pg_migrated)
     assert during["sessions"] == 1 and during["profiles"] == 2 and during["accounts"] == 1

@@ -3,15 +3,19 @@ with no-store, the compare page shows the chosen photos, the report button, the 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from rollminder.env import Env
 from rollminder.photos import metadata_blocks
+from rollminder.web.app import create_app
 from tests.test_loop_import import loop_zip
 from tests.test_photos import gps_heic, gps_jpeg
+from tests.web.common import BASE, planned_env
 
 
 def token(client: TestClient, path: str = "/photos") -> str:
@@ -83,6 +87,61 @@ def test_a_bad_upload_is_one_line(client: TestClient) -> None:
         headers={"accept": "application/json"},
     )
     assert response.status_code == 400 and "not a photo" in response.json()["error"]
+
+
+def _ids(client: TestClient) -> list[str]:
+    return sorted(set(re.findall(r"/photos/([0-9a-f]{32})/thumb", client.get("/photos").text)))
+
+
+def _import(client: TestClient, name: str, data: bytes) -> tuple[int, str]:
+    response = client.post(
+        "/settings/import",
+        data={"csrf_token": token(client, "/settings")},
+        files={"file": (name, data, "application/zip")},
+    )
+    shown = re.findall(r'<p class="msg [a-z]+"[^>]*>([^<]*)</p>', response.text)
+    return response.status_code, " | ".join(shown)
+
+
+def test_settings_export_with_photos_moves_them_to_another_install(
+    client: TestClient, tmp_path: Path
+) -> None:
+    upload(client, gps_jpeg(), "me.jpg")
+    upload(client, gps_jpeg(), "side.jpg", angle="left")
+    mine = _ids(client)
+    assert 'href="/settings/export.zip"' in client.get("/settings").text
+    download = client.get("/settings/export.zip")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    assert "attachment" in download.headers["content-disposition"]
+    assert "no-store" in download.headers["cache-control"]
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert sorted(archive.namelist()) == sorted(
+        ["rollminder.json", "photos.json", *(f"photos/{i}.jpg" for i in mine)]
+    )
+    other = planned_env(tmp_path / "other")
+    with TestClient(create_app(other, start_reminders=False), base_url=BASE) as there:
+        # A broken zip, and one whose photo carries camera data: one line each, nothing changes.
+        status, said = _import(there, "broken.zip", download.content[:300])
+        assert status == 400 and "Nothing was changed." in said and "\n" not in said
+        tampered = io.BytesIO()
+        with zipfile.ZipFile(tampered, "w") as out:
+            for item in archive.namelist():
+                body = archive.read(item)
+                out.writestr(item, gps_jpeg() if item.startswith("photos/") else body)
+        status, said = _import(there, "tampered.zip", tampered.getvalue())
+        assert status == 400 and "holds metadata" in said and "Nothing was changed." in said
+        assert _ids(there) == [] and "me.jpg" not in there.get("/log").text
+        # The export itself: every photo arrives, byte for byte; a second import adds nothing.
+        status, said = _import(there, "rollminder-2026.zip", download.content)
+        assert status == 200 and "Photos: 2 added, 0 already here." in said, said
+        assert _ids(there) == mine
+        for i in mine:
+            assert there.get(f"/photos/{i}/image").content == archive.read(f"photos/{i}.jpg")
+        status, said = _import(there, "rollminder-2026.zip", download.content)
+        assert status == 200 and "Photos: 0 added, 2 already here." in said
+        again = zipfile.ZipFile(io.BytesIO(there.get("/settings/export.zip").content))
+        for item in ("photos.json", *(f"photos/{i}.jpg" for i in mine)):
+            assert again.read(item) == archive.read(item), item  # rows and images as they were
 
 
 def test_the_report_button_gives_a_pdf(client: TestClient) -> None:

@@ -5,7 +5,9 @@ the account removes its images from the database, the report with photos."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from rollminder.web.app import create_app
 from tests.accounts_kit import csrf, sign_up
 from tests.pg import Cluster
 from tests.test_photos import gps_heic, gps_jpeg
-from tests.web.common import BASE, NOW
+from tests.web.common import BASE, NOW, planned_env
 
 
 @pytest.fixture
@@ -121,3 +123,42 @@ def test_deleting_a_photo_and_the_account_leave_no_image(
     )
     assert deleted.status_code in (200, 303), deleted.text[-300:]
     assert [r[0] for r in rows(pg_cluster, pg_migrated)] == ["b@example.org"]
+
+
+def test_photos_move_from_a_local_install_into_an_account_and_out_again(
+    two: tuple[TestClient, TestClient], pg_cluster: Cluster, pg_migrated: str, tmp_path: Path
+) -> None:
+    a, b = two
+    local = planned_env(tmp_path / "local")
+    with TestClient(create_app(local, start_reminders=False), base_url=BASE) as mine:
+        for angle in ("front", "right"):
+            response = mine.post(
+                "/photos",
+                data={"angle": angle, "csrf_token": csrf(mine, "/photos")},
+                files={"photo": ("me.jpg", gps_jpeg(), "image/jpeg")},
+                headers={"accept": "application/json"},
+            )
+            assert response.status_code == 200
+        exported = mine.get("/settings/export.zip").content
+    photos = zipfile.ZipFile(io.BytesIO(exported))
+    ids = sorted(n[len("photos/") : -4] for n in photos.namelist() if n.startswith("photos/"))
+    assert len(ids) == 2
+    moved = a.post(
+        "/settings/import",
+        data={"csrf_token": csrf(a, "/settings")},
+        files={"file": ("rollminder.zip", exported, "application/zip")},
+    )
+    assert moved.status_code == 200 and "Photos: 2 added, 0 already here." in moved.text
+    stored = rows(pg_cluster, pg_migrated)
+    assert sorted((r[0], r[1]) for r in stored) == [("a@example.org", i) for i in ids]
+    for _, pid, image, _ in stored:
+        assert bytes(image) == photos.read(f"photos/{pid}.jpg")  # type: ignore[arg-type]
+        assert b.get(f"/photos/{pid}/image").status_code == 404
+    # The account's "Download everything": the profile's export with these photos, B's none.
+    everything = zipfile.ZipFile(io.BytesIO(a.get("/account/export.zip").content))
+    inner = zipfile.ZipFile(io.BytesIO(everything.read("rollminder-default.zip")))
+    for pid in ids:
+        assert inner.read(f"photos/{pid}.jpg") == photos.read(f"photos/{pid}.jpg")
+    theirs = zipfile.ZipFile(io.BytesIO(b.get("/account/export.zip").content))
+    inner_b = zipfile.ZipFile(io.BytesIO(theirs.read("rollminder-default.zip")))
+    assert [n for n in inner_b.namelist() if n.startswith("photos/")] == []

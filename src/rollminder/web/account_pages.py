@@ -85,15 +85,17 @@ async def change_password(request: Request) -> Response:
 
 
 async def export_all(request: Request) -> Response:
-    """A zip holding one JSON export (the existing export) per profile of the account."""
+    """A zip holding, per profile of the account, its export with photos: the zip that
+    Settings' "Export with photos" makes and its import reads back (photos are JPEG already:
+    stored, not compressed again)."""
     account = signed_in(request)
     env: Env = request.app.state.env
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name in hosted(request).accounts.profiles(account):
             app = open_profile(env, account, name)
             try:
-                archive.writestr(f"rollminder-{name}.json", app.export_json())
+                archive.writestr(f"rollminder-{name}.zip", app.export_zip())
             finally:
                 app.close()
     day = env.now().date().isoformat()

@@ -42,6 +42,7 @@ from rollminder.web.kit import (
     IMPORT_PATH,
     MAX_FORM_BYTES,
     MAX_IMPORT_BYTES,
+    MAX_ZIP_IMPORT_BYTES,
     NAV,
     PUBLIC_URL_KEY,
     STATIC,
@@ -191,7 +192,9 @@ def create_app(
     def max_body(path: str) -> int:
         if path in uploads:
             return uploads[path]
-        return max_import_bytes if path == IMPORT_PATH else MAX_FORM_BYTES
+        if path == IMPORT_PATH:  # a JSON export, or a zip with photos (settings.import_)
+            return max(max_import_bytes, MAX_ZIP_IMPORT_BYTES)
+        return MAX_FORM_BYTES
 
     async def refuse(scope: Scope, status: int, message: str) -> ASGIApp:
         request = Request(scope)

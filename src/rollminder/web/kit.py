@@ -37,6 +37,9 @@ STATIC = HERE / "static"
 #: Request bodies: forms are small; the import upload may be larger (the CLI allows 50 MB).
 MAX_FORM_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+#: An export with photos (a zip, Settings or the account page) read back through the same form:
+#: a year of photos every four weeks at four angles is about 100 MB.
+MAX_ZIP_IMPORT_BYTES = 200 * 1024 * 1024
 IMPORT_PATH = "/settings/import"
 
 _APP_KEY = "rollminder.app"

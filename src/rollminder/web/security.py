@@ -270,7 +270,7 @@ class GuardMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _drain(receive)
-            await (await self.refuse(scope, 413, _too_large(limit)))(
+            await (await self.refuse(scope, 413, too_large(limit)))(
                 scope, receive, send_with_headers
             )
             return
@@ -289,7 +289,7 @@ class GuardMiddleware:
             if len(body) > limit:
                 if more:
                     await _drain(receive)
-                refused = await self.refuse(scope, 413, _too_large(limit))
+                refused = await self.refuse(scope, 413, too_large(limit))
                 await refused(scope, _replay(b""), send_with_headers)
                 return
         data = bytes(body)
@@ -308,7 +308,7 @@ class GuardMiddleware:
         await self.app(scope, _replay(data), send_with_headers)
 
 
-def _too_large(limit: int) -> str:
+def too_large(limit: int) -> str:
     size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
     return f"That is too large: at most {size}. Nothing was changed."
 

@@ -18,8 +18,10 @@ from rollminder.guide import DIRECTION_LABELS, ZONE_LABELS
 from rollminder.model import ALL_DIRECTIONS, ALL_ZONES, WEEKDAYS
 from rollminder.service import Rollminder
 from rollminder.web import forms, security
+from rollminder.web.errors import error_response
 from rollminder.web.kit import (
     IMPORT_PATH,
+    MAX_ZIP_IMPORT_BYTES,
     PUBLIC_URL_KEY,
     check_public_url,
     flash,
@@ -123,6 +125,7 @@ def page(
         backups=list(reversed(env.backups())),
         import_path=IMPORT_PATH,
         max_import_mb=request.app.state.max_import_bytes / (1024 * 1024),
+        max_zip_mb=MAX_ZIP_IMPORT_BYTES / (1024 * 1024),
         errors=errors or {},
         typed=typed,
         zone_options=zone_options(),
@@ -304,6 +307,10 @@ async def rotate_token(request: Request) -> Response:
     return redirect("/settings#links")
 
 
+#: How a zip file starts (a local file header).
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 # -- export and import ---------------------------------------------------------------------------
 
 
@@ -312,10 +319,13 @@ async def export(request: Request) -> Response:
     app = service(request)
     form = request.path_params["form"]
     day = app.local_now().date().isoformat()
+    body: str | bytes
     if form == "json":
         body, media = app.export_json(), "application/json"
     elif form == "csv":
         body, media = app.export_csv(), "text/csv; charset=utf-8"
+    elif form == "zip":  # the JSON export and every photo, byte for byte (import reads it back)
+        body, media = app.export_zip(), "application/zip"
     else:
         raise HTTPException(404)
     return Response(
@@ -329,23 +339,31 @@ async def export(request: Request) -> Response:
 
 
 async def import_(request: Request) -> Response:
-
+    """A JSON export, or a zip with photos (Settings' or the account page's export)."""
     app = service(request)
     form = await request.form()
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ImportFailed("Choose a rollminder JSON export to import. Nothing was changed.")
+            raise ImportFailed("Choose a rollminder export to import. Nothing was changed.")
         name = limits.shown(Path(upload.filename).name[:100]) or "the file"  # no bidi tricks
         raw = await upload.read()
     finally:
         await form.close()
+    if raw[:4] == ZIP_MAGIC:
+        report, added, same = app.import_zip(raw, source=name)
+        flash(request, report.summary())  # type: ignore[attr-defined]
+        flash(request, f"Photos: {added} added, {same} already here.")
+        return redirect("/settings#data")
+    most = request.app.state.max_import_bytes  # the larger limit is for zips with photos
+    if len(raw) > most:
+        return error_response(request, 413, security.too_large(most))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ImportFailed(
-            f"Cannot import {name}: it is not a rollminder JSON export (not text). "
-            "Nothing was changed."
+            f"Cannot import {name}: it is not a rollminder export (neither JSON text nor a "
+            "zip with photos). Nothing was changed."
         ) from None
     report = app.import_json(text, source=name)
     flash(request, report.summary())
