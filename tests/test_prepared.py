@@ -5,6 +5,7 @@ the ledger keeps exactly-once across both paths."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +212,58 @@ def test_a_write_after_preparing_drops_the_prepared_pass(pg_migrated: str, tmp_p
         got = [r.path.strip("/") for r in rx.received]
     assert got == ["b"]
     assert registry.fast_sent == 1
+
+
+def test_preparing_a_profile_reads_each_of_its_tables_once(
+    pg_migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner asks for the routines, the plans and the settings many times a pass; the
+    store opened for preparing one profile keeps what it read until it writes (it asked
+    PostgreSQL for the routines 24 times a profile, and made 66 round trips, before)."""
+    import collections
+
+    import psycopg
+
+    _set_up(pg_migrated, tmp_path, "127.0.0.1:9", ["a"])
+    w = workers.Worker(
+        Env(home=tmp_path, database_url=pg_migrated, clock=lambda: SLOT - dt.timedelta(hours=1)),
+        threads=1, registry=Registry(),
+    )  # fmt: skip
+    said: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counting(self: psycopg.Cursor, query: object, *args: object, **kwargs: object) -> object:
+        said.append(" ".join(str(query).split()))
+        return execute(self, query, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    w.prepare_one("a", None, SLOT - dt.timedelta(hours=1))
+    monkeypatch.undo()
+    selects = collections.Counter(q for q in said if q.startswith("SELECT") and "FROM" in q)
+    assert any("FROM routines" in q for q in selects) and any("FROM plans" in q for q in selects)
+    assert max(selects.values()) == 1, selects.most_common(3)
+    with Env(home=tmp_path, profile="a", database_url=pg_migrated).open_store() as store:
+        assert store.due_prepared_version() >= 1 and store.routines()  # the pass was stored
+
+
+def test_a_store_for_one_unit_of_work_sees_its_own_writes(pg_migrated: str, tmp_path: Path) -> None:
+    """What a per-unit store keeps is dropped by its own write; a plain store reads each time,
+    so it sees another's write at once."""
+    _set_up(pg_migrated, tmp_path, "127.0.0.1:9", ["a"])
+    base = Env(home=tmp_path, profile="a", database_url=pg_migrated, clock=lambda: SETUP_AT)
+    unit = dataclasses.replace(base, per_request=True).open_app(live=True)
+    plain = base.open_app(live=True)
+    other = base.open_app(live=True)
+    try:
+        names = [r.routine.name for r in unit.routines()]
+        assert [r.routine.name for r in plain.routines()] == names
+        other.add_routine("Thighs", needle_mm=0.5, weekdays=(5,), time=dt.time(21),
+                          zones=("thighs",))  # fmt: skip
+        assert [r.routine.name for r in plain.routines()] == [*names, "Thighs"]
+        assert [r.routine.name for r in unit.routines()] == names  # one moment: as it was
+        unit.add_routine("Back", needle_mm=0.5, weekdays=(6,), time=dt.time(21),
+                         zones=("thighs",))  # fmt: skip
+        assert [r.routine.name for r in unit.routines()] == [*names, "Thighs", "Back"]
+    finally:
+        for app in (unit, plain, other):
+            app.close()

@@ -174,7 +174,8 @@ class Worker:
         return len(profiles)
 
     def prepare_one(self, profile: str, account: int | None, now: dt.datetime) -> None:
-        env = dataclasses.replace(self.env, profile=profile, account=account)
+        # One unit of work: the store keeps what it read until it writes the pass (per_request).
+        env = dataclasses.replace(self.env, profile=profile, account=account, per_request=True)
         try:
             app = env.open_app(live=True)
         except RollminderError as exc:
@@ -198,7 +199,8 @@ class Worker:
 
     def deliver(self, profile: str, account: int | None, drain: threading.Event) -> None:
         """The profile's delivery pass, then its next instants."""
-        env = dataclasses.replace(self.env, profile=profile, account=account)
+        # One unit of work: each read is kept until the pass writes (claims, records).
+        env = dataclasses.replace(self.env, profile=profile, account=account, per_request=True)
         try:
             app = env.open_app(live=True)
         except RollminderError as exc:

@@ -227,10 +227,13 @@ class PostgresBase:
         self._pool: ConnectionPool | None = pool_for(url)
         self._pid = _KNOWN_IDS.get((url, account, profile), NO_PROFILE_YET)
         self._pid_checked = False  # a known id is checked by the first read (or write)
-        #: A store opened for one web request (hosted mode): its data stamp is read in the
-        #: round trip of its first read and kept until it writes (a request is one moment).
+        #: A store opened for one unit of work (a hosted web request, a worker preparing one
+        #: profile's pass): its data stamp is read in the round trip of its first read, and
+        #: each read's rows are kept, until it writes (the unit is one moment: the planner
+        #: asks for the routines two dozen times a pass, bench/workers.py).
         self._per_request = per_request
         self._stamp: int | None = None
+        self._kept: dict[tuple[Any, ...], list[Any]] = {}
         self._opened_at = opened_at
         self._conn: psycopg.Connection[Any] | None = None  # inside a transaction block
         self._made_profile = False
@@ -341,6 +344,7 @@ class PostgresBase:
                 finally:
                     self._conn = None
                     self._stamp = None  # a write moves it: read again
+                    self._kept.clear()
         except BaseException:
             if self._made_profile:  # its row went with the rollback
                 self._pid = NO_PROFILE_YET
@@ -374,7 +378,16 @@ class PostgresBase:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of ``sql``, whose first parameter is the profile's id (prepended here)."""
         if self._conn is None and self._pid != NO_PROFILE_YET:
-            return self._read(sql, (self._pid, *params), check=not self._pid_checked)
+            if not (self._per_request and self._pid_checked):
+                return self._read(sql, (self._pid, *params), check=not self._pid_checked)
+            key = (sql, self._pid, *params)
+            try:
+                rows = self._kept.get(key)
+            except TypeError:  # a parameter that is not hashable (a list): read each time
+                return self._read(sql, (self._pid, *params))
+            if rows is None:
+                rows = self._kept[key] = self._read(sql, (self._pid, *params))
+            return list(rows)
         with self._connection() as conn, self._errors():
             pid = self._profile_id(conn, write=False)
             if pid == NO_PROFILE_YET:
