@@ -244,3 +244,19 @@ def test_the_payload_stays_small_and_a_channel_without_its_key_says_so() -> None
     assert channel.kind == "webpush"
     with pytest.raises(Exception, match="no Web Push key"):
         channel.send("t", "b")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "audience"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc:def", "https://fcm.googleapis.com"),
+        ("https://push.example.org:8443/wpush/v2/x?y=1#z", "https://push.example.org:8443"),
+        ("https://updates.push.services.mozilla.com", "https://updates.push.services.mozilla.com"),
+        ("http://127.0.0.1:9000/push/7", "http://127.0.0.1:9000"),
+    ],
+)
+def test_the_signature_names_the_push_service_s_origin(endpoint: str, audience: str) -> None:
+    key = webpush.new_private_key()
+    signed = webpush.vapid_headers(key, "mailto:me@example.org", endpoint)
+    token = signed["Authorization"].split("t=", 1)[1].split(",", 1)[0]
+    assert json.loads(b64d(token.split(".")[1]))["aud"] == audience

@@ -30,10 +30,12 @@ class Outgoing:
     """One message of a batch: ``key`` is the caller's, to match its outcome."""
 
     key: Hashable
-    config: ChannelConfig  # with what its sender needs (``for_sending``)
+    config: ChannelConfig  # with what its sender needs (``for_sending``), or as stored ...
     title: str
     body: str
     slot: str
+    #: ... with its sender made already (a Web Push channel given its key and token).
+    channel: Any = None
 
 
 class BatchSender:
@@ -77,7 +79,8 @@ class BatchSender:
         async def one(item: Outgoing) -> str | None:
             async with gate:
                 try:
-                    await asyncio.wait_for(self._one(item), self.deadline)
+                    async with asyncio.timeout(self.deadline):  # no task of its own, as wait_for
+                        await self._one(item)
                 except ChannelError as exc:
                     return str(exc) or "failed"
                 except TimeoutError:
@@ -92,9 +95,8 @@ class BatchSender:
         from rollminder.remind import webpush
 
         if item.config.kind == webpush.KIND:
-            await webpush.WebPushChannel(item.config).push(
-                item.title, item.body, item.slot, session=self._session
-            )
+            channel = item.channel or webpush.WebPushChannel(item.config)
+            await channel.push(item.title, item.body, item.slot, session=self._session)
             return
         channel = build(item.config)
         await asyncio.get_running_loop().run_in_executor(

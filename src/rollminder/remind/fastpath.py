@@ -153,8 +153,9 @@ def _messages(
     out = []
     for cid, reminders in found.deliveries:
         config = configs[cid]
-        if config.kind == webpush.KIND:
-            config = webpush.for_sending(
+        channel = None
+        if config.kind == webpush.KIND:  # its sender made here, with the key and token
+            channel = webpush.WebPushChannel(
                 config, rd.secrets.get(webpush.VAPID_SECRET, ""),
                 rd.secrets.get(webpush.ACTION_TOKEN, ""),
             )  # fmt: skip
@@ -162,6 +163,8 @@ def _messages(
             title, body, slot = messages.render_group(group, now, {}, config.kind)
             keys = tuple((r.slot, r.kind) for r in group)
             out.append(
-                Outgoing((pid, cid, keys, tuple(r.at for r in group)), config, title, body, slot)
+                Outgoing(
+                    (pid, cid, keys, tuple(r.at for r in group)), config, title, body, slot, channel
+                )
             )
     return out

@@ -270,15 +270,17 @@ class WebPushChannel:
 
     kind = KIND
 
-    def __init__(self, config: ChannelConfig) -> None:
+    def __init__(self, config: ChannelConfig, vapid: str = "", action_token: str = "") -> None:
+        """``config`` as :func:`for_sending` made it, or as stored with ``vapid`` and
+        ``action_token`` given here (a worker's batch: no second JSON round trip a message)."""
         self.id = config.id
         self.name = config.name
         self.masked = config.masked
         data = json.loads(config.url)
         self._subscription = {"endpoint": data["endpoint"], "keys": data["keys"]}
         extra = data.get("send") or {}
-        self._vapid: str = extra.get("vapid", "")
-        self._token: str = extra.get("act", "")
+        self._vapid: str = vapid or extra.get("vapid", "")
+        self._token: str = action_token or extra.get("act", "")
         self._subject: str = data.get("origin") or DEFAULT_SUBJECT
 
     async def push(self, title: str, body: str, slot: str = "", session: Any = None) -> None:
@@ -286,10 +288,7 @@ class WebPushChannel:
         service are kept, as the workers' batches share one), or raise :class:`ChannelError`."""
         if not self._vapid:
             raise ChannelError("no Web Push key is set up for this profile")
-        import aiohttp
-        from py_vapid import VapidException  # type: ignore[import-untyped]
-        from pywebpush import WebPushException, webpush_async  # type: ignore[import-untyped]
-
+        aiohttp, VapidException, WebPushException, webpush_async = _libraries()
         data = payload(title, body, slot, self._token)
         try:
             signed = vapid_headers(self._vapid, self._subject, self._subscription["endpoint"])
@@ -334,9 +333,28 @@ VAPID_FOR = 12 * 3600
 def vapid_headers(private: str, subject: str, endpoint: str) -> dict[str, str]:
     """The ``Authorization`` header for a message to ``endpoint`` (signed once an hour per push
     service: signing each message cost a tenth of a send, bench/workers.py)."""
-    parts = urllib.parse.urlsplit(endpoint)
     hour = int(time.time()) // 3600
-    return dict(_signed(private, subject, f"{parts.scheme}://{parts.netloc}", hour))
+    return dict(_signed(private, subject, _audience(endpoint), hour))
+
+
+def _audience(endpoint: str) -> str:
+    """The push service's origin, ``scheme://host[:port]`` (the JWT's ``aud``)."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        parts = urllib.parse.urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0].split('#', 1)[0]}"
+
+
+@functools.cache
+def _libraries() -> tuple[Any, Any, Any, Any]:
+    """aiohttp, py_vapid's and pywebpush's names a send uses (imported on the first send: the
+    CLI never pays for them)."""
+    import aiohttp
+    from py_vapid import VapidException  # type: ignore[import-untyped]
+    from pywebpush import WebPushException, webpush_async  # type: ignore[import-untyped]
+
+    return aiohttp, VapidException, WebPushException, webpush_async
 
 
 @functools.lru_cache(maxsize=1024)
