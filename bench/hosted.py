@@ -19,7 +19,6 @@ Targets: hosted dashboard p99 <= 50 ms at 20 clients; no hosted figure worse tha
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
 import re
@@ -27,14 +26,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import common
+from bench import common, httpload
 from bench.common import Options, Result
 
 NAME = "hosted"
@@ -140,27 +138,6 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-def _request(
-    conn: http.client.HTTPConnection, method: str, path: str, cookie: str, body: str = ""
-) -> tuple[int, bytes, str]:
-    headers = {"Connection": "keep-alive"}
-    if cookie:
-        headers["Cookie"] = cookie
-    if body:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    conn.request(method, path, body=body or None, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    set_cookie = response.getheader("set-cookie") or ""
-    return response.status, data, set_cookie.split(";", 1)[0]
-
-
-def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> None:
-    status, _, _ = _request(conn, "GET", path, cookie)
-    if status != 200:
-        raise RuntimeError(f"GET {path}: HTTP {status}")
-
-
 def _post_form(port: int, path: str, fields: dict[str, str]) -> tuple[str, float]:
     """GET ``path``'s form, POST it filled with ``fields`` from a loopback address of its own;
     the session cookie it answers with, and how long the POST took."""
@@ -168,13 +145,13 @@ def _post_form(port: int, path: str, fields: dict[str, str]) -> tuple[str, float
         "127.0.0.1", port, timeout=60, source_address=(next(_ADDRESSES), 0)
     )
     try:
-        status, page, cookie = _request(conn, "GET", path, "")
+        status, page, cookie = httpload.request(conn, "GET", path)
         found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
         if status != 200 or not found or not cookie:
             raise RuntimeError(f"GET {path}: HTTP {status}")
         form = urllib.parse.urlencode({**fields, "csrf_token": found.group(1).decode()})
         start = time.perf_counter()
-        status, _, signed = _request(conn, "POST", path, cookie, form)
+        status, _, signed = httpload.request(conn, "POST", path, cookie, form)
         took = time.perf_counter() - start
         if status != 303 or not signed:
             raise RuntimeError(f"POST {path}: HTTP {status}")
@@ -189,61 +166,6 @@ def _sign_in(port: int, account: int | None) -> tuple[str, float]:
     if account is None:
         return _post_form(port, "/login", {"password": PASSWORD, "next": "/"})
     return _post_form(port, "/login", {"email": email_of(account), "password": PASSWORD})
-
-
-def _sequential(port: int, path: str, cookie: str, count: int, warmup: int) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    times = []
-    try:
-        for _ in range(warmup):
-            _get(conn, path, cookie)
-        for _ in range(count):
-            start = time.perf_counter()
-            _get(conn, path, cookie)
-            times.append(time.perf_counter() - start)
-    finally:
-        conn.close()
-    return times
-
-
-def _concurrent(
-    ports: Sequence[int],
-    path: str,
-    cookies: Sequence[str],
-    clients: int,
-    per_client: int,
-    errors: list[str],
-) -> tuple[list[float], float]:
-    """``clients`` keep-alive connections, spread evenly over ``ports``, client ``k`` with
-    ``cookies[k % len(cookies)]``; all the timings and the wall time."""
-    barrier = threading.Barrier(clients + 1)
-    results: list[list[float]] = [[] for _ in range(clients)]
-
-    def client(slot: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", ports[slot % len(ports)], timeout=120)
-        cookie = cookies[slot % len(cookies)]
-        try:
-            _get(conn, path, cookie)  # connect and warm up before the clock starts
-            barrier.wait()
-            for _ in range(per_client):
-                start = time.perf_counter()
-                _get(conn, path, cookie)
-                results[slot].append(time.perf_counter() - start)
-        except Exception as exc:  # reported, not raised: the other clients finish
-            errors.append(f"{path}: {type(exc).__name__}: {str(exc)[:120]}")
-            barrier.abort()
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    with contextlib.suppress(threading.BrokenBarrierError):
-        barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return [t for r in results for t in r], time.perf_counter() - start
 
 
 def _measure(setup: Setup, home: str, url: str | None, options: Options, errors: list[str]) -> None:
@@ -271,14 +193,16 @@ def _measure(setup: Setup, home: str, url: str | None, options: Options, errors:
         rounds = max(50, options.rounds * 5)
         for path in PAGES:
             figures = setup.pages.setdefault(path, Figures())
-            figures.sequential = _sequential(ports[0], path, cookie, rounds, options.warmup * 5)
+            figures.sequential, _ = httpload.sequential(
+                ports[0], path, rounds, options.warmup * 5, cookie
+            )
             for port in ports[1:]:  # every process warm before the concurrent runs
-                _sequential(port, path, cookie, 0, options.warmup * 5)
+                httpload.sequential(port, path, 0, options.warmup * 5, cookie)
         for clients in CLIENTS:
             per_client = max(5, 2000 // clients) if options.rounds >= 10 else 5
             for path in PAGES:
-                setup.pages[path].concurrent[clients] = _concurrent(
-                    ports, path, cookies, clients, per_client, errors
+                setup.pages[path].concurrent[clients] = httpload.concurrent(
+                    ports, path, clients, per_client, errors, cookies
                 )
     finally:
         _stop(procs)

@@ -12,18 +12,16 @@ clients; dashboard page weight <= 100 KB.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
 import re
 import socket
 import statistics
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 
-from bench import common
+from bench import common, httpload
 from bench.common import Options, Result
 
 NAME = "web"
@@ -66,15 +64,6 @@ def _free_port() -> int:
         return port
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> bytes:
-    conn.request("GET", path, headers={"Connection": "keep-alive"})
-    response = conn.getresponse()
-    body = response.read()
-    if response.status != 200:
-        raise RuntimeError(f"GET {path}: HTTP {response.status}")
-    return body
-
-
 def _start_server(home: str, port: int) -> subprocess.Popen[bytes]:
     from bench import data
 
@@ -102,61 +91,17 @@ def _start_server(home: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("rollminder serve did not start listening within 30 s")
 
 
-def _sequential(port: int, load: Load, count: int, warmup: int) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        for _ in range(warmup):
-            _get(conn, load.path)
-        for _ in range(count):
-            start = time.perf_counter()
-            load.nbytes = len(_get(conn, load.path))
-            load.sequential.append(time.perf_counter() - start)
-    finally:
-        conn.close()
-
-
-def _concurrent(port: int, load: Load, per_client: int, errors: list[str]) -> None:
-    barrier = threading.Barrier(CLIENTS + 1)
-    results: list[list[float]] = [[] for _ in range(CLIENTS)]
-
-    def client(slot: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        try:
-            _get(conn, load.path)  # connect and warm up before the clock starts
-            barrier.wait()
-            for _ in range(per_client):
-                start = time.perf_counter()
-                _get(conn, load.path)
-                results[slot].append(time.perf_counter() - start)
-        except Exception as exc:  # reported, not raised: the other clients finish
-            errors.append(f"{load.path}: {type(exc).__name__}: {exc}")
-            barrier.abort()
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    with contextlib.suppress(threading.BrokenBarrierError):
-        barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    load.wall = time.perf_counter() - start
-    load.concurrent = [t for r in results for t in r]
-
-
 def _page_weight(port: int) -> tuple[int, list[tuple[str, int]]]:
     """The dashboard's HTML plus every stylesheet and script it links, in bytes (uncompressed)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        html = _get(conn, "/")
+        html = httpload.get(conn, "/")
         parts = [("/ (HTML)", len(html))]
         text = html.decode("utf-8", errors="replace")
         links = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', text)
         links += re.findall(r'<script[^>]+src="([^"]+)"', text)
         for url in links:
-            parts.append((url, len(_get(conn, url))))
+            parts.append((url, len(httpload.get(conn, url))))
     finally:
         conn.close()
     return sum(n for _, n in parts), parts
@@ -178,9 +123,13 @@ def run(options: Options) -> Result:
     try:
         common.log(f"bench web: {count} sequential and {CLIENTS}x{per_client} concurrent per URL")
         for load in loads.values():
-            _sequential(port, load, count, options.warmup * 5)
+            load.sequential, load.nbytes = httpload.sequential(
+                port, load.path, count, options.warmup * 5
+            )
         for load in loads.values():
-            _concurrent(port, load, per_client, errors)
+            load.concurrent, load.wall = httpload.concurrent(
+                [port], load.path, CLIENTS, per_client, errors
+            )
         weight, parts = _page_weight(port)
     finally:
         proc.terminate()
