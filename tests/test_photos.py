@@ -176,6 +176,62 @@ def test_a_foreign_zip_is_one_line(planned: Runner, tmp_path: Path) -> None:
     assert "Nothing was changed" in result.err
 
 
+def _export_with_one_photo(planned: Runner, tmp_path: Path) -> dict[str, bytes]:
+    src = tmp_path / "front.jpg"
+    src.write_bytes(gps_jpeg())
+    assert planned("photo", "add", str(src), "--angle", "front").code == 0
+    out = tmp_path / "mine.zip"
+    assert planned("photo", "export", "--output", str(out)).code == 0
+    with zipfile.ZipFile(out) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return path
+
+
+def _big_jpeg(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 170)).save(out, "JPEG", quality=20)
+    return out.getvalue()
+
+
+def test_a_zip_bomb_or_an_enormous_photo_is_refused_before_it_is_read(
+    planned: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip whose photo unpacks to 30 MB of zeros (30 KB packed), one whose files unpack to a
+    hundred times its size, and one whose photo is 5,000 pixels wide: one line each, and the
+    other install (which has a photo of its own) is unchanged."""
+    members = _export_with_one_photo(planned, tmp_path)
+    (name,) = [n for n in members if n.startswith("photos/")]
+    monkeypatch.setenv("ROLLMINDER_HOME", str(tmp_path / "other"))
+    src = tmp_path / "theirs.jpg"
+    src.write_bytes(gps_jpeg())
+    assert planned("photo", "add", str(src), "--angle", "left").code == 0
+    before = planned("photo", "list", "--json").json(), planned("export").out
+    bombs = {
+        "big": ({**members, name: bytes(30 * 1024 * 1024)}, "A file inside is too large"),
+        "wide": (
+            {**members, **{f"x{i}.bin": bytes(20 * 1024 * 1024) for i in range(4)}},
+            "It unpacks to far more than its size",
+        ),
+        "huge": ({**members, name: _big_jpeg((5000, 40))}, "A photo is not one rollminder stored"),
+    }
+    for label, (content, said) in bombs.items():
+        path = _zip(tmp_path / f"{label}.zip", content)
+        assert path.stat().st_size < 1024 * 1024, label  # small packed
+        result = planned("import", str(path))
+        assert result.code != 0 and len(result.err.strip().splitlines()) == 1, label
+        assert said in result.err and "Nothing was changed" in result.err, (label, result.err)
+        assert (planned("photo", "list", "--json").json(), planned("export").out) == before
+    # The same export, as made, still imports.
+    good = planned("import", str(_zip(tmp_path / "good.zip", members)))
+    assert good.code == 0 and "1 added" in good.out, good.err
+
+
 def test_two_strong_reactions_in_a_row_suggest_more_rest_never_change_it() -> None:
     clock = [NOW]
     app = Rollminder(MemoryStore(), lambda: clock[0])

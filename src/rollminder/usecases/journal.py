@@ -319,6 +319,7 @@ class JournalCases(Base):
         bad = f"Cannot import {source}: it is not a rollminder export with photos."
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
+            _check_unpacked(archive, len(data), bad)
             names = set(archive.namelist())
             if "rollminder.json" not in names or "photos.json" not in names:
                 raise ImportFailed(bad + " Nothing was changed.")
@@ -338,6 +339,7 @@ class JournalCases(Base):
         for _photo, image in items:
             if metadata_blocks(image) not in ([], ["APP0"]):
                 raise ImportFailed(f"{bad} A photo holds metadata. Nothing was changed.")
+            _check_stored_jpeg(image, bad)
         report = self.import_json(text, source=source)  # type: ignore[attr-defined]
         store = self._photos()
         added = same = 0
@@ -349,6 +351,52 @@ class JournalCases(Base):
             store.put_photo(photo, image, thumb)
             added += 1
         return report, added, same
+
+
+#: A zip of photos holds at most this many files.
+MAX_ZIP_FILES = 20_000
+#: What it may unpack to beyond its own size (an export stores its photos as they are, so it
+#: unpacks to about its size; a zip bomb unpacks to thousands of times its size).
+ZIP_SLACK = 64 * 1024 * 1024
+
+
+def _check_unpacked(archive: zipfile.ZipFile, size: int, bad: str) -> None:
+    """Refuse, before reading anything, a zip whose files are too many or unpack too large: each
+    JSON file at most an import's size, each photo at most an upload's, all together at most
+    twice the zip plus :data:`ZIP_SLACK` (a file's size as the zip declares it; zipfile checks the
+    declared size and the CRC as it reads)."""
+    from rollminder.photos import MAX_UPLOAD_BYTES
+    from rollminder.transfer import MAX_IMPORT_BYTES
+
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_FILES:
+        raise ImportFailed(
+            f"{bad} It holds more than {MAX_ZIP_FILES:,} files. Nothing was changed."
+        )
+    total = 0
+    for info in infos:
+        most = MAX_IMPORT_BYTES if info.filename.endswith(".json") else MAX_UPLOAD_BYTES
+        if info.file_size > most:
+            raise ImportFailed(f"{bad} A file inside is too large. Nothing was changed.")
+        total += info.file_size
+    if total > 2 * size + ZIP_SLACK:
+        raise ImportFailed(f"{bad} It unpacks to far more than its size. Nothing was changed.")
+
+
+def _check_stored_jpeg(image: bytes, bad: str) -> None:
+    """A photo as rollminder stores it: a JPEG of at most MAX_SIDE pixels a side (read from its
+    header only: an image of enormous size is refused before it is decoded)."""
+    from PIL import Image
+
+    from rollminder.photos import MAX_SIDE
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            form, (width, height) = opened.format, opened.size
+    except Exception:  # Pillow raises many kinds for what is not an image
+        raise ImportFailed(f"{bad} A photo cannot be read. Nothing was changed.") from None
+    if form != "JPEG" or max(width, height) > MAX_SIDE:
+        raise ImportFailed(f"{bad} A photo is not one rollminder stored. Nothing was changed.")
 
 
 def _photo_row(p: Photo) -> dict[str, object]:
