@@ -71,6 +71,7 @@ def _page_routes() -> list[BaseRoute]:
         settings,
         undo,
         why,
+        yourdata,
     )
     from rollminder.web import photos as journal_photos
     from rollminder.web import report as journal_report
@@ -89,6 +90,7 @@ def _page_routes() -> list[BaseRoute]:
         *routines.routes,
         *undo.routes,
         *settings.routes,
+        *yourdata.routes,
         *session_routes,
         *journal_photos.routes,  # the skin journal (issue 17)
         *journal_report.routes,
@@ -192,7 +194,7 @@ def create_app(
     def max_body(path: str) -> int:
         if path in uploads:
             return uploads[path]
-        if path == IMPORT_PATH:  # a JSON export, or a zip with photos (settings.import_)
+        if path == IMPORT_PATH:  # a JSON export, or a zip with photos (yourdata.import_)
             return max(max_import_bytes, MAX_ZIP_IMPORT_BYTES)
         return MAX_FORM_BYTES
 
